@@ -1,0 +1,40 @@
+"""What a reader makes of raw bytes, before any template logic: text, table grids, page meta.
+
+HTML, PDF, DOCX and DOC readers all produce a Document, so the table interpreter is written once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Cell:
+    """One origin cell of a table. Positions a span covers hold None in the grid."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+Grid = list[list[Cell | None]]
+
+
+@dataclass
+class Document:
+    """A document read but not yet interpreted.
+
+    kind: "html" | "text" | "pdf" | "docx" | "doc".
+    text: the readable full text (prose; tables flattened in place, one row per line, cells tab-separated).
+    tables: grids read structurally from the source (HTML DOM, PDF, DOCX); empty for plain text.
+    title: the document's own title (ArticleTitle meta, <h1>, first heading line), if any.
+    meta: page metadata by name (PubDate, ContentSource, 发布日期, ...).
+    attachments: report files the page links to, as {"url", "name"} (resolved against the page URL when known).
+    """
+
+    source: str
+    kind: str
+    text: str
+    tables: list[Grid] = field(default_factory=list)
+    title: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    attachments: list[dict[str, str]] = field(default_factory=list)
