@@ -1,0 +1,170 @@
+"""nianbao report parser: one document (HTML page, text, PDF, DOCX, DOC) → `parsers.model.Report`.
+
+Public API
+----------
+- ``read_any(data, source, content_type=None) -> Document`` — sniff the bytes and run one reader:
+  ``%PDF`` → ``parsers.pdf.read_pdf``; a ``PK`` zip holding ``word/document.xml`` → ``parsers.docx.read_docx``;
+  OLE ``D0CF11E0`` → ``parsers.doc.read_doc``; HTML-ish → ``parsers.html.read_html``; else
+  ``parsers.text.read_text``. The PDF/DOCX/DOC readers are imported lazily; a missing one raises ParseError.
+- ``parse_document(doc) -> Report`` — interpret a Document (see its docstring for how grids are consumed).
+- ``parse_bytes(data, source, content_type=None) -> Report`` and ``parse_file(path) -> Report``.
+- ``PARSER_VERSION`` — stored with every report version; bumped whenever output can change.
+- ``find_attachments(html, base_url)`` and ``decode_html(data, declared)`` (re-exported from parsers.html).
+
+A document that cannot be read raises ``ParseError("<source>: <reason>")``; nothing else escapes.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from parsers.cells import grid_rows, text_rows
+from parsers.checks import prose_checks, table_checks
+from parsers.document import Document
+from parsers.html import decode_html, find_attachments, looks_like_html, read_html
+from parsers.meta import fallback_format, find_date, find_organ, find_title, find_year
+from parsers.model import Check, ParseError, Report
+from parsers.schema import metric_labels
+from parsers.sections import split_sections
+from parsers.tables import interpret
+from parsers.text import read_text
+
+PARSER_VERSION = "1.0.0"
+
+__all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
+           "parse_file", "read_any"]
+
+_LAZY_READERS = {"pdf": ("parsers.pdf", "read_pdf"), "docx": ("parsers.docx", "read_docx"), "doc": ("parsers.doc", "read_doc")}
+
+
+def _reader(kind: str):
+    module, name = _LAZY_READERS[kind]
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise ParseError(f"the {kind.upper()} reader is unavailable ({module}.{name}: {e})") from e
+
+
+def sniff(data: bytes, content_type: str | None = None) -> str:
+    """The reader kind for these bytes: pdf | docx | doc | html | text (bytes win over the header)."""
+    head = data[:2048]
+    if head.lstrip()[:5] == b"%PDF-" or head[:4] == b"%PDF":
+        return "pdf"
+    if head[:2] == b"PK":
+        return "docx" if b"word/" in data[:200000] else "zip"
+    if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+        return "doc"
+    ct = (content_type or "").lower()
+    text_head = head.decode("latin-1").lower()
+    if "html" in ct or looks_like_html(text_head):
+        return "html"
+    return "text"
+
+
+def read_any(data: bytes, source: str, content_type: str | None = None) -> Document:
+    """Read raw bytes into a Document with the reader the bytes call for."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray)):
+        raise ParseError(f"{source}: expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data.strip():
+        raise ParseError(f"{source}: empty document")
+    kind = sniff(data, content_type)
+    if kind == "zip":
+        raise ParseError(f"{source}: a zip archive that is not a Word document")
+    try:
+        if kind in _LAZY_READERS:
+            reader = _reader(kind)
+            try:
+                return reader(data, source)
+            except ParseError:
+                raise
+            except Exception as e:  # a broken file inside a third-party reader
+                raise ParseError(f"{source}: unreadable {kind.upper()} ({type(e).__name__}: {e})") from e
+        if kind == "html":
+            declared = _charset(content_type)
+            return read_html(data, source, declared=declared)
+        return read_text(data, source)
+    except ParseError as e:
+        if str(e).startswith(source):
+            raise
+        raise ParseError(f"{source}: {e}") from e
+    except RecursionError as e:
+        raise ParseError(f"{source}: document nested too deeply") from e
+
+
+def _charset(content_type: str | None) -> str | None:
+    if content_type and "charset=" in content_type.lower():
+        return content_type.lower().split("charset=", 1)[1].split(";")[0].strip()
+    return None
+
+
+def parse_document(doc: Document) -> Report:
+    """Interpret a Document: tables, meta, sections, checks.
+
+    How tables are found. When ``doc.tables`` holds grids (HTML, PDF, DOCX readers), each grid row is
+    taken in order, with only its *origin* cells (positions a span covers are ``None`` and skipped); each
+    cell's text is normalised (NFKC, whitespace runs → one space; a cell whose text is a number once its
+    spaces are removed — ``2`` ``0`` split across spans — becomes that number). A cell is a value (a number,
+    optionally with a unit such as 元/件 or a parenthetical), a blank (empty, or digit-less like ``/``, ``—``)
+    or a label (anything else). Blank cells before a row's first label are dropped (spanned label columns);
+    all other blanks are kept because they are printed cells. Rows of all-empty cells are skipped. Grids are
+    concatenated in document order, so a table split over pages may come as several grids. A reader should
+    therefore give every data row of tables 2–4 as one grid row: its label cell(s) then its value cells.
+    If the grids yield no template table, the text cell stream (``doc.text``) is tried instead.
+    """
+    text = doc.text or ""
+    rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
+    year = find_year(text, doc.title)
+    tables = interpret(rows) if rows else None
+    if tables is None or not tables.found:
+        tables = interpret(text_rows(text))
+    sections = split_sections(text)
+    fmt = tables.t2_format or tables.t3_format or fallback_format(text, year, len(sections))
+    if year is None:
+        date = find_date(text, doc.meta)
+        year = int(date[:4]) - 1 if date else None
+    meta = {
+        "organ": find_organ(text, doc.title, doc.meta),
+        "year": year,
+        "format": fmt,
+        "title": find_title(text, doc.title),
+        "date": find_date(text, doc.meta),
+    }
+    known = metric_labels()
+    metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
+    checks = table_checks(metrics) + prose_checks(text, metrics)
+    if fmt != "legacy" and not tables.found:
+        checks.append(Check("tables.found", False,
+                            "no template table (2/3/4) was found in the document: tables may be images or cut off",
+                            {}))
+    return Report(source=doc.source, meta=meta, metrics=metrics, checks=checks, sections=sections, text=text,
+                  attachments=list(doc.attachments))
+
+
+def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:
+    """Read and interpret raw bytes; only ParseError escapes."""
+    doc = read_any(data, source, content_type)
+    try:
+        return parse_document(doc)
+    except ParseError:
+        raise
+    except RecursionError as e:
+        raise ParseError(f"{source}: document nested too deeply") from e
+    except Exception as e:  # a parser bug must not take down a crawl: report it as this document's error
+        raise ParseError(f"{source}: internal parser error ({type(e).__name__}: {e})") from e
+
+
+def parse_file(path: str | Path) -> Report:
+    """Parse a file on disk (the source is its path)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise ParseError(f"{p}: cannot read file ({e.strerror or e})") from e
+    return parse_bytes(data, str(p), content_type=_content_type_for(p))
+
+
+def _content_type_for(path: Path) -> str | None:
+    return {".html": "text/html", ".htm": "text/html", ".shtml": "text/html"}.get(path.suffix.lower())

@@ -1,0 +1,37 @@
+"""Replica portals: one local server imitating the CMS families of county 年报 sites.
+
+Why: real portals are out of reach, so the spiders are proven against local sites that
+reproduce the real quirks (shared/notes/cms-patterns.md §6), with known truth per report.
+
+Layout (stable; every site has its own loopback address, all on ONE port, default 8800):
+
+  address      site id          family   start URL(s)                                   quirks (cms-patterns §6 row)
+  127.0.0.1    (control)        -        /__replica__/truth.json, sites.json, stats.json, POST mutate, set_zero, fault
+  127.0.0.2    trs0             trs      /zwgk/zfxxgk/zfxxgknb/index.html               createPageHTML, page 2 = index_1.html; past end -> 200 meta-refresh (1,2,4)
+  127.0.0.3    trs1             trs      /xxgk/zfxxgknb/index.html                      createPageHTML 1-based, page 2 = index_2.html (1,2,4)
+  127.0.0.4    fujian           trs      /zwgk/zfxxgk/zfxxgknb/                         10 static items, then POST /fjdzapp/search JSON; no index_1; attachments only in JS arrays + pdf.js iframe (3,4,5)
+  127.0.0.5    hanweb           hanweb   /col/col1229114055/index.html                  <datastore> CDATA, POST /module/web/jpage/dataproxy.jsp, group=3*perpage + overlap, ?pageNum ignored, art/Y/M/D (6,7,8)
+  127.0.0.6    hanweb-xxgk      hanweb   /module/xxgk/index.jsp                         POST /module/xxgk/search.jsp (currpage, 共N页), xxgkAnnualReport.jsp?area=&fbtime= (9)
+  127.0.0.7    gd               gd       /zwgk/xxgknb/index.html                        index_2.html = page 2, content/post_N.html, a.nfw-cms-attachment alt=name, /attachment/0/a/b/<postid>.pdf (10)
+  127.0.0.8    gkmlpt           gd       /gkmlpt/index                                  window._CONFIG {SID,TREE}; GET /gkmlpt/api/all/<cat>?page=&sid= (100/page, page 0 == page 1); _CONFIG.DETAIL (11)
+  127.0.0.9    boda             boda     /xxgk/xxgknb.htm                               xxgknb/N.htm descending, span.p_next, p_t "1/N", ../info/1034/ID.htm; download.jsp needs Referer (12,13)
+  127.0.0.10   generic          generic  /zfxxgk/zfxxgknb/index.html                    location.replace shell, javascript:void(0)+onclick links, 2023n/ xzjd/ bmxxgknb/ sub-columns, non-report items (17,18)
+  127.0.0.11   gbk              trs      /xxgk/nb/index.htm                             GBK bytes, no charset in Content-Type header, meta says gb2312, organ names with 喆/堃 (16)
+  127.0.0.12   lying            generic  /c112945/index.shtml                           UTF-8 bodies under <meta charset="gb2312">, some with header charset=GBK (16)
+  127.0.0.13   hostile-412      hostile  /zfxxgknb/index.html                           every request: 412 + $_ts script (19)
+  127.0.0.14   hostile-521      hostile  /zfxxgknb/index.html                           521 + document.cookie=__jsl_clearance_s=…;location.href=… until the cookie is sent (19)
+  127.0.0.15   hostile-429      hostile  /zfxxgknb/index.html                           429 + Retry-After after `rate_limit` requests per minute per client (19)
+  127.0.0.16   hostile-robots   hostile  /zfxxgknb/index.html                           robots.txt `Disallow: /`; pages themselves are served (19)
+
+Every report is an HTML page; some carry their tables only in a PDF/DOCX attachment (page text
+"详见附件"), some only as <img> (truth then has no table keys), legacy (pre-2019) ones have none.
+Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 304).
+TLS quirk (#20) is not reproduced: the replica speaks plain HTTP only.
+
+Use: `Replica(seed=1).start()` in tests (see crawler.replica.server), or `python -m crawler.replica
+--port 8800` in the foreground; `Replica.sites()` gives id, family, base URL and start URLs.
+"""
+from crawler.replica.layout import SITE_LAYOUT, SiteInfo
+from crawler.replica.server import Replica
+
+__all__ = ["Replica", "SITE_LAYOUT", "SiteInfo"]

@@ -1,0 +1,161 @@
+"""Datasette metadata for an archive: titles, descriptions, Chinese labels and units, facets, canned queries.
+
+Generated from parsers.schema so the labels are the schema's; `nianbao serve` writes it to a temporary
+metadata.json. Canned queries are all read-only SELECTs over the archive's own tables.
+"""
+from __future__ import annotations
+
+from archive.diff import KEY_METRICS
+from archive.schema import metric_unit
+from parsers.schema import metric_labels
+
+CUSTOM_UNITS = ["件 = [nianbao_count]", "万元 = [nianbao_money]"]
+REPORT_FACETS = ["province", "year", "format", "check_status", "status"]
+
+
+def _key_columns(alias: str) -> str:
+    return ",\n  ".join(
+        f"(select value from metrics m where m.version_id = {alias}.current_version_id and m.key = '{key}') as \"{title}\""
+        for key, title in KEY_METRICS.items()
+    )
+
+
+ORGAN_MATCH = """(o.name = :organ or o.core = :organ or o.name like '%' || :organ || '%'
+       or exists (select 1 from json_each(o.names) where value like '%' || :organ || '%'))"""
+
+QUERIES: dict[str, dict] = {
+    "search_reports": {
+        "title": "全文搜索（精确子串）",
+        "description": "Reports whose text contains every word of q (words separated by spaces; 1 character and up; "
+                       "punctuation allowed). Same index as the search box of the search table.",
+        "sql": """select s.id as report_id, s.organ, s.year, s.title, s.province, s.format, s.status
+from search s
+where s.id in (select rowid from search_fts where search_fts match nianbao_match(:q))
+order by s.year desc, s.organ""",
+    },
+    "organ_timeline": {
+        "title": "一个机关的历年报告",
+        "description": "Every archived year of the organs whose name contains :organ, with key metrics.",
+        "sql": f"""select o.name as organ, r.year, r.format, r.check_status, r.status, r.versions,
+  {_key_columns('r')},
+  r.url, r.id as report_id, o.id as organ_id
+from reports r join organs o on o.id = r.organ_id
+where {ORGAN_MATCH}
+order by o.name, r.year""",
+    },
+    "largest_changes": {
+        "title": "同比变化最大的指标",
+        "description": "Largest year-over-year changes between consecutive years of one organ, in a region "
+                       "(province, portal region or part of the organ name). :key is a LIKE pattern, e.g. t3.%.total.",
+        "sql": """select a.organ, a.year as from_year, b.year as to_year, k.label, m1.key, m1.value as old, m2.value as new,
+  m2.value - m1.value as delta, b.id as report_id
+from reports a
+join reports b on b.organ_id = a.organ_id and b.year = a.year + 1
+join metrics m1 on m1.version_id = a.current_version_id
+join metrics m2 on m2.version_id = b.current_version_id and m2.key = m1.key
+join metric_keys k on k.key = m1.key
+where (coalesce(a.province, '') like '%' || :region || '%' or coalesce(a.region, '') like '%' || :region || '%'
+       or a.organ like '%' || :region || '%')
+  and m1.key like coalesce(nullif(:key, ''), 't3.%.total')
+  and m1.value is not null and m2.value is not null and m1.value != m2.value
+order by abs(m2.value - m1.value) desc
+limit 200""",
+    },
+    "failed_checks": {
+        "title": "未通过的勾稽检查",
+        "description": "Checks of current report versions that failed (the report's own arithmetic does not add up).",
+        "sql": """select r.organ, r.year, c.name as check_name, c.detail, c.check_values, r.url, r.id as report_id
+from checks c join reports r on r.current_version_id = c.version_id
+where c.passed = 0
+order by r.year desc, r.organ""",
+    },
+    "broken_carry_over": {
+        "title": "结转衔接不一致",
+        "description": "Year Y-1 四、结转下年度继续办理 (t3.carried_forward.total) differs from year Y "
+                       "二、上年结转 (t3.carried_over.total) of the same organ.",
+        "sql": """select a.organ, a.year as previous_year, f.value as carried_forward, b.year, o.value as carried_over,
+  o.value - f.value as difference, b.id as report_id
+from reports a
+join reports b on b.organ_id = a.organ_id and b.year = a.year + 1
+join metrics f on f.version_id = a.current_version_id and f.key = 't3.carried_forward.total'
+join metrics o on o.version_id = b.current_version_id and o.key = 't3.carried_over.total'
+where f.value is not o.value
+order by b.year desc, a.organ""",
+    },
+    "missing_years": {
+        "title": "缺失的年度报告",
+        "description": "Years between an organ's first report and the archive's latest year with no report "
+                       "(:year narrows to one year; leave empty for all).",
+        "sql": """with recursive span(organ_id, y, last) as (
+  select organ_id, min(year), (select max(year) from reports) from reports
+  where organ_id is not null and year is not null group by organ_id
+  union all select organ_id, y + 1, last from span where y < last
+)
+select o.name as organ, s.y as missing_year, o.province, o.id as organ_id
+from span s join organs o on o.id = s.organ_id
+where not exists (select 1 from reports r where r.organ_id = s.organ_id and r.year = s.y)
+  and (:year = '' or s.y = cast(:year as integer))
+order by s.y desc, o.name""",
+    },
+}
+
+
+def _metric_columns() -> tuple[dict[str, str], dict[str, str]]:
+    labels = metric_labels()
+    return ({k: f"{label}（{metric_unit(k)}）" for k, label in labels.items()},
+            {k: metric_unit(k) for k in labels})
+
+
+def build(database: str) -> dict:
+    """The metadata dict for an archive served under the Datasette name `database`."""
+    descriptions, units = _metric_columns()
+    tables = {
+        "search": {
+            "title": "全文搜索",
+            "description": "One row per report (current version). The search box finds exactly the reports whose "
+                           "text contains every word typed, from one Chinese character up.",
+            "fts_table": "search_fts",
+            "fts_pk": "id",
+            "facets": ["province", "year", "format", "check_status", "status"],
+            "sort_desc": "year",
+            "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked"},
+        },
+        "search_fts": {"hidden": True},
+        "reports": {
+            "title": "年度报告",
+            "description": "One row per organ × year; points at its current version. status gone = no longer listed "
+                           "on the portal (kept). The organ column links to the year-over-year diff.",
+            "facets": REPORT_FACETS,
+            "sort_desc": "year",
+            "label_column": "title",
+            "columns": {"check_status": "ok | failed | unchecked (勾稽检查)", "versions": "distinct contents seen"},
+        },
+        "report_versions": {
+            "title": "报告版本",
+            "description": "Every distinct content of a report ever seen, with the fetch (raw body), source URL or "
+                           "file path, parser version and first/last seen.",
+            "label_column": "title",
+        },
+        "organs": {"title": "机关", "description": "Reporting bodies with their name variants.", "label_column": "name"},
+        "metric_keys": {"title": "指标", "description": "Canonical metric keys and Chinese labels (metrics.json).",
+                        "label_column": "label"},
+        "metrics": {"title": "指标值（长表）", "description": "Every metric of every version (value null = printed blank)."},
+        "current_metrics": {"title": "当前指标（带标签）", "description": "Metrics of current versions with labels.",
+                            "facets": ["key", "year", "province"]},
+        "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key.",
+                           "columns": descriptions, "units": units, "facets": ["year", "format", "check_status"]},
+        "fetches": {"title": "抓取记录", "description": "Every HTTP response (or loaded file) kept, body by sha256."},
+        "bodies": {"title": "原始内容", "description": "Raw bodies, zlib-compressed, stored once per sha256."},
+        "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
+                         "`nianbao reparse` retries them.", "facets": ["resolved", "portal_id"]},
+        "crawl_runs": {"title": "抓取批次", "facets": ["portal", "status"]},
+        "alerts": {"title": "告警", "facets": ["portal", "kind", "resolved"]},
+        "sections": {"title": "报告正文（六部分）"},
+        "checks": {"title": "勾稽检查", "facets": ["name", "passed"]},
+    }
+    return {
+        "title": "nianbao 政府信息公开工作年度报告档案",
+        "description": "Annual government information-disclosure reports: metrics, checks, every version, full-text search.",
+        "custom_units": CUSTOM_UNITS,
+        "databases": {database: {"tables": tables, "queries": QUERIES}},
+    }

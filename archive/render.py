@@ -1,0 +1,165 @@
+"""`nianbao diff` output: plain text, markdown and a self-contained HTML page with an inline SVG chart.
+
+Every string from the archive (organ names, titles, report prose: all from portals) is escaped here.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from archive.diff import KEY_METRICS
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def _signed(value) -> str:
+    return "" if value is None else (f"+{value}" if value > 0 else str(value))
+
+
+def text(result: dict) -> str:
+    lines = [f"{result['organ']}: {result['from']} → {result['to']}", ""]
+    lines.append(f"Metrics changed: {len(result['changes'])}")
+    for c in result["changes"]:
+        lines.append(f"  {c['label']} [{c['key']}]: {_fmt(c['old'])} → {_fmt(c['new'])} {_signed(c['delta'])}".rstrip())
+    if result["continuity"]:
+        lines += ["", "Carry-over (结转下年度 → 上年结转):"]
+        for c in result["continuity"]:
+            mark = "ok" if c["ok"] else "BROKEN"
+            lines.append(f"  {c['label']}: {_fmt(c['carried_forward'])} → {_fmt(c['carried_over'])}  {mark}")
+    for s in result["sections"]:
+        if s["added"] or s["removed"]:
+            lines += ["", f"== {s['name']} ({s['unchanged']} sentences unchanged)"]
+            lines += [f"  - {x}" for x in s["removed"]] + [f"  + {x}" for x in s["added"]]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(result: dict) -> str:
+    out = [f"# {result['organ']}: {result['from']} → {result['to']}", "",
+           f"## Metrics changed ({len(result['changes'])})", "", "| metric | key | old | new | delta |",
+           "|---|---|---:|---:|---:|"]
+    out += [f"| {_md(c['label'])} | `{c['key']}` | {_fmt(c['old'])} | {_fmt(c['new'])} | {_signed(c['delta'])} |"
+            for c in result["changes"]]
+    if result["continuity"]:
+        out += ["", "## Carry-over", "", "| column | 结转下年度 (from) | 上年结转 (to) | ok |", "|---|---:|---:|---|"]
+        out += [f"| {c['label']} | {_fmt(c['carried_forward'])} | {_fmt(c['carried_over'])} | {'✓' if c['ok'] else '✗'} |"
+                for c in result["continuity"]]
+    out += ["", "## Sections"]
+    for s in result["sections"]:
+        out += ["", f"### {_md(s['name'])}", f"{s['unchanged']} sentences unchanged.", ""]
+        out += [f"- ~~{_md(x)}~~" for x in s["removed"]] + [f"- **{_md(x)}**" for x in s["added"]]
+    return "\n".join(out) + "\n"
+
+
+def timeline_text(organ: str, timeline: list[dict], markdown_table: bool = False) -> str:
+    keys = list(KEY_METRICS)
+    header = ["year", "format", *KEY_METRICS.values()]
+    rows = [[str(t["year"]), t["format"] or "", *(_fmt(t["metrics"].get(k)) for k in keys)] for t in timeline]
+    if markdown_table:
+        return "\n".join([f"# {_md(organ)}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                         + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+    return "\n".join([organ, "\t".join(header), *("\t".join(r) for r in rows)]) + "\n"
+
+
+def _md(value: str) -> str:
+    return (value or "").replace("|", "\\|").replace("\n", " ")
+
+
+def chart_svg(timeline: list[dict], width: int = 300, height: int = 150) -> str:
+    """Small multiples: one line chart per key metric over every archived year (gaps where absent)."""
+    years = [t["year"] for t in timeline]
+    if not years:
+        return ""
+    panels = []
+    for key, title in KEY_METRICS.items():
+        values = [t["metrics"].get(key) for t in timeline]
+        panels.append(_panel(title, key, years, values, width, height))
+    return '<div class="charts">' + "".join(panels) + "</div>"
+
+
+def _panel(title: str, key: str, years: list[int], values: list, width: int, height: int) -> str:
+    left, right, top, bottom = 36, 10, 24, 22
+    nums = [v for v in values if isinstance(v, (int, float))]
+    top_value = max(nums) if nums and max(nums) > 0 else 1
+    span = max(len(years) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + (width - left - right) * (i / span if len(years) > 1 else 0.5)
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / top_value)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}" data-key="{escape(key)}">',
+             f'<text x="{left}" y="15" class="t">{escape(title)}</text>',
+             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" class="axis"/>',
+             f'<text x="{left - 4}" y="{y(top_value) + 4:.1f}" class="ytick">{top_value:g}</text>',
+             f'<text x="{left - 4}" y="{y(0) + 4:.1f}" class="ytick">0</text>']
+    segment: list[str] = []
+    for i, v in enumerate(values + [None]):
+        if isinstance(v, (int, float)):
+            segment.append(f"{x(i):.1f},{y(v):.1f}")
+        elif segment:
+            parts.append(f'<polyline points="{" ".join(segment)}" class="line"/>')
+            segment = []
+    for i, (year, v) in enumerate(zip(years, values)):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 6}" class="xtick">{year}</text>')
+        if isinstance(v, (int, float)):
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" class="dot"><title>{year}: {v:g}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+STYLE = """
+body{font-family:"WenQuanYi Zen Hei","Noto Sans CJK SC",sans-serif;margin:2em;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}.up{color:#b00}.down{color:#070}
+.charts{display:flex;flex-wrap:wrap;gap:10px}.charts svg{border:1px solid #eee;background:#fcfcfc}
+.t{font-size:13px;fill:#222}.xtick{font-size:10px;text-anchor:middle;fill:#555}.ytick{font-size:10px;text-anchor:end;fill:#555}
+.axis{stroke:#999}.line{fill:none;stroke:#1f6fb4;stroke-width:2}.dot{fill:#1f6fb4}
+del{background:#fdd;text-decoration:line-through}ins{background:#dfd;text-decoration:none}
+.bad{color:#b00;font-weight:bold}.ok{color:#070}
+"""
+
+
+def html_page(result: dict) -> str:
+    """The self-contained diff page (no external resources)."""
+    e = escape
+    title = f"{result['organ']}：{result['from']} → {result['to']} 年度报告对比"
+    rows = "".join(
+        f"<tr><td>{e(c['label'])}<br><code>{e(c['key'])}</code></td><td class=n>{e(_fmt(c['old']))}</td>"
+        f"<td class=n>{e(_fmt(c['new']))}</td>"
+        f"<td class='n {'up' if (c['delta'] or 0) > 0 else 'down' if (c['delta'] or 0) < 0 else ''}'>{e(_signed(c['delta']))}</td></tr>"
+        for c in result["changes"]
+    )
+    cont = "".join(
+        f"<tr><td>{e(c['label'])}</td><td class=n>{e(_fmt(c['carried_forward']))}</td>"
+        f"<td class=n>{e(_fmt(c['carried_over']))}</td>"
+        f"<td class={'ok' if c['ok'] else 'bad'}>{'一致' if c['ok'] else '不一致'}</td></tr>"
+        for c in result["continuity"]
+    )
+    secs = "".join(
+        f"<h3>{e(s['name'])}</h3><p>{s['unchanged']} 句未变</p>"
+        + "".join(f"<p><del>{e(x)}</del></p>" for x in s["removed"])
+        + "".join(f"<p><ins>{e(x)}</ins></p>" for x in s["added"])
+        for s in result["sections"]
+    )
+    sources = " · ".join(
+        f"{y}: {e(u)}" for y, u in ((result["from"], result.get("from_source")), (result["to"], result.get("to_source"))) if u
+    )
+    return (
+        f"<!DOCTYPE html><html lang=zh-CN><head><meta charset=utf-8><title>{e(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{e(title)}</h1><p class=src>{sources}</p>"
+        f"<h2>历年关键指标</h2>{chart_svg(result['timeline'])}"
+        f"<h2>变化的指标（{len(result['changes'])}）</h2>"
+        f"<table><tr><th>指标</th><th>{result['from']}</th><th>{result['to']}</th><th>增减</th></tr>{rows}</table>"
+        + (f"<h2>结转衔接（{result['from']} 结转下年度 → {result['to']} 上年结转）</h2>"
+           f"<table><tr><th>申请人</th><th>结转下年度</th><th>上年结转</th><th></th></tr>{cont}</table>" if cont else "")
+        + f"<h2>正文变化</h2>{secs}</body></html>"
+    )
+
+
+def candidates_text(query: str, candidates: list[dict]) -> str:
+    lines = [f"{query!r} matches {len(candidates)} organs; give one of these names:"]
+    lines += [f"  {c['name']}  (id {c['id']}; years {c['years'] or '-'})" for c in candidates]
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""The archive's SQLite schema, created and migrated with sqlite-utils.
+
+`PRAGMA user_version` holds how many entries of MIGRATIONS have run; opening an archive runs the
+rest, each in one transaction, so an old archive file is upgraded in place and never half-migrated.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+from archive import bigrams
+from parsers.schema import metric_formats, metric_labels
+
+TEXT, INT, FLOAT, BLOB = str, int, float, bytes
+
+# Metric keys that are amounts of money, not counts (the templates print them in 万元).
+MONEY_KEYS = ("t2.fees.amount", "t2.procurement.amount")
+
+
+def metric_unit(key: str) -> str:
+    return "万元" if key in MONEY_KEYS else "件" if key.startswith(("t3.", "t4.")) else "项/件"
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    db.create_table(
+        "portals",
+        {"id": TEXT, "name": TEXT, "region": TEXT, "region_code": TEXT, "province": TEXT,
+         "start_urls": TEXT, "cms_family": TEXT, "schedule": TEXT, "extra": TEXT, "updated": TEXT},
+        pk="id",
+    )
+    db.create_table(
+        "bodies",
+        {"sha256": TEXT, "size": INT, "compression": TEXT, "data": BLOB},
+        pk="sha256", not_null=["size", "compression", "data"],
+    )
+    db.create_table(
+        "crawl_runs",
+        {"id": INT, "portal": TEXT, "started": TEXT, "finished": TEXT, "status": TEXT,
+         "requests": INT, "bytes": INT, "new_reports": INT, "new_versions": INT,
+         "gone_reports": INT, "parse_errors": INT, "error": TEXT, "pid": INT},
+        pk="id", foreign_keys=[("portal", "portals", "id")],
+        defaults={k: 0 for k in ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors")},
+    )
+    db.create_table(
+        "fetches",
+        {"id": INT, "url": TEXT, "final_url": TEXT, "status": INT, "headers": TEXT, "fetched_at": TEXT,
+         "sha256": TEXT, "content_type": TEXT, "size": INT, "run_id": INT, "portal_id": TEXT},
+        pk="id", not_null=["url", "fetched_at"],
+        foreign_keys=[("sha256", "bodies", "sha256"), ("run_id", "crawl_runs", "id"), ("portal_id", "portals", "id")],
+    )
+    db.create_table(
+        "organs",
+        {"id": INT, "key": TEXT, "name": TEXT, "core": TEXT, "rcore": TEXT, "portal_id": TEXT, "region": TEXT,
+         "region_code": TEXT, "province": TEXT, "names": TEXT},
+        pk="id", not_null=["key", "name", "core"], foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db.create_table(
+        "reports",
+        {"id": INT, "key": TEXT, "organ_id": INT, "organ": TEXT, "year": INT, "portal_id": TEXT,
+         "province": TEXT, "region": TEXT, "url": TEXT, "status": TEXT, "format": TEXT, "title": TEXT,
+         "check_status": TEXT, "checks_failed": INT, "versions": INT, "current_version_id": INT,
+         "fetch_id": INT, "first_seen": TEXT, "last_seen": TEXT, "gone_since": TEXT},
+        pk="id", not_null=["key", "status"],
+        foreign_keys=[("organ_id", "organs", "id"), ("portal_id", "portals", "id"), ("fetch_id", "fetches", "id")],
+    )
+    db.create_table(
+        "report_versions",
+        {"id": INT, "report_id": INT, "content_sha256": TEXT, "fetch_id": INT, "body_sha256": TEXT,
+         "source_url": TEXT, "source": TEXT, "parser_version": TEXT, "organ": TEXT, "year": INT,
+         "format": TEXT, "title": TEXT, "date": TEXT, "meta": TEXT, "attachments": TEXT,
+         "n_metrics": INT, "n_sections": INT, "n_checks": INT, "first_seen": TEXT, "last_seen": TEXT},
+        pk="id", not_null=["report_id", "content_sha256"],
+        foreign_keys=[("report_id", "reports", "id"), ("fetch_id", "fetches", "id")],
+    )
+    db["reports"].add_foreign_key("current_version_id", "report_versions", "id")
+    db.create_table(
+        "metric_keys",
+        {"key": TEXT, "label": TEXT, "part": TEXT, "unit": TEXT, "formats": TEXT, "position": INT},
+        pk="key",
+    )
+    db.create_table(
+        "metrics", {"version_id": INT, "key": TEXT, "value": FLOAT},
+        pk=("version_id", "key"),
+        foreign_keys=[("version_id", "report_versions", "id"), ("key", "metric_keys", "key")],
+    )
+    db.create_table(
+        "sections", {"version_id": INT, "position": INT, "name": TEXT, "text": TEXT},
+        pk=("version_id", "position"), foreign_keys=[("version_id", "report_versions", "id")],
+    )
+    db.create_table(
+        "checks",
+        {"id": INT, "version_id": INT, "name": TEXT, "passed": INT, "detail": TEXT, "check_values": TEXT},
+        pk="id", foreign_keys=[("version_id", "report_versions", "id")],
+    )
+    db.create_table(
+        "parse_errors",
+        {"id": INT, "fetch_id": INT, "url": TEXT, "portal_id": TEXT, "run_id": INT, "error": TEXT,
+         "parser_version": TEXT, "created": TEXT, "resolved": INT},
+        pk="id", defaults={"resolved": 0},
+        foreign_keys=[("fetch_id", "fetches", "id"), ("portal_id", "portals", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db.create_table(
+        "alerts",
+        {"id": INT, "portal": TEXT, "kind": TEXT, "message": TEXT, "created": TEXT, "run_id": INT, "resolved": INT},
+        pk="id", defaults={"resolved": 0},
+        foreign_keys=[("portal", "portals", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db.create_table(
+        "search",
+        {"id": INT, "organ_id": INT, "organ": TEXT, "year": INT, "province": TEXT, "format": TEXT,
+         "check_status": TEXT, "status": TEXT, "title": TEXT, "text": TEXT},
+        pk="id", foreign_keys=[("id", "reports", "id"), ("organ_id", "organs", "id")],
+    )
+    create_search_fts(db)
+    db.create_table("archive_meta", {"key": TEXT, "value": TEXT}, pk="key")
+
+
+def create_search_fts(db: sqlite_utils.Database) -> None:
+    """The contentless bigram index of `search.text` (see archive.bigrams); rowid = report id."""
+    db.execute(
+        "create virtual table search_fts using fts5(text, content='', tokenize=\"{}\")".format(bigrams.TOKENIZE)
+    )
+
+
+def _indexes(db: sqlite_utils.Database) -> None:
+    for table, cols, unique in [
+        ("fetches", ["url", "fetched_at"], False),
+        ("fetches", ["final_url"], False),
+        ("fetches", ["sha256"], False),
+        ("fetches", ["run_id"], False),
+        ("organs", ["key"], True),
+        ("organs", ["portal_id", "region", "core"], False),
+        ("organs", ["portal_id", "region", "rcore"], False),
+        ("reports", ["key"], True),
+        ("reports", ["organ_id", "year"], False),
+        ("reports", ["portal_id", "status"], False),
+        ("reports", ["url"], False),
+        ("reports", ["year"], False),
+        ("reports", ["province"], False),
+        ("reports", ["format"], False),
+        ("reports", ["check_status"], False),
+        ("report_versions", ["report_id"], False),
+        ("report_versions", ["content_sha256"], False),
+        ("report_versions", ["fetch_id"], False),
+        ("metrics", ["key"], False),
+        ("checks", ["version_id"], False),
+        ("checks", ["passed"], False),
+        ("parse_errors", ["fetch_id"], False),
+        ("parse_errors", ["resolved"], False),
+        ("crawl_runs", ["portal", "started"], False),
+        ("alerts", ["portal", "resolved"], False),
+        ("search", ["year"], False),
+        ("search", ["organ_id"], False),
+    ]:
+        db[table].create_index(cols, unique=unique, if_not_exists=True)
+
+
+def _metric_keys(db: sqlite_utils.Database) -> None:
+    formats = metric_formats()
+    rows = [
+        {"key": k, "label": label, "part": k.split(".")[0], "unit": metric_unit(k),
+         "formats": ",".join(formats[k]), "position": i}
+        for i, (k, label) in enumerate(metric_labels().items())
+    ]
+    db["metric_keys"].insert_all(rows, pk="key", replace=True)
+
+
+def _views(db: sqlite_utils.Database) -> None:
+    """Views Datasette shows: long metrics with labels for current reports, and one wide row per report."""
+    db.create_view(
+        "current_metrics",
+        """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label, m.value, k.unit,
+       r.current_version_id as version_id
+from reports r
+join metrics m on m.version_id = r.current_version_id
+join metric_keys k on k.key = m.key""",
+        replace=True,
+    )
+    columns = ",\n  ".join(
+        '(select value from metrics m where m.version_id = r.current_version_id and m.key = {lit}) as "{key}"'.format(
+            lit=_sql_literal(key), key=key
+        )
+        for key in metric_labels()
+    )
+    db.create_view(
+        "report_metrics",
+        f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
+        "from reports r",
+        replace=True,
+    )
+
+
+def _sql_literal(value: str) -> str:
+    """Quote a schema constant (a metric key from metrics.json) for a view definition."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _m1(db: sqlite_utils.Database) -> None:
+    _create_tables(db)
+    _indexes(db)
+    _metric_keys(db)
+    _views(db)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the file up to the current schema; also refresh labels and views, which follow the schema JSON."""
+    db.enable_wal()
+    version = db.execute("pragma user_version").fetchone()[0]
+    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            migration(db)
+            db.execute(f"pragma user_version = {number}")
+    with db.atomic():
+        _metric_keys(db)
+        _views(db)
+        db.execute(
+            "insert or ignore into archive_meta(key, value) values ('bigrams_version', ?)", [str(bigrams.VERSION)]
+        )

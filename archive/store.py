@@ -1,0 +1,547 @@
+"""The archive: the only code that writes the SQLite file (raw responses, reports, versions, runs).
+
+Usage by the crawler (one writer process; Datasette reads concurrently thanks to WAL)::
+
+    archive = Archive("nianbao.db")
+    archive.upsert_portal("pingtan", name="平潭综合实验区管委会", region="福建省", start_urls=[...], family="trs")
+    run_id = archive.start_run("pingtan")
+    headers = archive.validators(url)                       # conditional GET
+    fetch_id = archive.record_fetch(url, final_url=..., status=200, headers=..., body=b"...",
+                                    fetched_at=..., run_id=run_id, portal_id="pingtan")
+    result = archive.ingest(fetch_id, report)               # or ingest(fetch_id, None, error="...")
+    archive.mark_seen(url, run_id)                          # a 304: the report is still there
+    archive.mark_gone("pingtan", seen_urls, run_id)         # reports no longer listed -> status gone
+    archive.finish_run(run_id, "ok")
+
+Every write method is one transaction: a report, its version, metrics, sections, checks and search
+row appear together or not at all, also when the process is killed mid-write.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import sqlite_utils
+
+from archive import bigrams, organs
+from archive.schema import create_search_fts, migrate
+from parsers.model import Report
+from parsers.schema import metric_labels
+
+RUN_STATUSES = ("ok", "failed", "blocked", "interrupted")
+RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error")
+OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What `Archive.ingest` did. outcome: new_report | new_version | unchanged | parse_error."""
+
+    outcome: str
+    report_id: int | None
+    version_id: int | None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _timestamp(value: Any) -> str:
+    """ISO 8601 (UTC) from a datetime, an epoch number or an ISO string."""
+    if value is None:
+        return now()
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat(
+            timespec="seconds"
+        )
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc).isoformat(timespec="seconds")
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def normalize_headers(headers: Mapping | None) -> dict[str, str]:
+    """Header names lower-cased, values as one string (Scrapy gives bytes and lists)."""
+    out: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        out[_text(name).lower()] = ", ".join(_text(v) for v in values)
+    return out
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def content_hash(report: Report) -> str:
+    """Identity of a parse result: equal results are the same version, whatever bytes they came from."""
+    payload = {
+        "meta": report.meta,
+        "metrics": report.metrics,
+        "checks": [asdict(c) for c in report.checks],
+        "sections": report.sections,
+        "text": report.text,
+        "attachments": report.attachments,
+    }
+    return hashlib.sha256(_json(payload).encode("utf-8")).hexdigest()
+
+
+def check_status(report: Report) -> tuple[str, int]:
+    """('failed' | 'ok' | 'unchecked', number of failed checks) for the facets."""
+    failed = sum(1 for c in report.checks if c.passed is False)
+    if failed:
+        return "failed", failed
+    return ("ok" if any(c.passed for c in report.checks) else "unchecked"), 0
+
+
+def _parser_version() -> str:
+    try:
+        from parsers import PARSER_VERSION
+    except ImportError:
+        return "unknown"
+    return str(PARSER_VERSION)
+
+
+def _validate(report: Report) -> str | None:
+    """Why a Report cannot be stored as is (unknown metric key, non-number), or None."""
+    labels = metric_labels()
+    unknown = sorted(k for k in report.metrics if k not in labels)
+    if unknown:
+        return f"unknown metric keys: {', '.join(unknown[:5])}"
+    bad = sorted(k for k, v in report.metrics.items() if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))))
+    if bad:
+        return f"metric values that are not numbers: {', '.join(bad[:5])}"
+    year = report.meta.get("year")
+    if year is not None and not isinstance(year, int):
+        return f"meta.year is not an integer: {year!r}"
+    return None
+
+
+class Archive:
+    """One archive file. Creates and migrates the schema on open (WAL, foreign keys on)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+        conn.execute("pragma foreign_keys = on")
+        conn.execute("pragma busy_timeout = 60000")
+        self.db = sqlite_utils.Database(conn)
+        migrate(self.db)
+        self.db.execute("pragma synchronous = normal")
+        self._check_search_index()
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _one(self, sql: str, params: Iterable = ()) -> sqlite3.Row | None:
+        cur = self.conn.execute(sql, tuple(params))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row))  # type: ignore[return-value]
+
+    def _ensure_portal(self, portal_id: str | None) -> None:
+        if portal_id is not None:
+            self.conn.execute("insert or ignore into portals(id, name, updated) values (?, ?, ?)", (portal_id, portal_id, now()))
+
+    def _bump(self, run_id: int | None, **counts: int) -> None:
+        if run_id is None or not counts:
+            return
+        sets = ", ".join(f"{k} = coalesce({k}, 0) + ?" for k in counts)
+        self.conn.execute(f"update crawl_runs set {sets} where id = ?", (*counts.values(), run_id))
+
+    # ------------------------------------------------------------------ portals and runs
+    def upsert_portal(
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        region: str | None = None,
+        region_code: str | None = None,
+        start_urls: Iterable[str] = (),
+        family: str | None = None,
+        schedule: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """Create or update a portal (id as in portals.toml); unknown fields are kept in `extra` (JSON)."""
+        row = {
+            "id": id, "name": name or id, "region": region, "region_code": region_code,
+            "province": organs.province_of(region, name), "start_urls": _json(list(start_urls)),
+            "cms_family": family or extra.pop("cms", None), "schedule": schedule,
+            "extra": _json(extra) if extra else None, "updated": now(),
+        }
+        with self.db.atomic():
+            self.db["portals"].upsert(row, pk="id")
+        return id
+
+    def start_run(self, portal_id: str | None) -> int:
+        """A new crawl_runs row (status 'running', finished null) for this process."""
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            cur = self.conn.execute(
+                "insert into crawl_runs(portal, started, status, pid) values (?, ?, 'running', ?)",
+                (portal_id, now(), os.getpid()),
+            )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, **stats: Any) -> None:
+        """Close a run: status ok | failed | blocked | interrupted; stats override the counted ones."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"finish_run: status must be one of {', '.join(RUN_STATUSES)}, not {status!r}")
+        unknown = set(stats) - set(RUN_STATS)
+        if unknown:
+            raise ValueError(f"finish_run: unknown stats {', '.join(sorted(unknown))} (known: {', '.join(RUN_STATS)})")
+        sets = "".join(f", {k} = ?" for k in stats)
+        with self.db.atomic():
+            cur = self.conn.execute(
+                f"update crawl_runs set finished = ?, status = ?{sets} where id = ?",
+                (now(), status, *stats.values(), run_id),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"finish_run: no crawl run {run_id}")
+
+    def add_alert(self, portal: str | None, kind: str, message: str, run_id: int | None = None) -> int:
+        """Record an alert for the scheduler's status page / webhook; returns its id."""
+        with self.db.atomic():
+            self._ensure_portal(portal)
+            cur = self.conn.execute(
+                "insert into alerts(portal, kind, message, created, run_id, resolved) values (?, ?, ?, ?, ?, 0)",
+                (portal, kind, message, now(), run_id),
+            )
+        return int(cur.lastrowid)
+
+    def resolve_alerts(self, portal: str | None, kind: str | None = None) -> int:
+        """Mark a portal's open alerts (of one kind, or all) resolved; returns how many."""
+        with self.db.atomic():
+            cur = self.conn.execute(
+                "update alerts set resolved = 1 where portal is ? and resolved = 0 and (? is null or kind = ?)",
+                (portal, kind, kind),
+            )
+        return cur.rowcount
+
+    # ------------------------------------------------------------------ raw responses
+    def record_fetch(
+        self,
+        url: str,
+        *,
+        final_url: str | None = None,
+        status: int,
+        headers: Mapping | None = None,
+        body: bytes | None = b"",
+        fetched_at: Any = None,
+        run_id: int | None = None,
+        portal_id: str | None = None,
+        content_type: str | None = None,
+    ) -> int:
+        """Keep one HTTP response (any status). The body is stored once per sha256, zlib-compressed."""
+        body = body or b""
+        sha = hashlib.sha256(body).hexdigest()
+        hdrs = normalize_headers(headers)
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            self.conn.execute(
+                "insert or ignore into bodies(sha256, size, compression, data) values (?, ?, 'zlib', ?)",
+                (sha, len(body), zlib.compress(body, 6)),
+            )
+            cur = self.conn.execute(
+                "insert into fetches(url, final_url, status, headers, fetched_at, sha256, content_type, size, run_id, portal_id)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, final_url or url, status, _json(hdrs), _timestamp(fetched_at), sha,
+                 content_type or hdrs.get("content-type"), len(body), run_id, portal_id),
+            )
+            self._bump(run_id, requests=1, bytes=len(body))
+        return int(cur.lastrowid)
+
+    def body(self, sha256: str) -> bytes:
+        """The raw bytes of a stored body."""
+        row = self._one("select compression, data from bodies where sha256 = ?", (sha256,))
+        if row is None:
+            raise KeyError(f"no body with sha256 {sha256}")
+        return zlib.decompress(row["data"]) if row["compression"] == "zlib" else bytes(row["data"])
+
+    def fetch(self, fetch_id: int) -> dict:
+        row = self._one("select * from fetches where id = ?", (fetch_id,))
+        if row is None:
+            raise KeyError(f"no fetch {fetch_id}")
+        return row
+
+    def latest_fetch(self, url: str) -> dict | None:
+        """The newest response recorded for a URL (any status)."""
+        return self._one("select * from fetches where url = ? order by fetched_at desc, id desc limit 1", (url,))
+
+    def validators(self, url: str) -> dict[str, str]:
+        """Headers for a conditional GET, from the last 200 response for this URL (empty if none)."""
+        row = self._one(
+            "select headers from fetches where url = ? and status = 200 order by fetched_at desc, id desc limit 1", (url,)
+        )
+        headers = json.loads(row["headers"]) if row and row["headers"] else {}
+        out = {}
+        if headers.get("etag"):
+            out["If-None-Match"] = headers["etag"]
+        if headers.get("last-modified"):
+            out["If-Modified-Since"] = headers["last-modified"]
+        return out
+
+    # ------------------------------------------------------------------ reports
+    def ingest(
+        self,
+        fetch_id: int,
+        report: Report | None,
+        *,
+        error: str | None = None,
+        url: str | None = None,
+        portal_id: str | None = None,
+        run_id: int | None = None,
+    ) -> IngestResult:
+        """Store the parse result of a recorded fetch (None + error: a parse error, kept for `reparse`).
+
+        Report identity is organ x year (organ resolved within the portal and its region); without an
+        organ or year it is the portal + URL (the file path for `nianbao load`). `url` defaults to the
+        fetch's final URL; give the report page's URL for an attachment. Same content as the current
+        version -> unchanged; different content -> a new version (older versions are kept).
+        """
+        fetch = self.fetch(fetch_id)
+        url = url or fetch["final_url"] or fetch["url"]
+        portal_id = portal_id if portal_id is not None else fetch["portal_id"]
+        run_id = run_id if run_id is not None else fetch["run_id"]
+        problem = _validate(report) if report is not None else (error or "no report")
+        if problem:
+            return self._parse_error(fetch_id, url, portal_id, run_id, problem)
+        assert report is not None
+        with self.db.atomic():
+            result = self._store_report(fetch, report, url, portal_id)
+            self.conn.execute(
+                "update parse_errors set resolved = 1 where resolved = 0 and (fetch_id = ? or url = ?)", (fetch_id, url)
+            )
+            self._bump(run_id, **{"new_reports": 1} if result.outcome == "new_report" else
+                       {"new_versions": 1} if result.outcome == "new_version" else {})
+        return result
+
+    def _parse_error(self, fetch_id: int, url: str, portal_id: str | None, run_id: int | None, error: str) -> IngestResult:
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            self.conn.execute(
+                "update parse_errors set resolved = 1 where resolved = 0 and fetch_id = ?", (fetch_id,)
+            )
+            self.conn.execute(
+                "insert into parse_errors(fetch_id, url, portal_id, run_id, error, parser_version, created, resolved)"
+                " values (?, ?, ?, ?, ?, ?, ?, 0)",
+                (fetch_id, url, portal_id, run_id, error, _parser_version(), now()),
+            )
+            self._bump(run_id, parse_errors=1)
+        return IngestResult("parse_error", None, None)
+
+    def _organ(self, name: str, portal_id: str | None) -> dict:
+        """Resolve (or create) the organ row for a printed name within the portal's region."""
+        portal = self._one("select region, region_code, province from portals where id = ?", (portal_id,)) or {}
+        region = portal.get("region")
+        organ_id, names = organs.resolve(self.conn, name, portal_id, region)
+        stamp = name.strip()
+        if organ_id is None:
+            core = organs.core_name(stamp)
+            cur = self.conn.execute(
+                "insert into organs(key, name, core, rcore, portal_id, region, region_code, province, names)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (f"{portal_id or ''}|{region or ''}|{core}", stamp, core, core[::-1], portal_id, region,
+                 portal.get("region_code"), portal.get("province") or organs.province_of(stamp), _json([stamp])),
+            )
+            organ_id = int(cur.lastrowid)
+        elif stamp not in names:
+            names.append(stamp)
+            longest = max(names, key=len)
+            self.conn.execute("update organs set names = ?, name = ? where id = ?", (_json(names), longest, organ_id))
+        return self._one("select * from organs where id = ?", (organ_id,))  # type: ignore[return-value]
+
+    def _find_report(self, organ: dict | None, year: int | None, url: str, portal_id: str | None) -> tuple[str, dict | None]:
+        """(key, existing report row or None). A URL-keyed report gets its organ x year key once known."""
+        url_key = f"url:{portal_id or ''}:{url}"
+        if organ is None or year is None:
+            return url_key, self._one("select * from reports where key = ?", (url_key,))
+        key = f"organ:{organ['id']}:{year}"
+        row = self._one("select * from reports where key = ?", (key,))
+        if row is None:
+            row = self._one("select * from reports where key = ?", (url_key,))
+            if row is not None:
+                self.conn.execute(
+                    "update reports set key = ?, organ_id = ?, year = ? where id = ?", (key, organ["id"], year, row["id"])
+                )
+        return key, row
+
+    def _store_report(self, fetch: dict, report: Report, url: str, portal_id: str | None) -> IngestResult:
+        meta = report.meta
+        organ_name = (meta.get("organ") or "").strip()
+        organ = self._organ(organ_name, portal_id) if organ_name else None
+        year = meta.get("year")
+        key, row = self._find_report(organ, year, url, portal_id)
+        chash = content_hash(report)
+        stamp = now()
+        status, failed = check_status(report)
+        portal = self._one("select region, province from portals where id = ?", (portal_id,)) or {}
+        fields = {
+            "organ_id": organ["id"] if organ else None,
+            "organ": organ["name"] if organ else None,
+            "year": year,
+            "portal_id": portal_id,
+            "province": (organ or {}).get("province") or portal.get("province") or organs.province_of(meta.get("title")),
+            "region": portal.get("region"),
+            "url": url,
+            "status": "current",
+            "format": meta.get("format"),
+            "title": meta.get("title"),
+            "check_status": status,
+            "checks_failed": failed,
+            "fetch_id": fetch["id"],
+            "last_seen": stamp,
+            "gone_since": None,
+        }
+        if row is None:
+            cur = self.conn.execute(
+                f"insert into reports(key, first_seen, versions, {', '.join(fields)}) values (?, ?, 0, {', '.join('?' * len(fields))})",
+                (key, stamp, *fields.values()),
+            )
+            report_id, outcome = int(cur.lastrowid), "new_report"
+        else:
+            report_id = row["id"]
+            current = self._one("select content_sha256 from report_versions where id = ?", (row["current_version_id"],))
+            outcome = "unchanged" if current and current["content_sha256"] == chash else "new_version"
+        if outcome == "unchanged":
+            version_id = row["current_version_id"]  # type: ignore[index]
+            self.conn.execute("update report_versions set last_seen = ? where id = ?", (stamp, version_id))
+            self._update_report(report_id, {k: fields[k] for k in ("url", "status", "fetch_id", "last_seen", "gone_since")})
+            self.conn.execute("update search set status = 'current' where id = ?", (report_id,))
+            return IngestResult(outcome, report_id, version_id)
+        earlier = self._one(
+            "select id from report_versions where report_id = ? and content_sha256 = ?", (report_id, chash)
+        )
+        if earlier:  # content went back to an earlier version: that version is current again
+            version_id = earlier["id"]
+            self.conn.execute("update report_versions set last_seen = ? where id = ?", (stamp, version_id))
+        else:
+            version_id = self._insert_version(report_id, fetch, report, url, chash, stamp)
+        self._update_report(report_id, {**fields, "current_version_id": version_id})
+        self.conn.execute("update reports set versions = (select count(*) from report_versions where report_id = ?) where id = ?",
+                          (report_id, report_id))
+        self._index(report_id, fields, report)
+        return IngestResult(outcome, report_id, version_id)
+
+    def _update_report(self, report_id: int, fields: dict) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.conn.execute(f"update reports set {sets} where id = ?", (*fields.values(), report_id))
+
+    def _insert_version(self, report_id: int, fetch: dict, report: Report, url: str, chash: str, stamp: str) -> int:
+        meta = report.meta
+        metrics = [(k, v) for k, v in report.metrics.items()]
+        sections = [(i, name, text) for i, (name, text) in enumerate(report.sections.items())]
+        cur = self.conn.execute(
+            "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
+            " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
+             meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
+             _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp),
+        )
+        version_id = int(cur.lastrowid)
+        self.conn.executemany(
+            "insert into metrics(version_id, key, value) values (?, ?, ?)", [(version_id, k, v) for k, v in metrics]
+        )
+        self.conn.executemany(
+            "insert into sections(version_id, position, name, text) values (?, ?, ?, ?)",
+            [(version_id, *s) for s in sections],
+        )
+        self.conn.executemany(
+            "insert into checks(version_id, name, passed, detail, check_values) values (?, ?, ?, ?, ?)",
+            [(version_id, c.name, None if c.passed is None else int(c.passed), c.detail, _json(c.values))
+             for c in report.checks],
+        )
+        return version_id
+
+    def _index(self, report_id: int, fields: dict, report: Report) -> None:
+        """Replace the report's search row and its bigram postings (contentless FTS: delete needs the old text)."""
+        old = self._one("select text from search where id = ?", (report_id,))
+        if old is not None:
+            self.conn.execute(
+                "insert into search_fts(search_fts, rowid, text) values ('delete', ?, ?)",
+                (report_id, bigrams.index_text(old["text"] or "")),
+            )
+        text = report.text or "\n".join(report.sections.values())
+        self.conn.execute(
+            "insert or replace into search(id, organ_id, organ, year, province, format, check_status, status, title, text)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (report_id, fields["organ_id"], fields["organ"], fields["year"], fields["province"], fields["format"],
+             fields["check_status"], "current", fields["title"], text),
+        )
+        self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, bigrams.index_text(text)))
+
+    def mark_seen(self, url: str, run_id: int | None = None) -> int:
+        """A 304 or an unchanged body: the reports at this URL are still there (a gone one comes back)."""
+        stamp = now()
+        with self.db.atomic():
+            ids = [r[0] for r in self.conn.execute("select id from reports where url = ?", (url,))]
+            for report_id in ids:
+                self.conn.execute(
+                    "update reports set last_seen = ?, status = 'current', gone_since = null where id = ?", (stamp, report_id)
+                )
+                self.conn.execute(
+                    "update report_versions set last_seen = ? where id = (select current_version_id from reports where id = ?)",
+                    (stamp, report_id),
+                )
+                self.conn.execute("update search set status = 'current' where id = ?", (report_id,))
+        return len(ids)
+
+    def mark_gone(self, portal_id: str, seen_urls: Iterable[str], run_id: int | None = None) -> int:
+        """Reports of the portal whose URL was not seen in this run -> status 'gone' (never deleted)."""
+        seen = set(seen_urls)
+        stamp = now()
+        with self.db.atomic():
+            rows = self.conn.execute(
+                "select id, url from reports where portal_id = ? and status = 'current'", (portal_id,)
+            ).fetchall()
+            gone = [rid for rid, url in rows if url not in seen]
+            for report_id in gone:
+                self.conn.execute("update reports set status = 'gone', gone_since = ? where id = ?", (stamp, report_id))
+                self.conn.execute("update search set status = 'gone' where id = ?", (report_id,))
+            self._bump(run_id, gone_reports=len(gone))
+        return len(gone)
+
+    # ------------------------------------------------------------------ search index upkeep
+    def _check_search_index(self) -> None:
+        row = self._one("select value from archive_meta where key = 'bigrams_version'")
+        if row is None or row["value"] != str(bigrams.VERSION):
+            self.rebuild_search()
+
+    def rebuild_search(self) -> None:
+        """Re-create the bigram index from `search.text` (after the token stream's VERSION changed)."""
+        self.conn.create_function("nianbao_index_text", 1, bigrams.index_text, deterministic=True)
+        with self.db.atomic():
+            self.conn.execute("drop table if exists search_fts")
+            create_search_fts(self.db)
+            self.conn.execute("insert into search_fts(rowid, text) select id, nianbao_index_text(text) from search")
+            self.conn.execute(
+                "insert or replace into archive_meta(key, value) values ('bigrams_version', ?)", (str(bigrams.VERSION),)
+            )
+
+    def optimize_search(self) -> None:
+        """Merge the FTS segments into one (faster queries after a bulk load)."""
+        with self.db.atomic():
+            self.conn.execute("insert into search_fts(search_fts) values ('optimize')")

@@ -1,0 +1,38 @@
+"""What spiders hand to the pipeline: one `Fetched` per response (or failure), raw bytes untouched."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Fetched:
+    """A response the spider routed, or a request that failed.
+
+    role: "list" (a column or pager page: archived raw, never parsed), "report" (a page whose list title
+    names an annual report: archived and parsed), "attachment" (a file linked from a report page:
+    archived, parsed only if the page itself holds no tables).
+    report_url: the report page a report/attachment belongs to; reports are keyed by it in the archive.
+    attachments: for a report page, the attachment URLs the spider requested (the pipeline waits for them).
+    error: why the fetch failed or was refused (then `body` holds whatever came back, maybe nothing).
+    blocked: the failure was a bot wall / robots.txt refusal rather than an ordinary error.
+    """
+
+    url: str
+    role: str
+    final_url: str = ""
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    report_url: str | None = None
+    title: str = ""
+    attachments: list[str] = field(default_factory=list)
+    error: str | None = None
+    blocked: bool = False
+
+    def __repr__(self) -> str:  # bodies are megabytes; logs need the gist
+        extra = f" error={self.error!r}" if self.error else ""
+        return f"<Fetched {self.role} {self.status} {self.url} {len(self.body)} bytes{extra}>"
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")

@@ -1,0 +1,102 @@
+"""Downloader middlewares, one job each: conditional requests, Retry-After backoff, no off-portal redirects."""
+from __future__ import annotations
+
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.archiving import open_archive
+
+logger = logging.getLogger(__name__)
+
+
+class ConditionalRequestMiddleware:
+    """Ask for a report page or attachment only if it changed since we stored it (If-None-Match /
+    If-Modified-Since from the archive). List pages are never conditional: they must be re-read."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db = crawler.settings.get("ARCHIVE_DB")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ConditionalRequestMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
+            return None
+        for name, value in open_archive(self.db).validators(request.url).items():
+            if value:
+                request.headers[name] = value
+        return None
+
+
+class RetryAfterMiddleware:
+    """On 429/503, slow the host's download slot down to the server's Retry-After before RetryMiddleware
+    re-queues the request, so the retry does not hit the wall again at once. Waits are capped by
+    RETRY_AFTER_MAX seconds (a host asking for longer is treated as blocking us)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.cap = crawler.settings.getfloat("RETRY_AFTER_MAX", 300)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (429, 503):
+            return response
+        wait = retry_after(response.headers.get("Retry-After", b"").decode("latin-1"))
+        if wait is None:
+            wait = 2 * self.crawler.settings.getfloat("DOWNLOAD_DELAY", 0) or 1.0
+        if wait > self.cap:
+            request.meta["dont_retry"] = True
+            return response
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None and slot.delay < wait:
+            logger.info("%s said %s; waiting %.0f s between requests to this host", request.url, response.status, wait)
+            slot.delay = wait
+        self.crawler.stats.inc_value("nianbao/retry_after")
+        return response
+
+
+def retry_after(value: str) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+class OffsiteRedirectMiddleware:
+    """Drop a redirect that leaves the portal's hosts (start-URL hosts), and say so in the run's stats.
+    A county page redirecting to a search engine or a parked domain must not be crawled or archived."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "OffsiteRedirectMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("redirect_urls"):
+            return None
+        portal = getattr(self.crawler.spider, "portal", None)
+        if portal is None or portal.allows(request.url):
+            return None
+        origin = request.meta["redirect_urls"][0]
+        self.crawler.stats.inc_value("nianbao/offsite_redirects")
+        raise IgnoreRequest(f"redirect off the portal dropped: {origin} -> {request.url}")

@@ -1,0 +1,206 @@
+"""The archive pipeline: raw bytes into `fetches` first, parsing in worker processes, then ingest.
+
+Per portal run it writes one `crawl_runs` row (start_run … finish_run) and, after a run that read
+its whole listing, marks reports that vanished from the portal as gone (never deletes them).
+
+A report page that holds no tables (详见附件) waits for its attachments: the best-parsing attachment
+is ingested under the PAGE's URL, so a report keeps one identity whatever file carries it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler.archiving import open_archive
+from crawler.items import Fetched
+from crawler.parsework import parse_job, pool
+from parsers.model import Report
+
+logger = logging.getLogger(__name__)
+ERROR_HEADER = "X-Nianbao-Error"
+FILE_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def html_instead_of_file(body: bytes) -> bool:
+    """An attachment URL that answered with a web page (error page, login, missing Referer)."""
+    if body.startswith(FILE_MAGIC):
+        return False
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<script", b"<div", b"<?xml", b"<p"))
+
+
+@dataclass
+class ReportGroup:
+    """A report page and the attachments it is waiting for."""
+
+    page_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    page: tuple[int, Report | None, str | None] | None = None
+    waiting: set[str] = field(default_factory=set)
+    parsed: list[tuple[int, Report]] = field(default_factory=list)
+    unchanged: bool = False
+    done: bool = False
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db = crawler.settings.get("ARCHIVE_DB")
+        self.workers = crawler.settings.getint("PARSE_WORKERS")
+        self.groups: dict[str, ReportGroup] = {}
+        self.counts: Counter[str] = Counter()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+    def open_spider(self) -> None:
+        self.archive = open_archive(self.db)
+        portal = self.spider.portal
+        self.archive.upsert_portal(portal.id, portal.name, region=portal.region or None, family=portal.family,
+                                   start_urls=portal.start_urls, schedule=portal.schedule)
+        self.run_id = self.archive.start_run(portal.id)
+        self.spider.run_id = self.run_id
+
+    # ------------------------------------------------------------------ items
+
+    async def process_item(self, item):
+        if not isinstance(item, Fetched):
+            return item
+        headers = item.headers
+        if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
+            headers = {**headers, ERROR_HEADER: item.error}
+        fetch_id = self.archive.record_fetch(
+            item.url, final_url=item.final_url or item.url, status=item.status, headers=headers,
+            body=item.body, fetched_at=now(), run_id=self.run_id, portal_id=self.spider.portal.id,
+            content_type=item.content_type)
+        if item.role == "report" and not item.error:
+            await self.report(item, fetch_id)
+        elif item.role == "attachment":
+            await self.attachment(item, fetch_id)
+        return item
+
+    async def parse(self, item: Fetched) -> tuple[Report | None, str | None]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool(self.workers), parse_job, item.body, item.url, item.content_type)
+
+    async def report(self, item: Fetched, fetch_id: int) -> None:
+        url = item.report_url or item.url
+        group = self.groups.setdefault(url, ReportGroup())
+        if item.status == 304:
+            self.seen(url)
+            group.done = True
+        else:
+            report, error = await self.parse(item)
+            group.page = (fetch_id, report, error)
+            if (report is not None and report.metrics) or not item.attachments:
+                self.ingest(fetch_id, report, error, url)
+                group.done = True
+            else:
+                group.waiting = set(item.attachments)
+        group.page_ready.set()
+
+    async def attachment(self, item: Fetched, fetch_id: int) -> None:
+        url = item.report_url or item.url
+        group = self.groups.setdefault(url, ReportGroup())
+        await group.page_ready.wait()
+        if group.done:
+            return  # the page itself carried the report; the file stays archived raw
+        if item.status == 304:
+            group.unchanged = True
+        elif not item.error and item.status == 200:
+            if html_instead_of_file(item.body):
+                reason = "a web page came back where a file was expected (error page, login or missing Referer)"
+                self.spider.failures.append((item.url, reason))
+                logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
+            else:
+                report, _ = await self.parse(item)
+                if report is not None and report.metrics:
+                    group.parsed.append((fetch_id, report))
+        group.waiting.discard(item.url)
+        if not group.waiting:
+            self.finish_group(url, group)
+
+    def finish_group(self, url: str, group: ReportGroup) -> None:
+        """Ingest the attachment that parsed best, with the page's title/organ/year filling its gaps."""
+        group.done = True
+        if group.parsed:
+            fetch_id, report = max(group.parsed, key=lambda p: len(p[1].metrics))
+            page_report = group.page[1] if group.page else None
+            if page_report is not None:
+                for key, value in page_report.meta.items():
+                    if report.meta.get(key) in (None, ""):
+                        report.meta[key] = value
+                report.attachments = report.attachments or page_report.attachments
+            self.ingest(fetch_id, report, None, url)
+        elif group.unchanged:
+            self.seen(url)
+        elif group.page is not None:
+            self.ingest(*group.page, url)
+
+    def seen(self, url: str) -> None:
+        self.archive.mark_seen(url, self.run_id)
+        self.counts["unchanged"] += 1
+
+    def ingest(self, fetch_id: int, report: Report | None, error: str | None, url: str) -> None:
+        if report is None and error is None:
+            error = "the parser returned nothing"
+        result = self.archive.ingest(fetch_id, report, error=error, url=url, portal_id=self.spider.portal.id,
+                                     run_id=self.run_id)
+        self.counts[result.outcome] += 1
+        if result.outcome == "unchanged":
+            self.archive.mark_seen(url, self.run_id)
+        elif result.outcome == "parse_error":
+            logger.warning("could not parse %s: %s (the body is archived; `nianbao reparse` retries it)", url, error)
+
+    # ------------------------------------------------------------------ end of run
+
+    def close_spider(self) -> None:
+        for url, group in self.groups.items():
+            if not group.done and group.page is not None:  # attachments that never came back
+                self.finish_group(url, group)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = self.crawler.stats
+        if spider.blocked:
+            status = "blocked"
+        elif reason != "finished":
+            status = "interrupted"
+        elif spider.list_failures or not spider.list_pages_ok:
+            status = "failed"
+        else:
+            status = "ok"
+        gone = self.archive.mark_gone(spider.portal.id, set(spider.listed), self.run_id) if status == "ok" else 0
+        problems = [f"blocked: {u} — {r}" for u, r in spider.blocked[:3]]
+        problems += [f"{u} — {r}" for u, r in spider.failures[:5]]
+        more = len(spider.blocked) + len(spider.failures) - len(problems)
+        error = "; ".join(problems) + (f"; and {more} more" if more > 0 else "") if problems else None
+        if reason != "finished" and status != "blocked":
+            error = f"stopped before the end ({reason})" + (f"; {error}" if error else "")
+        row = dict(requests=stats.get_value("downloader/request_count", 0),
+                   bytes=stats.get_value("downloader/response_bytes", 0),
+                   new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],
+                   gone_reports=gone, parse_errors=self.counts["parse_error"], error=error)
+        self.archive.finish_run(self.run_id, status, **row)
+        for key, value in {**row, "status": status, "listed": len(spider.listed),
+                           "unchanged": self.counts["unchanged"]}.items():
+            stats.set_value(f"nianbao/{key}", value)
+        stats.set_value("nianbao/failures", [{"url": u, "reason": r} for u, r in spider.failures])
+        stats.set_value("nianbao/blocked", [{"url": u, "reason": r} for u, r in spider.blocked])
+        logger.info("%s: %s — %d listed, %d new reports, %d new versions, %d unchanged, %d gone, %d parse errors",
+                    spider.portal.id, status, len(spider.listed), row["new_reports"], row["new_versions"],
+                    self.counts["unchanged"], gone, row["parse_errors"])

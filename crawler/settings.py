@@ -1,0 +1,61 @@
+"""Scrapy settings for nianbao: polite by default, because the sites are small county servers.
+
+Everything here is production behaviour. Tests, the demo and the bench crawl the local replica with
+`FAST` on top (delays off); nothing else changes between them and a real crawl.
+"""
+from __future__ import annotations
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per host, at least 2 s apart, slower when the server slows down.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2
+AUTOTHROTTLE_MAX_DELAY = 60
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounded retries; 429/503 also wait for the server's Retry-After (crawler.middlewares.RetryAfterMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = True
+
+# Scrapy 2.19 starts a token-protected code-execution server on every crawl unless told not to.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ConditionalRequestMiddleware": 450,
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # process_response runs before RetryMiddleware (550)
+    "crawler.middlewares.OffsiteRedirectMiddleware": 40,  # before Scrapy's OffsiteMiddleware (50) drops it silently
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+# Where the archive lives (`-s ARCHIVE_DB=...`, `nianbao crawl --db`) and how many parse workers run.
+ARCHIVE_DB = "nianbao.db"
+PARSE_WORKERS = 0  # 0 = one per CPU
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# Loopback replica only: tests, `nianbao demo` and bench/crawl_bench.py. Never for real portals.
+FAST: dict[str, object] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "RETRY_TIMES": 2,
+    "DOWNLOAD_TIMEOUT": 20,
+}

@@ -1,0 +1,147 @@
+"""The shared spider: fetch list pages, route report pages and their attachments, hand raw bytes on.
+
+Spiders only fetch and route. Every response becomes a `Fetched` item (raw bytes, untouched); list
+pages are read by page objects (`crawler.pages`) to find report links by title and further pages;
+report bodies are parsed later, outside the reactor, by `crawler.pipelines`.
+"""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import Fetched
+from crawler.pages import PARSERS, Follow, Link, Page, looks_like_error_page
+from crawler.pages.detect import ENTRY
+from crawler.portals import Portal, load_portals
+from crawler.walls import describe_failure
+from parsers.html import find_attachments
+
+
+def header_dict(response: Response) -> dict[str, str]:
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def declared_charset(response: Response) -> str | None:
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+    return ctype.split("charset=", 1)[1].strip(" ;\"'") if "charset=" in ctype else None
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawl one portal. Subclasses name their family and the page object that reads the start page."""
+
+    family = "generic"
+    entry = "generic.list"
+
+    def __init__(self, portal: Portal | str | None = None, portals: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if portal is None:
+            raise ValueError(f"spider {self.name}: say which portal to crawl (-a portal=ID)")
+        self.portal = portal if isinstance(portal, Portal) else load_portals(portals)[portal]
+        self.allowed_domains = list(self.portal.allowed_hosts)
+        self.listed: dict[str, str] = {}  # report URL -> title, in listing order (the portal's current reports)
+        self.list_pages_ok = 0
+        self.list_failures: list[tuple[str, str]] = []
+        self.failures: list[tuple[str, str]] = []
+        self.blocked: list[tuple[str, str]] = []
+
+    # ------------------------------------------------------------------ requests
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.portal.start_urls:
+            yield self.follow_request(Follow(url, self.entry))
+
+    def follow_request(self, follow: Follow) -> scrapy.Request:
+        return scrapy.Request(
+            follow.url, method=follow.method, body=follow.body, headers=follow.headers or None,
+            callback=self.parse_list, errback=self.failed, dont_filter=follow.method == "POST",
+            meta={"role": "list", "follow": follow},
+        )
+
+    def report_request(self, link: Link, referer: str) -> scrapy.Request | None:
+        if link.url in self.listed or not self.portal.allows(link.url):
+            return None
+        self.listed[link.url] = link.title
+        return scrapy.Request(
+            link.url, callback=self.parse_report, errback=self.failed, headers={"Referer": referer},
+            meta={"role": "report", "report_url": link.url, "title": link.title, "conditional": True,
+                  "handle_httpstatus_list": [304]},
+        )
+
+    # ------------------------------------------------------------------ callbacks
+
+    def page(self, response: Response) -> Page:
+        return Page.from_bytes(response.url, response.body, declared_charset(response), response.status)
+
+    def fetched(self, response: Response, role: str, **extra: Any) -> Fetched:
+        return Fetched(url=response.request.url if response.request else response.url, role=role,
+                       final_url=response.url, status=response.status, headers=header_dict(response),
+                       body=response.body, **extra)
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        follow: Follow = response.meta["follow"]
+        yield self.fetched(response, "list")
+        self.list_pages_ok += 1
+        listing = PARSERS[follow.parser](self.page(response), follow)
+        for link in listing.reports:
+            request = self.report_request(link, response.url)
+            if request is not None:
+                yield request
+        for nxt in listing.follow:
+            yield self.follow_request(nxt)
+
+    def parse_report(self, response: Response) -> Iterator[Any]:
+        report_url = response.meta["report_url"]
+        title = response.meta.get("title", "")
+        if response.status == 304:
+            yield self.fetched(response, "report", report_url=report_url, title=title)
+            return
+        page = self.page(response)
+        if looks_like_error_page(page.text):
+            reason = "the server answered with an error page (页面不存在) instead of the report"
+            self.failures.append((response.url, reason))
+            yield self.fetched(response, "report", report_url=report_url, title=title, error=reason)
+            return
+        files = [a["url"] for a in find_attachments(page.text, response.url) if self.portal.allows(a["url"])]
+        files = list(dict.fromkeys(files))
+        yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
+        for url in files:
+            # Boda's download.jsp answers an HTML error page unless the article page is the Referer.
+            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, dont_filter=True,
+                                 headers={"Referer": response.url},
+                                 meta={"role": "attachment", "report_url": report_url, "conditional": True,
+                                       "handle_httpstatus_list": [304]})
+
+    def parse_attachment(self, response: Response) -> Iterator[Fetched]:
+        yield self.fetched(response, "attachment", report_url=response.meta["report_url"])
+
+    def failed(self, failure: Failure) -> Iterator[Fetched]:
+        """Any request that did not produce a usable response: recorded with its reason, never as 'no reports'."""
+        request = failure.request
+        role = request.meta.get("role", "list")
+        response = getattr(failure.value, "response", None)
+        reason, blocked = describe_failure(failure)
+        (self.blocked if blocked else self.failures).append((request.url, reason))
+        if role == "list":
+            self.list_failures.append((request.url, reason))
+        if blocked:
+            self.logger.warning("blocked: %s — %s", request.url, reason)
+        else:
+            self.logger.warning("fetch failed: %s — %s (it will be retried on the next run)", request.url, reason)
+        yield Fetched(url=request.url, role=role, final_url=response.url if response else request.url,
+                      status=response.status if response else 0,
+                      headers=header_dict(response) if response else {},
+                      body=response.body if response else b"", report_url=request.meta.get("report_url"),
+                      error=reason, blocked=blocked)
+
+
+def spider_for(family: str) -> type[PortalSpider]:
+    """The spider class that crawls a family (`auto` detects it from the first page)."""
+    from crawler.spiders import SPIDERS
+
+    return SPIDERS[family]
+
+
+__all__ = ["PortalSpider", "spider_for", "ENTRY"]

@@ -1,0 +1,146 @@
+"""Cell streams: the one shape every reader's tables are reduced to before interpretation.
+
+Text reports flatten their tables in many ways (tab-, `|`- or space-separated cells, one cell per
+line, blank-line separated); HTML/PDF/DOCX tables arrive as grids. Both become a list of `Row`s of
+classified `Token`s, so a single interpreter (parsers.tables) reads them all.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from parsers.document import Grid
+
+LABEL, VALUE, BLANK = "label", "value", "blank"
+
+# A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
+_NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
+_NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次|起|人次|家|篇)?\s*(?:\([^()]{0,40}\))?$")
+_TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-])\s+((?:(?:" + _NUM + r")\s+)*(?:" + _NUM + r"))$")
+_ALL_NUMBERS = re.compile(r"^(?:(?:" + _NUM + r")\s+)+(?:" + _NUM + r")$")
+_BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
+_SEPARATOR_LINE = re.compile(r"^[\s|:\-+=]*$")
+_PRINTED_BLANK = re.compile(r"^[\t \u00a0\u3000\u2002\u2003\u200b]*[\u00a0\u3000\u2002\u2003][\t \u00a0\u3000\u2002\u2003\u200b]*$")
+_MARKDOWN = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff]+")
+
+
+@dataclass
+class Token:
+    kind: str  # LABEL | VALUE | BLANK
+    text: str
+    value: int | float | None = None
+
+
+@dataclass
+class Row:
+    """One source row. `multi` rows (a table row, a line with several cells) end value runs at their end."""
+
+    tokens: list[Token] = field(default_factory=list)
+    multi: bool = False
+
+
+def nfkc(s: str) -> str:
+    """Full-width digits/brackets/colons to ASCII, NBSP/ideographic spaces to spaces."""
+    return unicodedata.normalize("NFKC", s)
+
+
+def to_number(s: str) -> int | float:
+    s = s.replace(",", "")
+    if "." in s:
+        f = float(s)
+        return f
+    return int(s)
+
+
+def classify(cell: str) -> list[Token]:
+    """Classify one cleaned cell; a cell like `行政许可 97` or `0 0 0` splits into label + values."""
+    s = cell.strip()
+    if not s:
+        return [Token(BLANK, "")]
+    m = _NUMBER_CELL.match(s)
+    if m:
+        return [Token(VALUE, s, to_number(m.group(1)))]
+    if s in _BLANK_MARKS:
+        return [Token(BLANK, s)]
+    if _ALL_NUMBERS.match(s):
+        return [Token(VALUE, p, to_number(p)) for p in s.split()]
+    m = _TRAILING_NUMBERS.match(s) if len(s) <= 80 else None
+    if m:
+        return [Token(LABEL, m.group(1).strip())] + [Token(VALUE, p, to_number(p)) for p in m.group(2).split()]
+    return [Token(LABEL, s)]
+
+
+def _split_line(line: str) -> list[str]:
+    if "\t" in line or "|" in line:
+        parts = re.split(r"\t|\|", line)
+        stripped = line.strip(" \t")
+        if stripped.startswith("|") and len(parts) > 1 and not parts[0].strip(" \t"):
+            parts.pop(0)  # markdown border: nothing before the first pipe is a cell
+        if stripped.endswith("|") and len(parts) > 1 and not parts[-1].strip(" \t"):
+            parts.pop()
+        return parts
+    return re.split(r"(?<=\S) {2,}(?=\S)", line)
+
+
+def text_rows(text: str) -> list[Row]:
+    """Split plain text into rows of tokens.
+
+    A line with two or more cells is a multi row (table row); a line with one cell adds to a stream
+    (one-cell-per-line layouts). Empty cells inside a multi row are blank cells; a whitespace-only
+    line counts as a printed blank cell only when it holds an NBSP/ideographic space (`\\t\\xa0`).
+    """
+    rows: list[Row] = []
+    for raw in text.split("\n"):
+        if not raw.strip(" \t\r"):
+            if _PRINTED_BLANK.match(raw.rstrip("\r")):
+                rows.append(Row([Token(BLANK, "")]))
+            continue
+        if _SEPARATOR_LINE.match(raw) and "|" in raw:
+            continue  # markdown |---| lines and '||' fillers
+        line = _MARKDOWN.sub("", raw.rstrip("\r"))
+        cells = _split_line(line)
+        printed_blank = [bool(_PRINTED_BLANK.match(c)) for c in cells]
+        cells = [_SPACES.sub(" ", nfkc(c)).strip() for c in cells]
+        filled = [c for c in cells if c]
+        if not filled:
+            if any(printed_blank):
+                rows.append(Row([Token(BLANK, "")]))
+            continue
+        if len(filled) == 1 and not any(pb for pb, c in zip(printed_blank, cells) if not c):
+            rows.append(Row(classify(filled[0]), multi=len(classify(filled[0])) > 1))
+            continue
+        rows.append(_row_from_cells(cells))
+    return rows
+
+
+def _row_from_cells(cells: list[str]) -> Row:
+    tokens: list[Token] = []
+    for c in cells:
+        tokens.extend(classify(c))
+    # blanks before the row's first label are spanned label columns, not data cells
+    first_label = next((i for i, t in enumerate(tokens) if t.kind == LABEL), None)
+    if first_label is not None and all(t.kind == BLANK for t in tokens[:first_label]):
+        tokens = tokens[first_label:]
+    return Row(tokens, multi=True)
+
+
+def clean_cell_text(text: str) -> str:
+    """Normalise a grid cell: NFKC, whitespace runs to one space; digits split by spaces rejoined."""
+    t = _SPACES.sub(" ", nfkc(text).replace("\n", " ").replace("\r", " ")).strip()
+    squeezed = t.replace(" ", "")
+    if squeezed and _NUMBER_CELL.match(squeezed):
+        return squeezed
+    return t
+
+
+def grid_rows(grid: Grid) -> list[Row]:
+    """Each grid row's origin cells (spanned positions are None and skipped) as one multi row."""
+    rows: list[Row] = []
+    for grid_row in grid:
+        cells = [clean_cell_text(c.text) for c in grid_row if c is not None]
+        if not any(cells):
+            continue
+        rows.append(_row_from_cells(cells))
+    return rows

@@ -1,0 +1,371 @@
+"""HTML report pages: charset decoding, attachment links, and reading a page into a Document.
+
+`decode_html` and `find_attachments` are also used by the crawler on raw response bodies, so they
+work on bytes or text with regex only (no DOM) and stay well under 2 ms for a 100 KB page.
+"""
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import re
+from bisect import bisect_right
+from urllib.parse import unquote, urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from parsers.document import Cell, Document, Grid
+from parsers.model import ParseError
+
+# ---------------------------------------------------------------------------------------------
+# charset
+
+_GB_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "euc-cn", "gb18030", "windows-936"}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _norm_charset(name: str | None) -> str | None:
+    """Map a declared charset to the codec we decode with (gb2312/gbk → gb18030, a superset)."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    if name in _GB_ALIASES:
+        return "gb18030"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Decode a page body to text without trusting declarations blindly.
+
+    Order: a BOM; strict UTF-8 (a GBK body essentially never decodes as UTF-8, so success is proof);
+    then the declared charset (`declared` from the HTTP header, else the <meta> one) with gb2312/gbk
+    read as gb18030; a single-byte declaration (latin-1 & co.) on a page whose bytes decode strictly as
+    gb18030 is taken as a lie; finally gb18030 with replacement characters.
+    """
+    if isinstance(data, str):
+        return data
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for name in (declared, _meta_charset(data)):
+        codec = _norm_charset(name)
+        if codec and codec not in candidates and codec not in ("utf-8", "ascii"):
+            candidates.append(codec)
+    for codec in candidates:
+        if _is_single_byte(codec):
+            continue  # a Chinese page declaring latin-1 is almost always lying; try gb18030 first
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    for codec in candidates:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("gb18030", errors="replace")
+
+
+def _is_single_byte(codec: str) -> bool:
+    return codec.startswith(("latin", "iso8859", "cp125", "windows-125", "mac", "cp437", "cp850"))
+
+
+# ---------------------------------------------------------------------------------------------
+# attachments
+
+FILE_EXTS = ("pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et")
+_EXT_RE = r"(?:pdf|docx?|wps|ofd|xlsx?|et)"
+_FILE_PATH = re.compile(r"\.(" + _EXT_RE + r")$", re.I)
+_NAME_WITH_EXT = re.compile(r"\.(" + _EXT_RE + r")\s*$", re.I)
+_ANCHOR = re.compile(r"<a\b([^>]{0,4000})>(.{0,4000}?)</a\s*>", re.I | re.S)
+_EMBED = re.compile(r"<(?:iframe|embed|object)\b([^>]{0,4000})>", re.I)
+_ATTR = re.compile(r"""([a-zA-Z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_TAG = re.compile(r"<[^>]{0,4000}>")
+_SCRIPT = re.compile(r"<script\b[^>]{0,2000}>(.*?)</script\s*>", re.I | re.S)
+_JS_OBJECT = re.compile(r"\{[^{}]{0,4000}\}")
+_JS_URL = re.compile(r"""\b(?:url|href|file|path|fileurl|filepath|src)\s*["']?\s*[:=]\s*["']([^"']{1,1000})["']""", re.I)
+_JS_NAME = re.compile(r"""\b(?:name|filename|title|alt|fileName)\s*["']?\s*[:=]\s*["']([^"']{1,500})["']""", re.I)
+_JS_FILE = re.compile(r"""["']([^"'\s<>{}]{0,1000}/[^"'\s<>{}/]{1,300}\.""" + _EXT_RE + r""")["']""", re.I)
+_HINT = re.compile(r"\." + _EXT_RE + r"\b|nfw-cms-attachment|file=", re.I)
+_GENERIC_TEXT = {"点击下载", "下载", "附件", "文件下载", "点击查看", "查看", "下载附件", "附件下载", "原文下载"}
+
+
+def _attrs(raw: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in _ATTR.finditer(raw):
+        out.setdefault(m.group(1).lower(), htmllib.unescape(m.group(2) or m.group(3) or m.group(4) or ""))
+    return out
+
+
+def _text(fragment: str) -> str:
+    return " ".join(htmllib.unescape(_TAG.sub("", fragment)).split())
+
+
+def _is_file_url(url: str) -> bool:
+    path = unquote(urlsplit(url).path) if "://" in url or url.startswith(("/", ".")) else unquote(url.split("?")[0])
+    return bool(_FILE_PATH.search(path.strip()))
+
+
+def _viewer_file(url: str) -> str | None:
+    """The file behind a pdf.js-style viewer URL (`viewer.html?file=…`)."""
+    m = re.search(r"[?&]file=([^&#]+)", url)
+    if m:
+        inner = unquote(m.group(1))
+        if _is_file_url(inner):
+            return inner
+    return None
+
+
+def _resolve(url: str, base_url: str | None) -> str:
+    url = url.strip().replace("\\/", "/")
+    return urljoin(base_url, url) if base_url else url
+
+
+def _name_for(url: str, *labels: str) -> str:
+    """Prefer a label that carries a file name; else the first non-generic label; else the URL's file name."""
+    labels = tuple(l.strip() for l in labels if l and l.strip())
+    for label in labels:
+        if _NAME_WITH_EXT.search(label):
+            return label
+    for label in labels:
+        if label not in _GENERIC_TEXT:
+            return label
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def find_attachments(html: bytes | str, base_url: str | None = None) -> list[dict]:
+    """Links a report page offers to report files, as [{"url", "name"}] in page order, deduplicated.
+
+    Finds plain `<a href=…pdf>` links, extensionless download links whose text/alt/title names a file
+    (`download.jsp?…wbfileid=` with text `….pdf`), `a.nfw-cms-attachment` (name only in `alt`,
+    text 点击下载), viewer iframes (`viewer.html?file=…`) and file URLs that exist only inside
+    `<script>` arrays (`var apps=[{url:'./202503/P0….pdf',name:'…'}]`, JSON-escaped HTML included).
+    URLs are made absolute when `base_url` is given (a `<base href>` in the page wins).
+    """
+    page = decode_html(html) if isinstance(html, bytes) else html
+    base = base_url
+    m = re.search(r"""<base\b[^>]{0,500}?href\s*=\s*["']?([^"'\s>]+)""", page[:20000], re.I)
+    if m:
+        base = urljoin(base_url, m.group(1)) if base_url else m.group(1)
+    found: list[dict] = []
+    seen: set[str] = set()
+
+    def add(url: str, name: str) -> None:
+        if not url or url.lower().startswith(("javascript:", "mailto:", "#", "data:")):
+            return
+        full = _resolve(url, base)
+        if full not in seen:
+            seen.add(full)
+            found.append({"url": full, "name": name})
+
+    script_spans = [m.span(1) for m in _SCRIPT.finditer(page)]
+    starts = [a for a, _ in script_spans]
+    for m in _ANCHOR.finditer(page):
+        if not _HINT.search(m.group(0)):
+            continue  # cheap pre-filter: most anchors are navigation
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < script_spans[i][1]:
+            continue  # inside a script: handled by _script_files
+        a = _attrs(m.group(1))
+        href = a.get("href", "").strip()
+        if not href:
+            continue
+        text = _text(m.group(2))
+        labels = (a.get("alt", ""), a.get("title", ""), a.get("download", ""), text)
+        is_cms = "nfw-cms-attachment" in a.get("class", "")
+        viewer = _viewer_file(href)
+        if viewer:
+            add(viewer, _name_for(viewer, text, a.get("title", "")))
+        elif _is_file_url(href) or is_cms or any(_NAME_WITH_EXT.search(l or "") for l in labels):
+            add(href, _name_for(href, text, a.get("alt", ""), a.get("title", ""), a.get("download", "")))
+    for m in _EMBED.finditer(page):
+        if not _HINT.search(m.group(0)):
+            continue
+        a = _attrs(m.group(1))
+        src = a.get("src") or a.get("data") or ""
+        target = _viewer_file(src) or (src if _is_file_url(src) else None)
+        if target:
+            add(target, _name_for(target, a.get("title", "")))
+    for a, b in script_spans:
+        js = page[a:b]
+        if _HINT.search(js):
+            _script_files(js.replace('\\"', '"').replace("\\/", "/"), add)
+    return found
+
+
+def _script_files(js: str, add) -> None:
+    """File URLs inside a script: `{url:'…pdf', name:'…'}` objects first, then any quoted file path."""
+    for obj in _JS_OBJECT.finditer(js):
+        body = obj.group(0)
+        for um in _JS_URL.finditer(body):
+            url = _viewer_file(um.group(1)) or um.group(1)
+            if _is_file_url(url):
+                nm = _JS_NAME.search(body)
+                add(url, _name_for(url, nm.group(1) if nm else ""))
+    for fm in _JS_FILE.finditer(js):
+        add(fm.group(1), _name_for(fm.group(1)))
+    if "<a" in js:  # HTML carried inside a JS string (gkmlpt `content: "<p>…"`)
+        for m in _ANCHOR.finditer(js):
+            a = _attrs(m.group(1))
+            href = a.get("href", "")
+            text = _text(m.group(2))
+            if href and (_is_file_url(href) or "nfw-cms-attachment" in a.get("class", "")
+                         or _NAME_WITH_EXT.search(text) or _NAME_WITH_EXT.search(a.get("alt", ""))):
+                add(href, _name_for(href, text, a.get("alt", ""), a.get("title", "")))
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a page
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table"}
+
+
+def _cell_text(cell) -> str:
+    """A cell's text: <br>/<p> inside a label join without spaces (labels are squeezed later)."""
+    return "".join(cell.itertext())
+
+
+def table_grid(table) -> Grid:
+    """Expand one <table> into a grid of origin Cells; positions covered by a span hold None."""
+    grid: Grid = []
+    pending: dict[tuple[int, int], bool] = {}
+    rows = [tr for tr in table.iter("tr") if _owner_table(tr) is table]
+    for r, tr in enumerate(rows):
+        row: list[Cell | None] = []
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while pending.pop((r, c), False):
+                row.append(None)
+                c += 1
+            rowspan = _span(cell.get("rowspan"))
+            colspan = _span(cell.get("colspan"))
+            row.append(Cell(_cell_text(cell), rowspan, colspan))
+            for dc in range(1, colspan):
+                row.append(None)
+            for dr in range(1, rowspan):
+                for dc in range(colspan):
+                    pending[(r + dr, c + dc)] = True
+            c += colspan
+        while pending.pop((r, c), False):
+            row.append(None)
+            c += 1
+        grid.append(row)
+    return grid
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(str(value).strip().rstrip(";")), 200))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _owner_table(el):
+    p = el.getparent()
+    while p is not None and (not isinstance(p.tag, str) or p.tag.lower() != "table"):
+        p = p.getparent()
+    return p
+
+
+def page_meta(tree) -> dict[str, str]:
+    """<meta name=… content=…> pairs (first occurrence wins)."""
+    meta: dict[str, str] = {}
+    for m in tree.iter("meta"):
+        name = m.get("name") or m.get("property") or m.get("http-equiv")
+        content = m.get("content")
+        if name and content is not None and name not in meta:
+            meta[name.strip()] = content.strip()
+    return meta
+
+
+def _page_title(tree, meta: dict[str, str]) -> str | None:
+    for key in ("ArticleTitle", "articletitle", "og:title", "title"):
+        if meta.get(key):
+            return meta[key]
+    for tag in ("h1", "h2"):
+        for h in tree.iter(tag):
+            text = " ".join("".join(h.itertext()).split())
+            if text and "报告" in text:
+                return text
+    t = tree.find(".//title")
+    if t is not None and t.text:
+        return re.split(r"\s*[_|｜—-]\s*(?=[^_|｜—-]*$)", t.text.strip())[0] or t.text.strip()
+    return None
+
+
+def _fallback_text(tree) -> str:
+    body = tree.find(".//body")
+    node = body if body is not None else tree
+    for bad in node.xpath(".//script|.//style|.//noscript"):
+        bad.getparent().remove(bad)
+    lines = []
+    for el in node.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+            lines.append("\n")
+        if el.text:
+            lines.append(el.text)
+        if el.tail:
+            lines.append(el.tail)
+    return re.sub(r"\n\s*\n+", "\n", "".join(lines)).strip()
+
+
+def read_html(data: bytes | str, source: str, base_url: str | None = None, declared: str | None = None) -> Document:
+    """A report page: decoded text, table grids from the DOM, page meta, title, prose, attachments.
+
+    The prose comes from trafilatura (one call, fast=True, tables excluded: they are read as grids);
+    when it finds nothing the body text is used.
+    """
+    page = decode_html(data, declared) if isinstance(data, bytes) else data
+    if not page.strip():
+        raise ParseError(f"{source}: empty page")
+    try:
+        tree = lxml.html.document_fromstring(_strip_xml_decl(page))
+    except (lxml.etree.ParserError, ValueError) as e:
+        raise ParseError(f"{source}: not readable as HTML ({e})") from e
+    meta = page_meta(tree)
+    title = _page_title(tree, meta)
+    tables = [table_grid(t) for t in tree.iter("table") if not t.xpath(".//table")]
+    tables = [g for g in tables if g]
+    attachments = find_attachments(page, base_url)
+    text = None
+    try:
+        text = trafilatura.extract(tree, fast=True, include_tables=False, include_comments=False,
+                                   output_format="txt", favor_recall=True)
+    except Exception:  # trafilatura has many internal failure modes on odd markup; the body text will do
+        text = None
+    if not text or len(text) < 50:
+        text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page)))
+    return Document(source=source, kind="html", text=text, tables=tables, title=title, meta=meta,
+                    attachments=attachments)
+
+
+def _strip_xml_decl(page: str) -> str:
+    """lxml refuses str input that carries an encoding declaration."""
+    return re.sub(r"^\s*<\?xml[^>]{0,200}\?>", "", page, count=1)
+
+
+def looks_like_html(head: str) -> bool:
+    h = head.lstrip("\ufeff \t\r\n").lower()
+    return h.startswith(("<!doctype", "<html", "<?xml", "<head", "<meta", "<body", "<div", "<table", "<p", "<!--")) or (
+        "<html" in h[:2000] or "<body" in h[:2000] or "<table" in h[:2000])

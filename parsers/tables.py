@@ -1,0 +1,370 @@
+"""The table interpreter: value runs from a cell stream → canonical metric keys.
+
+One interpreter for every input kind. A *run* is a maximal sequence of value/blank cells; the labels
+printed before it (since the previous run) are its label window. Then:
+
+* table 2 rows have distinctive names (规章, 行政许可, ...): a run whose nearest label names one is that row;
+* table 3 rows are aligned to the template sequence by dynamic programming — label similarity
+  scores each (run, row) pair, template order is the prior, so typo'd, truncated or floating labels
+  still land on the right row, and an unlabelled run can only fill a gap between its neighbours;
+* table 4 is the value cells after table 3, read in template order (15 cells).
+
+A run is assigned to a row only when its cells fit the row's column count (edge blanks trimmed);
+a short run counts only at the very end of a cut-off document. Numbers are never moved or invented.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from parsers.cells import BLANK, LABEL, VALUE, Row, Token
+from parsers.labels import RowTemplate, label_scores, squeeze
+
+T3_COLUMNS = ("natural", "commercial", "research", "social", "legal", "other", "total")
+T4_GROUPS = ("review", "suit_direct", "suit_after_review")
+T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+# ------------------------------------------------------------------------------ table 2
+T2_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rules", ("规章",)),
+    ("normative", ("规范性文件",)),
+    ("licensing", ("行政许可",)),
+    ("other_services", ("其他对外管理服务事项", "对外管理服务事项")),
+    ("punishment", ("行政处罚",)),
+    ("coercion", ("行政强制",)),
+    ("fees", ("行政事业性收费",)),
+    ("procurement", ("政府集中采购",)),
+)
+T2_COLUMNS = {
+    "2021": {
+        "rules": ("issued", "repealed", "in_force"),
+        "normative": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "punishment": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("amount",),
+    },
+    "2019": {
+        "rules": ("made", "published", "total"),
+        "normative": ("made", "published", "total"),
+        "licensing": ("prev_items", "change", "decisions"),
+        "other_services": ("prev_items", "change", "decisions"),
+        "punishment": ("prev_items", "change", "decisions"),
+        "coercion": ("prev_items", "change", "decisions"),
+        "fees": ("prev_items", "change"),
+        "procurement": ("projects", "amount"),
+    },
+}
+T2_MARKERS = {
+    "2021": ("制发", "废止", "度止", "现行有效", "本年处理决定", "本年收费金额"),
+    "2019": ("新制作", "制作数量", "新公开", "公开数量", "公开总数", "上一年项目", "增/减", "增减", "采购项目", "采购总金额", "对外管理服务"),
+}
+
+# ------------------------------------------------------------------------------ table 3
+_T3_COMMON_HEAD = (
+    RowTemplate("new", ("cn", "一"), "本年新收政府信息公开申请数量"),
+    RowTemplate("carried_over", ("cn", "二"), "上年结转政府信息公开申请数量"),
+    RowTemplate("granted", ("paren", "一"), "予以公开"),
+    RowTemplate("partial", ("paren", "二"), "部分公开区分处理的只计这一情形不计其他情形", "部分公开"),
+    RowTemplate("denied_secret", ("num", "1"), "属于国家秘密"),
+    RowTemplate("denied_law", ("num", "2"), "其他法律行政法规禁止公开"),
+    RowTemplate("denied_security", ("num", "3"), "危及三安全一稳定"),
+    RowTemplate("denied_third_party", ("num", "4"), "保护第三方合法权益"),
+    RowTemplate("denied_internal", ("num", "5"), "属于三类内部事务信息"),
+    RowTemplate("denied_process", ("num", "6"), "属于四类过程性信息"),
+    RowTemplate("denied_enforcement", ("num", "7"), "属于行政执法案卷"),
+    RowTemplate("denied_query", ("num", "8"), "属于行政查询事项"),
+    RowTemplate("unable_not_held", ("num", "1"), "本机关不掌握相关政府信息"),
+    RowTemplate("unable_need_create", ("num", "2"), "没有现成信息需要另行制作"),
+    RowTemplate("unable_unclear", ("num", "3"), "补正后申请内容仍不明确"),
+    RowTemplate("rejected_petition", ("num", "1"), "信访举报投诉类申请"),
+    RowTemplate("rejected_duplicate", ("num", "2"), "重复申请"),
+    RowTemplate("rejected_publication", ("num", "3"), "要求提供公开出版物"),
+    RowTemplate("rejected_mass", ("num", "4"), "无正当理由大量反复申请"),
+    RowTemplate("rejected_confirm", ("num", "5"), "要求行政机关确认或重新出具已获取信息"),
+)
+_T3_TAIL = (
+    RowTemplate("handled_total", ("paren", "七"), "总计"),
+    RowTemplate("carried_forward", ("cn", "四"), "结转下年度继续办理"),
+)
+T3_ROWS = {
+    "2019": _T3_COMMON_HEAD + (RowTemplate("other", ("paren", "六"), "其他处理"),) + _T3_TAIL,
+    "2021": _T3_COMMON_HEAD + (
+        RowTemplate("other_no_correction", ("num", "1"), "申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请"),
+        RowTemplate("other_no_fee", ("num", "2"), "申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请"),
+        RowTemplate("other_other", ("num", "3"), "其他"),
+    ) + _T3_TAIL,
+}
+_MATCH = 0.5     # a label this similar names the row
+_PLACED = 1.0    # every run placed counts most: a complete table beats one that follows a floating label
+_GAP_FILL = 0.3  # an unlabelled (or unreadably labelled) run fills a template gap between its neighbours
+_T4_HEADER_CHARS = frozenset("维持纠正审结复议诉讼尚未")
+_SECTION_END = ("存在的主要问题", "其他需要报告", "改进情况")
+
+
+@dataclass
+class Run:
+    labels: list[str]
+    cells: list[Token]
+    at_end: bool = False
+    used: bool = False
+
+    @property
+    def has_value(self) -> bool:
+        return any(c.kind == VALUE for c in self.cells)
+
+
+@dataclass
+class TableResult:
+    metrics: dict[str, int | float | None] = field(default_factory=dict)
+    t2_format: str | None = None
+    t3_format: str | None = None
+    found: set[str] = field(default_factory=set)  # "t2" / "t3" / "t4"
+
+
+def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
+    runs: list[Run] = []
+    pending: list[str] = []
+    current: Run | None = None
+    for row in rows:
+        if row.multi:
+            current = None
+        for tok in row.tokens:
+            if tok.kind == LABEL:
+                current = None
+                pending.append(tok.text)
+                continue
+            if current is None:
+                current = Run(labels=pending[-window:], cells=[])
+                runs.append(current)
+                pending = []
+            current.cells.append(tok)
+        if row.multi:
+            current = None
+    if runs and not pending:
+        runs[-1].at_end = True
+    return runs
+
+
+def fit(run: Run, n: int) -> list[Token] | None:
+    """The run's cells as exactly n columns, or None when the layout does not support it."""
+    cells = run.cells
+    if len(cells) == n:
+        return cells
+    if len(cells) > n:
+        c = list(cells)
+        while len(c) > n and c[-1].kind == BLANK:
+            c.pop()
+        while len(c) > n and c[0].kind == BLANK:
+            c.pop(0)
+        if len(c) == n:
+            return c
+        return c[:n] if run.at_end else None
+    if run.at_end:
+        while cells and cells[-1].kind == BLANK:
+            cells = cells[:-1]
+        return cells or None
+    return None
+
+
+def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token]) -> None:
+    for col, tok in zip(columns, cells):
+        metrics[f"{prefix}.{col}"] = tok.value if tok.kind == VALUE else None
+
+
+# ------------------------------------------------------------------------------ table 2
+
+def _t2_row(run: Run) -> str | None:
+    if not run.labels:
+        return None
+    label = squeeze(run.labels[-1])
+    for key, names in T2_ROWS:
+        for name in names:
+            if name in label and len(label) <= len(name) + 8:
+                return key
+    return None
+
+
+def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
+    votes = {"2021": 0, "2019": 0}
+    for run, key in runs:
+        text = "".join(run.labels)
+        for fmt, markers in T2_MARKERS.items():
+            votes[fmt] += sum(1 for m in markers if m in text)
+        if key == "other_services" or key == "procurement":
+            votes["2019"] += 2
+    if votes["2021"] != votes["2019"]:
+        return max(votes, key=votes.get)
+    # headers unreadable: the decision rows tell (2021: one value; 2019: three)
+    for run, key in runs:
+        if key in ("licensing", "punishment", "coercion"):
+            n = sum(1 for c in run.cells if c.kind == VALUE)
+            if n >= 2:
+                return "2019"
+            if n == 1:
+                return "2021"
+    return None
+
+
+def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -> None:
+    found: list[tuple[Run, str]] = []
+    seen: set[str] = set()
+    for run in runs:
+        key = _t2_row(run)
+        if key and key not in seen:
+            seen.add(key)
+            found.append((run, key))
+    if not found:
+        return
+    fmt = _t2_format(found) or fallback_format or "2021"
+    result.t2_format = fmt
+    for run, key in found:
+        columns = T2_COLUMNS[fmt].get(key)
+        if not columns:
+            continue
+        cells = fit(run, len(columns))
+        if cells is None:
+            continue
+        run.used = True
+        result.found.add("t2")
+        _put(result.metrics, f"t2.{key}", columns, cells)
+
+
+# ------------------------------------------------------------------------------ table 3
+
+def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
+    """Best similarity of the run's label window to each template row (nearest labels weigh most)."""
+    labels = run.labels[-4:]
+    candidates: list[tuple[str, float]] = []
+    for k, label in enumerate(reversed(labels)):
+        candidates.append((label, 1.0 - 0.12 * k))
+    if len(labels) >= 2:
+        candidates.append((labels[-2] + labels[-1], 0.98))
+    if len(labels) >= 3:
+        candidates.append((labels[-3] + labels[-2] + labels[-1], 0.95))
+    best = [0.0] * len(templates)
+    for label, weight in candidates:
+        if len(label) > 80:
+            continue
+        for j, s in enumerate(label_scores(label, templates)):
+            if s * weight > best[j]:
+                best[j] = s * weight
+    return best
+
+
+def _is_t4_header(run: Run) -> bool:
+    """Table 4's header is in the label window (vertical text too: the characters, not words)."""
+    text = squeeze("".join(run.labels))
+    return len(_T4_HEADER_CHARS.intersection(text)) >= 6
+
+
+def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
+    """Monotone alignment of runs to template rows maximising label similarity (order is the prior)."""
+    cand = [r for r in runs if not r.used and (r.has_value or r.labels)]
+    n, m = len(cand), len(templates)
+    if n == 0:
+        return 0.0, []
+    fits = [fit(r, 7) for r in cand]
+    score = [[None] * m for _ in range(n)]
+    for i, r in enumerate(cand):
+        if fits[i] is None:
+            continue
+        sims = _window_scores(r, templates)
+        gap_ok = r.has_value and not _is_t4_header(r)
+        for j in range(m):
+            if sims[j] >= _MATCH:
+                score[i][j] = _PLACED + sims[j]
+            elif gap_ok:
+                score[i][j] = _PLACED + _GAP_FILL
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        row_s = score[i - 1]
+        prev, cur, mv = best[i - 1], best[i], move[i]
+        for j in range(1, m + 1):
+            b, k = prev[j], 1                       # skip run
+            if cur[j - 1] > b:
+                b, k = cur[j - 1], 2                # skip template row
+            s = row_s[j - 1]
+            if s is not None and prev[j - 1] + s > b:
+                b, k = prev[j - 1] + s, 3           # match
+            cur[j], mv[j] = b, k
+    out = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        k = move[i][j]
+        if k == 3:
+            out.append((cand[i - 1], templates[j - 1], fits[i - 1]))
+            i, j = i - 1, j - 1
+        elif k == 2:
+            j -= 1
+        else:
+            i -= 1
+    out.reverse()
+    return best[n][m], out
+
+
+def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Run]:
+    options = {fmt: align_t3(runs, rows) for fmt, rows in T3_ROWS.items()}
+    labelled = {fmt: sum(1 for _, _, _ in m) for fmt, (_, m) in options.items()}
+    if not any(labelled.values()):
+        return []
+    s19, s21 = options["2019"][0], options["2021"][0]
+    if abs(s19 - s21) < 1e-9:
+        fmt = prefer or "2021"
+    else:
+        fmt = "2019" if s19 > s21 else "2021"
+    _, matches = options[fmt]
+    # a table is only a table if some of its rows are named: gap fills alone prove nothing
+    if not any(_window_scores(r, (t,))[0] >= _MATCH for r, t, _ in matches):
+        return []
+    result.t3_format = fmt
+    result.found.add("t3")
+    for run, tmpl, cells in matches:
+        run.used = True
+        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells)
+    return [r for r, _, _ in matches]
+
+
+# ------------------------------------------------------------------------------ table 4
+
+def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
+    """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
+    start = runs.index(after) + 1 if after is not None else 0
+    region: list[Run] = []
+    for run in runs[start:]:
+        if run.used:
+            if region:
+                break
+            continue
+        if not region:
+            if run.has_value and _is_t4_header(run):
+                region.append(run)
+            continue
+        window = squeeze("".join(run.labels))
+        if any(m in window for m in _SECTION_END) or len(window) > 60:
+            break
+        region.append(run)
+        if sum(len(r.cells) for r in region) >= 15:
+            break
+    if not region:
+        return
+    cells = [c for r in region for c in r.cells]
+    fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15)
+    if fitted is None or not any(c.kind == VALUE for c in fitted):
+        return
+    result.found.add("t4")
+    for r in region:
+        r.used = True
+    flat = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
+    for key, tok in zip(flat, fitted):
+        result.metrics[key] = tok.value if tok.kind == VALUE else None
+
+
+def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResult:
+    """Read tables 2, 3 and 4 from a row stream."""
+    result = TableResult()
+    runs = build_runs(rows)
+    read_t2(runs, result, fallback_format)
+    t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
+    read_t4(runs, result, t3_runs[-1] if t3_runs else None)
+    return result
