@@ -1,4 +1,127 @@
-"""Subcommands of `nianbao` for this part (collected by nianbao.cli)."""
+"""Subcommands of `nianbao` for the archive: load, reparse, serve, diff, search (collected by nianbao.cli)."""
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
 import click
 
-commands: list[click.Command] = []
+DEFAULT_DB = "nianbao.db"
+db_option = click.option("--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
+                         help="The archive (SQLite file).")
+
+
+def _read_only(db: Path) -> sqlite3.Connection:
+    if not db.is_file():
+        raise click.ClickException(f"{db}: no such archive")
+    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+
+
+@click.command()
+@db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def load(db: Path, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Import report files (HTML, text, PDF, DOCX, DOC; folders recursively) into the archive."""
+    from archive.load import load as run_load
+    from archive.store import Archive
+
+    with Archive(db) as archive:
+        summary = run_load(archive, paths, progress=not quiet)
+    for error in summary.errors:
+        click.echo(f"parse error: {error}", err=True)
+    click.echo(f"{db}: {summary.line()}")
+
+
+@click.command()
+@db_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def reparse(db: Path, quiet: bool) -> None:
+    """Re-parse every stored report body with the current parser (no network; a version only where it changed)."""
+    from archive.load import reparse as run_reparse
+    from archive.store import Archive
+
+    if not db.is_file():
+        raise click.ClickException(f"{db}: no such archive")
+    with Archive(db) as archive:
+        summary = run_reparse(archive, progress=not quiet)
+    for error in summary.errors:
+        click.echo(f"parse error: {error}", err=True)
+    click.echo(f"{db}: {summary.line()}")
+
+
+@click.command()
+@db_option
+@click.option("--port", "-p", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (default: this machine only).")
+@click.option("--live", is_flag=True, help="Serve an archive that a crawl is writing (read-only, not immutable).")
+def serve(db: Path, port: int, host: str, live: bool) -> None:
+    """Browse and search the archive with Datasette (read-only)."""
+    from archive.serve import serve as run_serve
+
+    run_serve(db, host, port, live)
+
+
+@click.command()
+@click.argument("organ")
+@click.option("--from", "from_year", type=int, help="Earlier year (default: the second-latest archived).")
+@click.option("--to", "to_year", type=int, help="Later year (default: the latest archived).")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True)
+@click.option("--all", "all_years", is_flag=True, help="Without years: the whole timeline of key metrics.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+def diff(organ: str, from_year: int | None, to_year: int | None, db: Path, fmt: str, all_years: bool,
+         output: Path | None) -> None:
+    """How ORGAN's report changed between two years (ORGAN: a name or part of one)."""
+    from archive import diff as d
+    from archive import render
+
+    conn = _read_only(db)
+    try:
+        found = d.find_organ(conn, organ)
+        if all_years and from_year is None and to_year is None and fmt != "html":
+            tl = d.timeline(conn, found["id"])
+            out = (d.to_json({"organ": found["name"], "timeline": tl}) if fmt == "json"
+                   else render.timeline_text(found["name"], tl, markdown_table=fmt == "markdown"))
+        else:
+            result = d.compare(conn, found, from_year, to_year)
+            out = {"text": render.text, "markdown": render.markdown, "json": d.to_json,
+                   "html": render.html_page}[fmt](result)
+    except d.AmbiguousOrgan as e:
+        click.echo(render.candidates_text(organ, e.candidates), err=True)
+        sys.exit(2)
+    except (d.OrganNotFound, ValueError) as e:
+        raise click.ClickException(str(e.args[0] if e.args else e))
+    finally:
+        conn.close()
+    if output:
+        output.write_text(out, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(out, nl=False)
+
+
+@click.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=50, show_default=True)
+def search(query: str, db: Path, limit: int) -> None:
+    """Reports whose text contains every word of QUERY (exact, from one Chinese character up)."""
+    from archive import bigrams
+
+    conn = _read_only(db)
+    conn.create_function("nianbao_match", 1, bigrams.fts_query, deterministic=True)
+    total = conn.execute("select count(*) from search_fts where search_fts match nianbao_match(?)", (query,)).fetchone()[0]
+    rows = conn.execute(
+        "select id, year, organ, title from search where id in"
+        " (select rowid from search_fts where search_fts match nianbao_match(?)) order by year desc, organ limit ?",
+        (query, limit),
+    ).fetchall()
+    conn.close()
+    for report_id, year, organ_name, title in rows:
+        click.echo(f"{report_id}\t{year or '-'}\t{organ_name or '-'}\t{title or ''}")
+    click.echo(f"{total} report(s) contain {query!r}" + (f"; first {limit} shown" if total > limit else ""), err=True)
+
+
+commands: list[click.Command] = [load, reparse, serve, diff, search]

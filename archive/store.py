@@ -146,6 +146,8 @@ class Archive:
         return self.db.conn
 
     def close(self) -> None:
+        """Checkpoint the WAL into the file (an immutable Datasette reads only the file) and close."""
+        self.conn.execute("pragma wal_checkpoint(truncate)")
         self.db.close()
 
     def __enter__(self) -> "Archive":
@@ -291,9 +293,15 @@ class Archive:
         return self._one("select * from fetches where url = ? order by fetched_at desc, id desc limit 1", (url,))
 
     def validators(self, url: str) -> dict[str, str]:
-        """Headers for a conditional GET, from the last 200 response for this URL (empty if none)."""
+        """Headers for a conditional GET, from the last 200 response for this URL (empty if none).
+
+        Only responses of runs that ended normally count: a crawl killed mid-run stored bodies it never
+        ingested, and a 304 answered to their validators would lose those reports for good.
+        """
         row = self._one(
-            "select headers from fetches where url = ? and status = 200 order by fetched_at desc, id desc limit 1", (url,)
+            "select f.headers from fetches f left join crawl_runs r on r.id = f.run_id"
+            " where f.url = ? and f.status = 200 and (f.run_id is null or r.status in ('ok', 'failed', 'blocked'))"
+            " order by f.fetched_at desc, f.id desc limit 1", (url,)
         )
         headers = json.loads(row["headers"]) if row and row["headers"] else {}
         out = {}
@@ -371,6 +379,8 @@ class Archive:
             names.append(stamp)
             longest = max(names, key=len)
             self.conn.execute("update organs set names = ?, name = ? where id = ?", (_json(names), longest, organ_id))
+            self.conn.execute("update reports set organ = ? where organ_id = ?", (longest, organ_id))
+            self.conn.execute("update search set organ = ? where organ_id = ?", (longest, organ_id))
         return self._one("select * from organs where id = ?", (organ_id,))  # type: ignore[return-value]
 
     def _find_report(self, organ: dict | None, year: int | None, url: str, portal_id: str | None) -> tuple[str, dict | None]:
@@ -434,9 +444,15 @@ class Archive:
         earlier = self._one(
             "select id from report_versions where report_id = ? and content_sha256 = ?", (report_id, chash)
         )
-        if earlier:  # content went back to an earlier version: that version is current again
+        if earlier:
             version_id = earlier["id"]
             self.conn.execute("update report_versions set last_seen = ? where id = ?", (stamp, version_id))
+            current_url = self._one("select source_url from report_versions where id = ?", (row["current_version_id"],))  # type: ignore[index]
+            if not current_url or current_url["source_url"] != url:
+                # Two URLs carry different contents for one organ x year: keep the current one, do not flip.
+                self._update_report(report_id, {"status": "current", "last_seen": stamp, "gone_since": None})
+                return IngestResult("unchanged", report_id, version_id)
+            # else: the page went back to an earlier content, which is current again
         else:
             version_id = self._insert_version(report_id, fetch, report, url, chash, stamp)
         self._update_report(report_id, {**fields, "current_version_id": version_id})

@@ -214,7 +214,8 @@ def run_chunk(seed: int, reader: str, start: int, stop: int, timeout: float) -> 
 
 
 def fuzz(inputs: int, budget: float, workers: int = 2, seed: int = 0, timeout: float = 10.0,
-         chunk: int = 25, readers: tuple[str, ...] = READERS) -> dict[str, tuple[Tally, float]]:
+         chunk: int = 25, readers: tuple[str, ...] = READERS,
+         progress: bool = False) -> dict[str, tuple[Tally, float]]:
     """Run up to `inputs` per reader within `budget` seconds per reader; {reader: (tally, wall s)}.
 
     A worker that dies outright (a segfault, the memory limit) counts its whole chunk as one crash."""
@@ -222,6 +223,7 @@ def fuzz(inputs: int, budget: float, workers: int = 2, seed: int = 0, timeout: f
     for reader in readers:
         seeds(reader)  # fail here, not in a worker, if a seed file is missing
         tally, began = Tally(), time.monotonic()
+        shown = began
         starts = list(range(0, inputs, chunk))
         while starts and time.monotonic() - began < budget:
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -235,6 +237,10 @@ def fuzz(inputs: int, budget: float, workers: int = 2, seed: int = 0, timeout: f
                         break
                     done = next(as_completed(pending))
                     start = pending.pop(done)
+                    if progress and time.monotonic() - shown > 60:
+                        shown = time.monotonic()
+                        print(f"  {reader}: {tally.inputs:,} inputs, {len(tally.crashes)} crashes, "
+                              f"{len(tally.hangs)} hangs, {shown - began:.0f} s", file=sys.stderr, flush=True)
                     try:
                         tally.add(done.result())
                     except Exception as exc:
@@ -272,7 +278,7 @@ def main() -> None:
         replay(args.replay, args.seed)
         return
     results = fuzz(args.inputs, args.budget, args.workers, args.seed, args.timeout,
-                   readers=tuple(args.readers.split(",")))
+                   readers=tuple(args.readers.split(",")), progress=True)
     bad = 0
     for reader, (tally, wall) in results.items():
         print(f"{reader}: {tally.inputs:,} inputs in {wall:.0f} s = {tally.inputs / wall:.1f} inputs/s "

@@ -26,7 +26,13 @@ def _line(s: dict) -> str:
 @click.option("--portals", "portals_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Portal file (default: crawler/portals.toml).")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
-def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, progress: bool | None) -> None:
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0 for a server on loopback.")
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Scale out: --workers processes share a scrapy-redis frontier at URL; this process writes the archive.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Crawler processes with --redis.")
+def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, progress: bool | None,
+              overrides: tuple[str, ...], redis_url: str | None, workers: int) -> None:
     """Crawl PORTAL... (ids from the portal file, or `all`) into the archive.
 
     Polite by default: robots.txt obeyed, one request at a time per host, ≥ 2 s apart. Each portal gets
@@ -42,8 +48,16 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
     unknown = [i for i in ids if i not in portals]
     if unknown:
         raise click.UsageError(f"unknown portal(s) {', '.join(unknown)}; known: {', '.join(portals)}")
-    summaries = crawl([portals[i] for i in ids], db,
-                      progress=sys.stderr.isatty() if progress is None else progress)
+    if any("=" not in o for o in overrides):
+        raise click.UsageError("-s expects NAME=VALUE")
+    settings = dict(o.split("=", 1) for o in overrides)
+    if redis_url:
+        from crawler.distributed import crawl_distributed
+
+        summaries = crawl_distributed(ids, portals_file, db, redis_url, workers, overrides=settings)
+    else:
+        summaries = crawl([portals[i] for i in ids], db, overrides=settings,
+                          progress=sys.stderr.isatty() if progress is None else progress)
     for s in summaries:
         click.echo(_line(s))
     if any(s["status"] != "ok" for s in summaries):

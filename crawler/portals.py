@@ -87,9 +87,9 @@ def _portal(entry: dict[str, Any], where: str) -> Portal:
     if family not in FAMILIES:
         raise PortalError(f"{where} ({pid}): family {family!r} is not one of {', '.join(FAMILIES)}")
     schedule = entry.get("schedule", "season")
-    if schedule not in SCHEDULE_PRESETS and len(schedule.split()) != 5:
+    if schedule not in SCHEDULE_PRESETS and len(schedule.split()) not in (5, 6):
         raise PortalError(f"{where} ({pid}): schedule {schedule!r} is neither a preset "
-                          f"({', '.join(SCHEDULE_PRESETS)}) nor a 5-field cron expression")
+                          f"({', '.join(SCHEDULE_PRESETS)}) nor a cron expression (5 fields, or 6 with seconds first)")
     return Portal(
         id=pid, name=entry["name"], start_urls=list(urls), family=family, region=entry.get("region", ""),
         schedule=schedule, enabled=bool(entry.get("enabled", True)), verified=bool(entry.get("verified", False)),

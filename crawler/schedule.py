@@ -121,7 +121,10 @@ def next_fire_time(trigger: BaseTrigger, now: datetime) -> datetime | None:
 
 
 def is_due(trigger: BaseTrigger, last_started: datetime | None, now: datetime) -> bool:
-    """Due = the cron fired since the last run started (or the portal never ran)."""
+    """Due = the cron fired since the last run started (or the portal never ran).
+
+    An interrupted run does not count (see last_started): a killed crawl is retried at once.
+    """
     prev = previous_fire_time(trigger, now)
     if prev is None:
         return False
@@ -210,12 +213,14 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def last_started(db: Path, portal: str) -> datetime | None:
+    """When the portal's last run started, not counting interrupted runs (those are retried)."""
     if not db.exists():
         return None
     with closing(reader(db)) as conn:
         if not _has_table(conn, "crawl_runs"):
             return None
-        row = conn.execute("select max(started) from crawl_runs where portal = ?", (portal,)).fetchone()
+        row = conn.execute("select max(started) from crawl_runs where portal = ? and status is not 'interrupted'",
+                           (portal,)).fetchone()
     return parse_time(row[0])
 
 

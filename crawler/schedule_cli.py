@@ -51,11 +51,14 @@ def alert_settings(portals: str | None, webhook: str | None, blocked_after: int 
               help="Alert when a portal was blocked this many runs in a row [default: 3].")
 @click.option("--parse-error-ratio", type=click.FloatRange(0, 1), default=None,
               help="Alert when more than this share of a run's documents failed to parse [default: 0.2].")
-@click.option("--crawl-arg", "crawl_args", multiple=True, metavar="ARG",
-              help="Extra argument for each `nianbao crawl` (repeat for several), e.g. --crawl-arg=--redis=redis://…")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Passed to each `nianbao crawl` (a Scrapy setting override).")
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Passed to each `nianbao crawl`: scale out on this scrapy-redis frontier.")
+@click.option("--workers", default=None, type=click.IntRange(1), help="Passed to each `nianbao crawl` with --redis.")
 def schedule_cmd(db: str, portals: str | None, tz: str, once: bool, jitter: int, parallel: int,
                  webhook: str | None, blocked_after: int | None, parse_error_ratio: float | None,
-                 crawl_args: tuple[str, ...]) -> None:
+                 overrides: tuple[str, ...], redis_url: str | None, workers: int | None) -> None:
     """Crawl each portal on the cron in its `schedule` (default `season`: daily Jan–Apr, weekly otherwise).
 
     Runs in the foreground until SIGTERM / Ctrl-C, which lets running crawls finish their current
@@ -73,8 +76,11 @@ def schedule_cmd(db: str, portals: str | None, tz: str, once: bool, jitter: int,
         raise click.ClickException(str(exc)) from None
     if not crons:
         raise click.ClickException(f"no enabled portal in {portals or 'crawler/portals.toml'}")
+    crawl_args = [arg for o in overrides for arg in ("-s", o)]
+    crawl_args += ["--redis", redis_url] if redis_url else []
+    crawl_args += ["--workers", str(workers)] if workers else []
     cfg = sched.RunConfig(db=str(Path(db).resolve()), portals=str(Path(portals).resolve()) if portals else None,
-                          tz=tz, crawl_args=crawl_args,
+                          tz=tz, crawl_args=tuple(crawl_args),
                           alerts=alert_settings(portals, webhook, blocked_after, parse_error_ratio))
     if once:
         outcomes = sched.run_once(crons, cfg, parallel=parallel)

@@ -108,8 +108,14 @@ def text_rows(text: str) -> list[Row]:
             if any(printed_blank):
                 rows.append(Row([Token(BLANK, "")]))
             continue
-        if len(filled) == 1 and not any(pb for pb, c in zip(printed_blank, cells) if not c):
-            rows.append(Row(classify(filled[0]), multi=len(classify(filled[0])) > 1))
+        if len(filled) == 1:
+            tokens = classify(filled[0])
+            after = cells[cells.index(filled[0]) + 1:]
+            if tokens[-1].kind == LABEL and after:
+                # `行政强制\t\t` / `| 行政强制 | |`: a row label followed by printed blank cells
+                rows.append(Row(tokens + [Token(BLANK, "")] * len(after), multi=True))
+            else:
+                rows.append(Row(tokens, multi=len(tokens) > 1))
             continue
         rows.append(_row_from_cells(cells))
     return rows

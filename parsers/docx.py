@@ -32,8 +32,8 @@ def read_docx(data: bytes, source: str) -> Document:
     try:
         package = docx.Document(io.BytesIO(data))
         body = package.element.body
-        blocks = list(_blocks(body))
-        core_title = package.core_properties.title
+        blocks = [b for b in _blocks(body) if b]
+        title = _title(body) or (package.core_properties.title or "").strip() or None
     except Exception as exc:  # lxml/zipfile/python-docx raise many types on corrupt input
         raise ParseError(f"{source}: unreadable DOCX ({type(exc).__name__}: {exc})"[:500]) from exc
     lines = [b if isinstance(b, str) else _flatten(b) for b in blocks]
@@ -42,7 +42,7 @@ def read_docx(data: bytes, source: str) -> Document:
         kind="docx",
         text="\n".join(line for line in lines if line.strip()),
         tables=[b for b in blocks if not isinstance(b, str)],
-        title=_title(body) or (core_title or "").strip() or None,
+        title=title,
     )
 
 
@@ -107,7 +107,7 @@ def _grid(tbl) -> Grid:
             del open_spans[c]
         rows.append(row)
     width = max((max(r) + 1 for r in rows if r), default=0)
-    return [[r[c] if c in r else Cell("") for c in range(width)] for r in rows]
+    return [[r[c] if c in r else Cell("") for c in range(width)] for r in rows] if width else []
 
 
 def _cell_text(tc) -> str:

@@ -12,7 +12,7 @@ import re
 from parsers.cells import nfkc
 
 _YEAR = r"((?:19|20)\d{2})\s*年"
-_TITLE_WORDS = re.compile(r"(?:年度报告|年报|工作报告|工作年度|年度工作)")
+_TITLE_WORDS = re.compile(r"(?:年度报|年报|工作报告|工作年度|年度工作)")
 _REPORT_PHRASE = re.compile(
     r"(?:政府|政务)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)?.*$|年度报告.*$|年报.*$|工作报告.*$|年度.*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -24,6 +24,9 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{
 _DATE_LINE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 _GENERIC_START = ("市", "县", "区", "镇", "乡", "省", "州", "旗")
 _ADMIN = "省市县区州旗盟"
+_SECTION_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*[、.．]|^\([一二三四五六七八九十\d]{1,2}\)")
+_QUOTED_TITLE = re.compile(r"《([\u4e00-\u9fff]{2,30}?)(?:政府)?信息公开(?:工作)?\s*" + _YEAR + r"度?(?:工作)?(?:年度)?报告》")
+_BREADCRUMB = re.compile(r">|»|当前位置|所在位置|当前页面|首页")
 _NOISE_PREFIX = re.compile(r"^(?:page\s*\d+|p\.\s*\d+)", re.I)
 
 
@@ -42,7 +45,9 @@ def title_candidates(text: str, limit: int = 25) -> list[str]:
         # titles wrapped over two lines: `2024 年上海市科委政府信息公开工作` + `年度报告`
         if i + 1 < len(lines) and len(lines[i + 1]) <= 8 and _TITLE_WORDS.search(lines[i + 1]):
             joined = line + lines[i + 1]
-        if len(joined) <= 70 and re.search(_YEAR, joined) and (_TITLE_WORDS.search(joined) or "信息公开" in joined):
+        if _SECTION_HEAD.match(line) or _BREADCRUMB.search(line):
+            continue
+        if len(joined) <= 70 and re.search(_YEAR, joined) and _TITLE_WORDS.search(joined):
             out.append(joined)
         elif i + 1 < len(lines) and len(line) <= 30 and _CJK.search(line) and not re.search(_YEAR, line) \
                 and re.match(_YEAR, lines[i + 1]) and _TITLE_WORDS.search(lines[i + 1]):
@@ -58,8 +63,8 @@ def organ_from_title(title: str) -> str | None:
     m = re.search(_YEAR + r"度?", t)
     if not m:
         return None
-    before = _NON_NAME.sub("", t[:m.start()])
-    if before and not before.endswith(("关于", "的")):
+    before = re.sub(r"^(?:关于|印发|公布)+|的$", "", _NON_NAME.sub("", t[:m.start()]))
+    if before:
         before = _REPORT_PHRASE.sub("", before) or before
         return before if len(before) >= 2 else None
     after = _REPORT_PHRASE.sub("", t[m.end():]).strip()
@@ -75,9 +80,12 @@ def widen_organ(organ: str, text: str) -> str:
             return m.group(1) + organ
     if organ.endswith(("乡", "镇", "街道", "区", "县", "市")) and "人民政府" not in organ and "办事处" not in organ:
         cuts = [organ] + [organ[i + 1:] for i, ch in enumerate(organ[:-1]) if ch in _ADMIN]
-        for cand in cuts:
-            if len(cand) >= 2 and cand + "人民政府" in text:
-                return cand + "人民政府"
+        found = [c + "人民政府" for c in cuts if len(c) >= 2 and c + "人民政府" in text]
+        if found:
+            # the form the body uses on its own most often; a longer form wins ties
+            counts = [text.count(f) for f in found]
+            alone = [n - sum(counts[:i]) for i, n in enumerate(counts)]
+            return max(zip(alone, (len(f) for f in found), found))[2]
     return organ
 
 
@@ -85,12 +93,15 @@ def find_organ(text: str, page_title: str | None, meta: dict[str, str]) -> str |
     titles = ([page_title] if page_title else []) + title_candidates(text)
     for title in titles:
         organ = organ_from_title(title)
-        if organ:
+        if organ and not organ.startswith(("我", "本")):
             return widen_organ(organ, text)
     head = nfkc(text[:3000])
     m = _PREAMBLE.search(head)
     if m:
         return widen_organ(m.group(1), text)
+    m = _QUOTED_TITLE.search(head)
+    if m:
+        return m.group(1)
     for key in ("ContentSource", "发布机构", "Author"):
         if meta.get(key) and _CJK.search(meta[key]):
             return meta[key].strip()
@@ -119,6 +130,7 @@ def find_year(text: str, page_title: str | None, organ_hint: bool = True) -> int
             return int(m.group(1))
     head = nfkc(text[:4000])
     m = re.search(_YEAR + r"度?\s*(?:政府)?信息公开(?:工作)?年度报告", head) or \
+        re.search(_YEAR + r"度?\s*(?:政府|政务)?信息公开(?:工作|情况)", head) or \
         re.search(r"截[至止]\s*" + _YEAR + r"\s*12\s*月\s*31\s*日", head) or \
         re.search(_YEAR + r"\s*1\s*月\s*1\s*日\s*(?:至|到|—|-)", head) or \
         re.search(r"总体情况\s*\n?[^\n]{0,40}?" + _YEAR, head)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pdfplumber
-from pdfplumber.utils import extract_text
 
 from .document import Cell, Document, Grid
 from .model import ParseError
@@ -29,6 +28,8 @@ MAX_CHARS_PER_PAGE = 20_000  # a full dense A4 page is ~2,000 CJK chars
 MAX_EDGES_PER_PAGE = 2_000  # past either bound, table finding is skipped for the page (text is kept):
 MAX_CROSSINGS_PER_PAGE = 4_000  # pdfplumber's cell finding is quadratic in rule crossings (a t3 page has ~400)
 _TOL = 3.0  # points: edges/ends closer than this are the same line
+MARGIN = 0.1  # top and bottom tenth of a page: where page numbers are
+COLUMN_GAP = 1.5  # ems of empty space inside a text line that mark a column break
 
 _CJK = r"\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
@@ -114,9 +115,15 @@ def _page_blocks(page: Any) -> list[_Block]:
         blocks.append(_Block(table.bbox[1], table.bbox[3], grid=grid, xs=xs))
     prose = [c for i, c in enumerate(chars) if i not in inside]
     for line in _lines(prose):
-        blocks.append(_Block(line[0]["top"], line[-1]["bottom"], text=_clean(extract_text(line))))
+        blocks.append(_Block(line[0]["top"], line[-1]["bottom"], text=_line_text(line, column_gaps=True)))
     blocks.sort(key=lambda b: b.top)
-    return [b for b in blocks if b.grid is not None or (b.text and not _PAGE_NUMBER.fullmatch(b.text))]
+    return [b for b in blocks if b.grid is not None or (b.text and not _is_page_number(b, page.height))]
+
+
+def _is_page_number(block: _Block, height: float) -> bool:
+    """A "- 3 -" / "第3页" line in the top or bottom margin (a lone number elsewhere may be data)."""
+    in_margin = block.bottom < MARGIN * height or block.top > (1 - MARGIN) * height
+    return in_margin and bool(_PAGE_NUMBER.fullmatch(block.text or ""))
 
 
 def _is_drawn(obj: dict) -> bool:
@@ -186,9 +193,23 @@ def _lines(chars: list[dict]) -> list[list[dict]]:
     return [sorted(line, key=lambda c: c["x0"]) for line in lines]
 
 
-def _clean(text: str) -> str:
-    """Drop layout spaces next to CJK characters (justified text, letter-spaced labels)."""
-    return _SPACE_NEAR_CJK.sub("", text).strip()
+def _line_text(line: list[dict], column_gaps: bool = False) -> str:
+    """One line's text. Between CJK glyphs a gap is layout (justified or letter-spaced text), not a
+    space; a gap wider than COLUMN_GAP ems is a column break of a table drawn without rules, written
+    as a tab when `column_gaps` so the text parser sees cells."""
+    out: list[str] = []
+    prev = None
+    for ch in line:
+        if prev is not None:
+            gap = ch["x0"] - prev["x1"]
+            em = max(prev["size"], ch["size"], 1.0)
+            if column_gaps and gap > COLUMN_GAP * em:
+                out.append("\t")
+            elif gap > 0.2 * em:
+                out.append(" ")
+        out.append(ch["text"])
+        prev = ch
+    return "\t".join(_SPACE_NEAR_CJK.sub("", " ".join(part.split())) for part in "".join(out).split("\t"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +266,7 @@ def _index(edges: list[float], v: float) -> int:
 
 def _cell_text(chars: list[dict]) -> str:
     """A cell's text with its wrapping undone: "三、本年\\n度办理结\\n果" is one label."""
-    lines = [_clean(extract_text(line)) for line in _lines(chars)]
+    lines = [_line_text(line) for line in _lines(chars)]
     out = ""
     for line in filter(None, lines):
         joint = "" if not out or re.match(rf"[{_CJK}]", line) or re.search(rf"[{_CJK}]$", out) else " "
@@ -340,7 +361,7 @@ def _heading(page: Any) -> str | None:
     if biggest < body * 1.15:
         return None
     lines = _lines(chars)
-    big = [round(line[0]["size"], 1) == biggest for line in lines]
+    big = [max(round(c["size"], 1) for c in line) == biggest for line in lines]
     start = big.index(True)
     stop = big.index(False, start) if False in big[start:] else len(big)
     return _cell_text([c for line in lines[start:stop] for c in line]) or None
@@ -352,4 +373,6 @@ def _meta_title(info: list[dict]) -> str | None:
     if isinstance(raw, bytes):
         codec = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
         raw = raw.decode(codec, errors="replace")
-    return raw.strip() or None if isinstance(raw, str) else None
+    if not isinstance(raw, str):
+        return None
+    return raw.strip() or None

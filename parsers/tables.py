@@ -309,15 +309,13 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     if not any(labelled.values()):
         return []
     s19, s21 = options["2019"][0], options["2021"][0]
-    if abs(s19 - s21) < 1e-9:
-        fmt = prefer or "2021"
-    else:
-        fmt = "2019" if s19 > s21 else "2021"
+    decided = abs(s19 - s21) > 1e-9
+    fmt = ("2019" if s19 > s21 else "2021") if decided else (prefer or "2021")
     _, matches = options[fmt]
     # a table is only a table if some of its rows are named: gap fills alone prove nothing
     if not any(_window_scores(r, (t,))[0] >= _MATCH for r, t, _ in matches):
         return []
-    result.t3_format = fmt
+    result.t3_format = fmt if decided else None  # only the (六)其他处理 rows tell the formats apart
     result.found.add("t3")
     for run, tmpl, cells in matches:
         run.used = True

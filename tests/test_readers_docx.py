@@ -11,9 +11,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from parsers import parse_document
 from parsers.docx import read_docx
 from parsers.model import ParseError
-from test_readers_templates import Spec, grid, t3, t4
+from test_readers_templates import Spec, grid, metrics, t3, t4
 
 
 def add_table(document, spec: Spec):
@@ -53,6 +54,13 @@ def test_template_tables_come_back_exactly(fmt):
     doc = read_docx(report_docx(fmt), "r.docx")
     assert doc.kind == "docx"
     assert doc.tables == [grid(t3(fmt)), grid(t4())]
+
+
+@pytest.mark.parametrize("fmt, blank_row", [("2019", None), ("2021", None), ("2021", 4)])
+def test_parser_reads_the_exact_metrics(fmt, blank_row):
+    report = parse_document(read_docx(report_docx(fmt, blank_row), "r.docx"))
+    assert report.meta["format"] == fmt and report.meta["year"] == int(fmt)
+    assert report.metrics == metrics(fmt, blank_row)
 
 
 def test_blank_cells_stay_empty_strings_not_none():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 from functools import lru_cache
 
 import pytest
@@ -14,10 +15,11 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from parsers import parse_document
 from parsers.document import Cell, Grid
 from parsers.model import ParseError
 from parsers.pdf import MAX_PAGES, read_pdf
-from test_readers_templates import Spec, grid, t3, t4
+from test_readers_templates import grid, metrics, t3, t4
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 CELL = ParagraphStyle("cell", fontName="STSong-Light", fontSize=7, leading=9, wordWrap="CJK")
@@ -116,6 +118,21 @@ def test_table_cut_by_a_page_break_is_joined(cut):
     assert doc.tables == [grid(t3("2021")), grid(t4())]
 
 
+@pytest.mark.parametrize("cut", [None, 17])
+def test_parser_reads_the_exact_metrics(cut):
+    report = parse_document(read_pdf(report_pdf(cut), "r.pdf"))
+    assert (report.meta["format"], report.meta["year"]) == ("2021", 2021)
+    assert report.metrics == metrics("2021")
+
+
+@pytest.mark.parametrize("name", ["hzq_2023", "hzq_2024"])
+def test_real_pdfs_parse_to_their_truth(corpus, name):
+    truth = json.loads((corpus / "pdf" / f"{name}.json").read_text(encoding="utf-8"))
+    report = parse_document(read_pdf((corpus / "pdf" / f"{name}.pdf").read_bytes(), f"{name}.pdf"))
+    assert {k: report.meta[k] for k in truth["meta"]} == truth["meta"]
+    assert report.metrics == truth["metrics"]
+
+
 def test_blank_value_under_a_number_is_not_merged_across_the_cut():
     g = grid(t3("2021", blank_row=10))  # data row 10 = 13th table row, all values blank
     top, bottom = split(g, 13)
@@ -189,3 +206,22 @@ def test_truncated_real_pdf_raises_parse_error_or_reads(corpus):
             read_pdf(data[:cut], "cut.pdf")
         except ParseError as exc:
             assert str(exc).startswith("cut.pdf: ")
+
+
+def test_table_without_rules_becomes_tab_separated_lines():
+    """No ruling lines, so no grid: wide gaps inside a line become tabs for the text parser."""
+    buf = io.BytesIO()
+    canv = canvas.Canvas(buf)
+    canv.setFont("STSong-Light", 11)
+    canv.drawString(72, 760, "本报告（国令第 711 号）说明 2023 年 report text.")
+    rows = [("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), ("规章", "0", "0", "0"),
+            ("行政规范性文件", "3", "0", "8")]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            canv.drawString(72 + 130 * (c > 0) + 90 * c, 730 - 20 * r, text)
+    canv.save()
+    doc = read_pdf(buf.getvalue(), "plain.pdf")
+    assert doc.tables == []
+    assert doc.text.splitlines() == ["本报告（国令第711号）说明2023年report text.",
+                                     "信息内容\t本年制发件数\t本年废止件数\t现行有效件数", "规章\t0\t0\t0",
+                                     "行政规范性文件\t3\t0\t8"]

@@ -86,8 +86,17 @@ def grid(spec: Spec) -> Grid:
     return out
 
 
-def origins(g: Grid) -> list[tuple[int, int, Cell]]:
-    return [(r, c, cell) for r, row in enumerate(g) for c, cell in enumerate(row) if cell is not None]
+def metrics(fmt: str, blank_row: int | None = None) -> dict[str, int | None]:
+    """The metrics a parser must read from a report holding exactly t3(fmt, blank_row) and t4()."""
+    rows = [r["key"] for r in schema()["t3_rows"] if fmt in r["formats"]]
+    columns = [c["key"] for c in schema()["t3_columns"]]
+    out: dict[str, int | None] = {}
+    for i, row in enumerate(rows):
+        for column, (text, _, _) in zip(columns, _values(i, blank=i == blank_row)):
+            out[f"t3.{row}.{column}"] = int(text) if text else None
+    t4_keys = [f"t4.{g['key']}.{c['key']}" for g in schema()["t4_groups"] for c in schema()["t4_columns"]]
+    out.update({key: n for n, key in enumerate(t4_keys, start=1)})
+    return out
 
 
 def test_template_specs_tile_their_tables():

@@ -6,6 +6,7 @@ text/table cross-checks have something real to check.
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from crawler.replica.reports import Report, value
@@ -72,7 +73,7 @@ def blocks(r: Report) -> list[Block]:
     return out
 
 
-def _legacy_para(i: int, r: Report, rng, active: int) -> str:
+def _legacy_para(i: int, r: Report, rng: random.Random, active: int) -> str:
     applications = rng.randint(0, 40)
     return [
         f"{r.year}年，{r.organ}认真贯彻落实《中华人民共和国政府信息公开条例》，进一步健全工作机制，政府信息公开工作有序推进。",

@@ -106,8 +106,8 @@ class Report:
         """The same report re-published with different numbers (a correction)."""
         seed = self.content_seed * 7919 + self.revision + 1
         rng = random.Random(seed)
-        return replace(self, content_seed=seed, revision=self.revision + 1,
-                       metrics=make_metrics(rng, self.fmt, "blanks" in self.quirks))
+        metrics = make_metrics(rng, self.fmt, "blanks" in self.quirks) if self.has_tables else {}
+        return replace(self, content_seed=seed, revision=self.revision + 1, metrics=metrics)
 
     def prose_rng(self) -> random.Random:
         return random.Random(f"prose|{self.content_seed}")

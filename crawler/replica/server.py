@@ -97,8 +97,13 @@ class Replica:
         return self
 
     def stop(self) -> None:
+        # shutdown() waits up to one poll interval per server: stop them all at once
+        stoppers = [threading.Thread(target=s.shutdown) for s in self._servers]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
         for s in self._servers:
-            s.shutdown()
             s.server_close()
         self._servers, self._threads = [], []
 
@@ -206,7 +211,11 @@ class Replica:
         host = h.server.host_id  # type: ignore[attr-defined]
         req = self._request(h)
         if host == CONTROL_HOST:
-            self._write(h, self._control(req), "send")
+            try:
+                resp = self._control(req)
+            except (KeyError, ValueError) as e:  # bad parameters: say so instead of dropping the connection
+                resp = Response(400, json.dumps({"error": repr(e)}).encode(), "application/json")
+            self._write(h, resp, "send")
             return
         site = self.sites_by_host[host]
         if LOOP_PARAM in req.query:  # inside a redirect loop: keep looping

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
 
-from crawler.replica.catalog import Catalog, Entry
+from crawler.replica.catalog import Catalog, Entry, published_dt
 from crawler.replica.documents import render_docx, render_pdf, render_table_png
 from crawler.replica.layout import SiteInfo
 from crawler.replica.markup import attachment_only_body, body_html
@@ -61,7 +61,7 @@ class Site:
     """A virtual site. Subclasses define URLs (`detail_path`, …) and list pages (`route_list`)."""
 
     encoding = "utf-8"
-    attachment_ext = {"pdf": "pdf", "docx": "docx"}
+    query_in_key = False  # True where attachments are addressed by query string (download.jsp, downfile.jsp)
 
     def __init__(self, info: SiteInfo, replica: "Replica") -> None:
         self.info = info
@@ -123,8 +123,6 @@ class Site:
                             MIME["png"], "image", entry=e)
         return self.route(req) or not_found(self.encoding)
 
-    query_in_key = False  # True where attachments are addressed by query string (download.jsp, downfile.jsp)
-
     def route(self, req: Request) -> Response | None:
         return None
 
@@ -170,7 +168,6 @@ class Site:
 
     def meta_tags(self, e: Entry, column: str = "政府信息公开年报") -> str:
         r = e.report
-        from crawler.replica.catalog import published_dt
         return "\n".join([
             f'<meta name="SiteName" content="{esc(self.info.name)}"/>',
             f'<meta name="ColumnName" content="{column}"/>',

@@ -1,0 +1,86 @@
+"""The nianbao Datasette plugin: exact Chinese search, the `/-/diff` page, links from reports to it.
+
+`nianbao serve` registers this module. Datasette's own search (the search box, `?_search=`, the JSON
+API) builds `rowid in (select rowid from FTS where FTS match escape_fts(:search))`; replacing the
+SQL function `escape_fts` with archive.bigrams.fts_query makes all of them exact on the bigram index.
+`trylast` matters: pluggy calls later-registered plugins first, so without it Datasette's default
+`escape_fts` (registered by datasette.sql_functions) would run after ours and win.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from archive import bigrams, diff, render
+
+DIFF_PATH = "/-/diff"
+_LINKED_TABLES = ("reports", "search", "report_metrics")
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("escape_fts", 1, bigrams.fts_query, deterministic=True)
+    conn.create_function("nianbao_match", 1, bigrams.fts_query, deterministic=True)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/diff$", diff_view)]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """The organ cell of a report row links to that organ's year-over-year diff."""
+    if column != "organ" or table not in _LINKED_TABLES or not value:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else []
+    if "organ_id" not in keys or row["organ_id"] is None:
+        return None
+    year = f"&to={int(row['year'])}" if "year" in keys and isinstance(row["year"], int) else ""
+    href = f"{datasette.urls.path(DIFF_PATH)}?db={escape(database)}&organ_id={int(row['organ_id'])}{year}"
+    return Markup(f'{escape(str(value))} <a href="{href}" title="年度对比">对比</a>')
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+async def diff_view(datasette, request):
+    """/-/diff?organ=NAME or ?organ_id=N [&from=YEAR&to=YEAR][&db=NAME]: the HTML diff page."""
+    try:
+        db = datasette.get_database(request.args.get("db") or None)
+    except KeyError:
+        return Response.html("<p>unknown database</p>", status=404)
+    try:
+        organ_id = _int(request.args.get("organ_id"), "organ_id")
+        from_year, to_year = _int(request.args.get("from"), "from"), _int(request.args.get("to"), "to")
+    except ValueError as e:
+        return Response.html(f"<p>{escape(str(e))}</p>", status=400)
+    organ_query = request.args.get("organ") or ""
+
+    def build(conn):
+        organ = diff.organ_by_id(conn, organ_id) if organ_id is not None else diff.find_organ(conn, organ_query)
+        available = diff.years(conn, organ["id"])
+        if to_year is not None and from_year is None and available and to_year == available[0].year:
+            return diff.compare(conn, organ, to_year, None)  # the first year: compare with the next one
+        return diff.compare(conn, organ, from_year, to_year)
+
+    try:
+        result = await db.execute_fn(build)
+    except diff.AmbiguousOrgan as e:
+        links = "".join(
+            f'<li><a href="?db={escape(db.name)}&organ_id={c["id"]}">{escape(c["name"])}</a> ({escape(c["years"] or "")})</li>'
+            for c in e.candidates
+        )
+        return Response.html(f"<h1>{escape(str(e))}</h1><ul>{links}</ul>")
+    except (diff.OrganNotFound, ValueError) as e:
+        return Response.html(f"<p>{escape(str(e))}</p>", status=404)
+    return Response.html(render.html_page(result))

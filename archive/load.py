@@ -1,0 +1,132 @@
+"""`nianbao load` and `nianbao reparse`: files a user already has, and stored bodies, through the crawler's parse path.
+
+A loaded file is a pseudo-fetch (`file://` URL, fetched_at = the file's mtime) so the archive keeps its
+bytes and provenance exactly like a crawled page; parsing is `crawler.parsework.parse_job`, the same
+function the crawler's worker pool runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote, urlsplit
+
+from tqdm import tqdm
+
+from archive.store import Archive
+from crawler.parsework import parse_job
+
+REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".pdf", ".docx", ".doc"}
+
+
+@dataclass
+class Summary:
+    """What a load or reparse did, for the closing line and for tests."""
+
+    outcomes: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [f"{n} {k.replace('_', ' ')}" for k, n in sorted(self.outcomes.items())]
+        if self.skipped:
+            parts.append("skipped " + ", ".join(f"{n} {s or '(no suffix)'}" for s, n in sorted(self.skipped.items())))
+        return "; ".join(parts) or "nothing to do"
+
+
+def report_files(paths: Iterable[Path], summary: Summary) -> list[Path]:
+    """Report files under the given paths (folders recursively), sorted; others counted as skipped."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if not f.is_file():
+                continue
+            if f.suffix.lower() in REPORT_SUFFIXES:
+                files.append(f)
+            else:
+                summary.skipped[f.suffix.lower()] += 1
+    return files
+
+
+def _already_ingested(archive: Archive, url: str, sha: str) -> bool:
+    """These bytes were loaded from this path before and got as far as a report or a parse error."""
+    return archive.conn.execute(
+        """select exists(select 1 from fetches f where f.url = ? and f.sha256 = ? and (
+             exists(select 1 from report_versions v where v.fetch_id = f.id)
+             or exists(select 1 from reports r where r.fetch_id = f.id)
+             or exists(select 1 from parse_errors p where p.fetch_id = f.id)))""",
+        (url, sha),
+    ).fetchone()[0] == 1
+
+
+def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> Summary:
+    """Import report files: unchanged bytes at the same path are recognised without parsing."""
+    summary = Summary()
+    files = report_files([Path(p) for p in paths], summary)
+    run_id = archive.start_run(None)
+    status = "interrupted"
+    try:
+        for path in tqdm(files, desc="load", unit="file", disable=not progress):
+            data = path.read_bytes()
+            url = path.resolve().as_uri()
+            if _already_ingested(archive, url, hashlib.sha256(data).hexdigest()):
+                archive.mark_seen(url, run_id)
+                summary.outcomes["unchanged"] += 1
+                continue
+            content_type = mimetypes.guess_type(path.name)[0]
+            fetch_id = archive.record_fetch(url, final_url=url, status=200, headers={}, body=data,
+                                            fetched_at=path.stat().st_mtime, run_id=run_id, content_type=content_type)
+            report, error = parse_job(data, str(path), content_type)
+            result = archive.ingest(fetch_id, report, error=error, url=url)
+            summary.outcomes[result.outcome] += 1
+            if result.outcome == "parse_error":
+                summary.errors.append(f"{path}: {error or 'not storable'}")
+        status = "ok"
+    finally:
+        archive.finish_run(run_id, status)
+    if summary.outcomes["new_report"] + summary.outcomes["new_version"]:
+        archive.optimize_search()
+    return summary
+
+
+def reparse(archive: Archive, *, progress: bool = True) -> Summary:
+    """Re-parse every report's latest body and every unresolved parse error with the current parser.
+
+    Only the stored bytes are used (no network). A report gets a version row only where the new result
+    differs from its current version.
+    """
+    summary = Summary()
+    jobs = archive.conn.execute(
+        """select f.id, f.url, f.sha256, f.content_type, r.url as report_url from reports r join fetches f on f.id = r.fetch_id
+           union
+           select f.id, f.url, f.sha256, f.content_type, p.url from parse_errors p join fetches f on f.id = p.fetch_id
+           where p.resolved = 0 and p.id = (select max(id) from parse_errors q where q.fetch_id = p.fetch_id)
+           order by 1"""
+    ).fetchall()
+    run_id = archive.start_run(None)
+    status = "interrupted"
+    try:
+        for fetch_id, url, sha, content_type, report_url in tqdm(jobs, desc="reparse", unit="body", disable=not progress):
+            report, error = parse_job(archive.body(sha), _source(url), content_type)
+            result = archive.ingest(fetch_id, report, error=error, url=report_url, run_id=run_id)
+            summary.outcomes[result.outcome] += 1
+            if result.outcome == "parse_error":
+                summary.errors.append(f"{url}: {error or 'not storable'}")
+        status = "ok"
+    finally:
+        archive.finish_run(run_id, status)
+    if summary.outcomes["new_report"] + summary.outcomes["new_version"]:
+        archive.optimize_search()
+    return summary
+
+
+def _source(url: str) -> str:
+    """The path of a loaded file (as `load` named it to the parser), else the URL."""
+    if url.startswith("file://"):
+        return unquote(urlsplit(url).path)
+    return url

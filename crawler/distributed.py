@@ -1,0 +1,323 @@
+"""Scale-out: N crawler processes share one Redis frontier (scrapy-redis 0.9.1); ONE process writes the archive.
+
+    nianbao crawl --redis redis://127.0.0.1:6379 --workers 4 PORTAL...
+
+Why one writer: the archive pipeline pairs a report page with its attachments and waits for them,
+and with a shared frontier the page and its PDF are often fetched by different processes; only a
+process that sees every response can pair them. So workers fetch and route only: each response
+(a `Fetched` item, raw bytes) is pickled onto a Redis list, and the process that started the workers
+drains that list through the ordinary `crawler.pipelines.ArchivePipeline` (same parsing, same
+crawl_runs row, same blocked/failed/ok rules as a one-process crawl). Workers only read the archive
+(conditional-request validators), so they must see the archive file: run them on one machine,
+or several machines with the file on shared storage for reads.
+
+Each run uses fresh Redis keys (``nianbao:<portal>:<token>:…``), so its dupefilter starts empty: a
+worker killed with SIGKILL loses its in-flight requests (popped without acknowledgement), and a
+fingerprint left behind by such a request must not hide that page from the next run. The keys are
+deleted when the run ends.
+
+Workers are scrapy-redis `RedisMixin` spiders (a worker that joins after the start URL was taken
+must not close just because its own start() was empty) with the `async def start()` shim, since
+Scrapy ≥ 2.16 never calls `start_requests()`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+
+import redis
+from scrapy import Request, signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy_redis.spiders import RedisMixin
+
+from crawler.items import Fetched
+from crawler.pages import Follow
+from crawler.portals import load_portals
+from crawler.run import settings_for, summary
+from crawler.spiders.base import PortalSpider, spider_for
+
+log = logging.getLogger("nianbao.distributed")
+
+IDLE_CLOSE = 2  # seconds a worker waits with nothing to do (frontier empty) before it closes
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    """The Redis keys of one portal's distributed run."""
+
+    prefix: str
+
+    @classmethod
+    def fresh(cls, portal: str, token: str) -> "RunKeys":
+        return cls(f"nianbao:{portal}:{token}")
+
+    @property
+    def start(self) -> str:
+        return f"{self.prefix}:start"
+
+    @property
+    def requests(self) -> str:
+        return f"{self.prefix}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        return f"{self.prefix}:dupefilter"
+
+    @property
+    def items(self) -> str:
+        return f"{self.prefix}:items"
+
+    def all(self) -> list[str]:
+        return [self.start, self.requests, self.dupefilter, self.items]
+
+
+# ---------------------------------------------------------------- workers
+
+class WorkerMixin(RedisMixin):
+    """A portal spider fed from the shared frontier. Closes after IDLE_CLOSE s of its own idleness.
+
+    scrapy-redis measures idleness from the last time its start-URL list was non-empty, so a worker
+    that was busy for a minute would close the moment the frontier is briefly empty; here any
+    request or response counts as activity.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup_redis(crawler)
+        spider.last_activity = time.monotonic()
+        for sig in (signals.request_scheduled, signals.response_received):
+            crawler.signals.connect(spider.active, signal=sig)
+        return spider
+
+    def active(self, **_: Any) -> None:
+        self.last_activity = time.monotonic()
+
+    async def start(self) -> AsyncIterator[Request]:
+        # the shim from scrapy-redis PR #316: take the first batch now instead of waiting for idle
+        for request in await asyncio.to_thread(lambda: list(self.next_requests())):
+            yield request
+
+    def make_request_from_data(self, data: bytes) -> Request:
+        return self.follow_request(Follow(data.decode("utf-8"), self.entry))
+
+    def spider_idle(self) -> None:
+        self.schedule_next_requests()
+        if time.monotonic() - self.last_activity < self.max_idle_time:
+            # wake the engine soon rather than at its 5 s heartbeat: another worker may be
+            # about to push the next list page's links onto the shared frontier
+            self.crawler.engine._slot.nextcall.schedule(0.2)
+            raise DontCloseSpider
+
+
+class PushToWriter:
+    """Item pipeline of a worker: every Fetched goes onto the run's Redis list for the one writer."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.server = redis.Redis.from_url(crawler.settings.get("REDIS_URL"))
+        self.key = crawler.settings.get("NIANBAO_ITEMS_KEY")
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "PushToWriter":
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        self.server.rpush(self.key, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        return item
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = self.crawler.stats
+        self.server.rpush(self.key, pickle.dumps({
+            "worker_closed": os.getpid(), "reason": reason,
+            "requests": stats.get_value("downloader/request_count", 0),
+            "bytes": stats.get_value("downloader/response_bytes", 0)}))
+
+
+def worker_class(family: str) -> type[PortalSpider]:
+    base = spider_for(family)
+    return type(f"Worker{base.__name__}", (WorkerMixin, base), {})
+
+
+def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
+    """What turns a portal spider into a worker on the shared frontier (per-spider settings)."""
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": redis_url,
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "SCHEDULER_PERSIST": True,          # a worker that closes first must not flush the others' frontier
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 0,   # never block the reactor on an empty queue
+        "REDIS_START_URLS_KEY": keys.start,
+        "MAX_IDLE_TIME_BEFORE_CLOSE": IDLE_CLOSE,
+        "ITEM_PIPELINES": {"crawler.distributed.PushToWriter": 300},
+        "NIANBAO_ITEMS_KEY": keys.items,
+    }
+
+
+def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_url: str, token: str, *,
+               fast: bool, overrides: dict[str, Any] | None) -> None:
+    """One worker process: a crawler per portal, all fed from the shared frontier."""
+    portals = load_portals(portals_file)
+    process = CrawlerProcess(settings_for(db, fast=fast, overrides=overrides), install_root_handler=True)
+    for pid in portal_ids:
+        portal = portals[pid]
+        cls = worker_class(portal.family)
+        cls.custom_settings = worker_settings(redis_url, RunKeys.fresh(pid, token))
+        process.crawl(process.create_crawler(cls), portal=portal)
+    process.start()
+
+
+# ---------------------------------------------------------------- the writer
+
+class WriterMixin:
+    """Replays the workers' Fetched items through ArchivePipeline, rebuilding the spider state
+    (listed reports, list pages, failures, blocks) that decides the run's status."""
+
+    workers: list[subprocess.Popen]
+    redis_url: str
+    keys: RunKeys
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.close_reason = None
+        crawler.signals.connect(spider.idle_close, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        server = redis.Redis.from_url(self.redis_url)
+        closed: list[dict] = []
+        while True:
+            popped = await asyncio.to_thread(server.blpop, [self.keys.items], 0.5)
+            if popped is None:
+                if len(closed) >= len(self.workers) or all(w.poll() is not None for w in self.workers):
+                    break
+                continue
+            thing = pickle.loads(popped[1])
+            if isinstance(thing, dict):
+                closed.append(thing)
+                continue
+            self.note(thing)
+            yield thing
+        stats = self.crawler.stats
+        stats.set_value("downloader/request_count", sum(c["requests"] for c in closed))
+        stats.set_value("downloader/response_bytes", sum(c["bytes"] for c in closed))
+        reasons = {c["reason"] for c in closed} - {"finished"}
+        lost = len(self.workers) - len(closed)
+        if reasons or lost:
+            self.close_reason = ", ".join(sorted(reasons) + ([f"{lost} worker(s) died"] if lost else []))
+
+    def note(self, item: Fetched) -> None:
+        if item.role == "list":
+            if item.error:
+                self.list_failures.append((item.url, item.error))
+            else:
+                self.list_pages_ok += 1
+        if item.error:
+            (self.blocked if item.blocked else self.failures).append((item.url, item.error))
+        if item.role == "report" and item.report_url:
+            self.listed.setdefault(item.report_url, item.title)
+
+    def idle_close(self) -> None:
+        if self.close_reason:
+            raise CloseSpider(self.close_reason)
+
+
+def writer_class(family: str) -> type[PortalSpider]:
+    base = spider_for(family)
+    return type(f"Writer{base.__name__}", (WriterMixin, base), {})
+
+
+def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, redis_url: str,
+                      workers: int, *, fast: bool = False,
+                      overrides: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Crawl the portals with ``workers`` processes on one Redis frontier; this process writes.
+
+    Returns one summary per portal, like ``crawler.run.crawl``.
+    """
+    portals = load_portals(portals_file)
+    server = redis.Redis.from_url(redis_url)
+    server.ping()  # fail before starting anything if Redis is not there
+    token = uuid.uuid4().hex[:12]
+    keys = {pid: RunKeys.fresh(pid, token) for pid in portal_ids}
+    for pid, k in keys.items():
+        server.delete(*k.all())
+        server.rpush(k.start, *portals[pid].start_urls)
+    argv = [sys.executable, "-m", "crawler.distributed", "--redis", redis_url, "--db", db, "--token", token]
+    argv += ["--portals", portals_file] if portals_file else []
+    argv += ["--fast"] if fast else []
+    for name, value in (overrides or {}).items():
+        argv += ["-s", f"{name}={value}"]
+    procs = [subprocess.Popen(argv + list(portal_ids)) for _ in range(max(1, workers))]
+    log.info("distributed crawl %s: %d worker processes (pids %s) on %s", token, len(procs),
+             ", ".join(str(p.pid) for p in procs), redis_url)
+
+    def forward(signum: int, _frame: Any) -> None:
+        """Stop gracefully: workers finish their in-flight requests; we keep writing what they fetched."""
+        log.info("%s: asking the workers to stop; writing what they already fetched",
+                 signal.Signals(signum).name)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        process = CrawlerProcess(settings_for(db, fast=fast, overrides=overrides), install_root_handler=True)
+        crawlers = []
+        for pid in portal_ids:
+            cls = writer_class(portals[pid].family)
+            crawler = process.create_crawler(cls)
+            crawlers.append(crawler)
+            process.crawl(crawler, portal=portals[pid], workers=procs, redis_url=redis_url, keys=keys[pid])
+        process.start(install_signal_handlers=False)
+    finally:
+        for proc in procs:
+            proc.wait()
+        for k in keys.values():
+            server.delete(*k.all())
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return [summary(portals[pid], c.stats.get_stats()) for pid, c in zip(portal_ids, crawlers)]
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"-s {pair!r}: expected NAME=VALUE")
+        out[name] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry of a worker process (started by crawl_distributed; not meant to be run by hand)."""
+    ap = argparse.ArgumentParser(prog="python -m crawler.distributed")
+    ap.add_argument("portal_ids", nargs="+")
+    ap.add_argument("--redis", required=True)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--portals", default=None)
+    ap.add_argument("--fast", action="store_true")
+    ap.add_argument("-s", dest="overrides", action="append", default=[])
+    args = ap.parse_args(argv)
+    run_worker(args.portal_ids, args.portals, args.db, args.redis, args.token, fast=args.fast,
+               overrides=_overrides(args.overrides))
+
+
+if __name__ == "__main__":
+    main()

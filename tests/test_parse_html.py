@@ -1,0 +1,75 @@
+"""HTML helpers: charset decoding, attachment links, grids from the DOM."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from parsers import parse_bytes
+from parsers.html import decode_html, find_attachments, read_html, table_grid
+import lxml.html
+
+TEXT = "平潭综合实验区喆堃2024年度政府信息公开工作年度报告"
+
+
+def test_decode_utf8_gbk_bom_and_lying_declarations() -> None:
+    page = f"<html><head><meta charset='utf-8'></head><body>{TEXT}</body></html>"
+    assert TEXT in decode_html(page.encode("utf-8"), "gbk")            # header lies (says gbk)
+    assert TEXT in decode_html(page.encode("gbk"))                     # meta lies (says utf-8)
+    assert TEXT in decode_html(page.encode("gb18030"), "iso-8859-1")   # header says latin-1
+    assert TEXT in decode_html(page.replace("utf-8", "gb2312").encode("gb18030"))
+    assert TEXT in decode_html(b"\xef\xbb\xbf" + TEXT.encode())
+    assert TEXT in decode_html(b"\xff\xfe" + TEXT.encode("utf-16-le"))
+    assert decode_html(b"\xff\xfe\xfd") is not None  # garbage decodes with replacement, never raises
+
+
+ATTACH_PAGE = """<html><body>
+<a href="./202503/P020250310.pdf">报告.pdf</a>
+<a href="/system/_content/download.jsp?urltype=news.DownloadAttachUrl&amp;owner=1&amp;wbfileid=14861131">XX县2024年报告.doc</a>
+<a class="nfw-cms-attachment" href="/attachment/0/88/88389/963149.pdf" alt="XX区2024年报.pdf">点击下载</a>
+<a href="/news/1.html">新闻</a><a href="javascript:void(0)">x.pdf</a>
+<iframe src="/generic2/web/viewer.html?file=/p/W0123.ofd"></iframe>
+<script>var apps=[{url:'./202503/P0123.wps',name:'原件'}]; if (apps[0].url.indexOf("pdf") > -1) {}</script>
+</body></html>"""
+
+
+def test_find_attachments_all_shapes() -> None:
+    got = find_attachments(ATTACH_PAGE, "http://x.gov.cn/zwgk/t1.htm")
+    assert got == [
+        {"url": "http://x.gov.cn/zwgk/202503/P020250310.pdf", "name": "报告.pdf"},
+        {"url": "http://x.gov.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=14861131",
+         "name": "XX县2024年报告.doc"},
+        {"url": "http://x.gov.cn/attachment/0/88/88389/963149.pdf", "name": "XX区2024年报.pdf"},
+        {"url": "http://x.gov.cn/p/W0123.ofd", "name": "W0123.ofd"},
+        {"url": "http://x.gov.cn/zwgk/202503/P0123.wps", "name": "原件"},
+    ]
+    assert find_attachments(ATTACH_PAGE.encode("gbk"), None)[0]["url"] == "./202503/P020250310.pdf"
+
+
+def test_find_attachments_is_fast(corpus: Path) -> None:
+    page = (corpus / "html" / "pingtan_2024.html").read_bytes()
+    start = time.perf_counter()
+    for _ in range(20):
+        find_attachments(page, "https://www.pingtan.gov.cn/zwgk/x.htm")
+    per_page = (time.perf_counter() - start) / 20
+    assert per_page < 0.05  # generous: bench numbers are the real measure
+
+
+def test_grid_expands_rowspan_and_colspan() -> None:
+    t = lxml.html.fromstring("""<table>
+      <tr><td rowspan="2">A</td><td colspan="2">B</td></tr>
+      <tr><td>c<br/>d</td><td>e</td></tr>
+      <tr><td>f</td><td>g</td><td>h</td></tr></table>""")
+    g = table_grid(t)
+    assert [[c.text if c else None for c in row] for row in g] == [["A", "B", None], [None, "cd", "e"], ["f", "g", "h"]]
+    assert g[0][0].rowspan == 2 and g[0][1].colspan == 2
+
+
+def test_read_html_meta_title_and_gbk(corpus: Path) -> None:
+    page = (corpus / "html" / "pingtan_2024.html").read_bytes().decode("utf-8")
+    gbk = page.replace('charset="utf-8"', 'charset="gbk"').encode("gb18030")
+    doc = read_html(gbk, "p.html")
+    assert doc.title == "平潭综合实验区2024年度政府信息公开工作年度报告"
+    assert doc.meta["ContentSource"] == "平潭综合实验区管委会办公室"
+    assert len(doc.tables) == 3
+    r = parse_bytes(gbk, "p.html")
+    assert r.metrics["t3.new.total"] == 218 and r.metrics["t4.review.total"] == 7

@@ -1,0 +1,218 @@
+"""Table interpreter on each flattened layout, built from the template rather than copied files."""
+from __future__ import annotations
+
+import pytest
+
+from parsers import parse_bytes
+from parsers.cells import BLANK, LABEL, VALUE, classify, text_rows
+from parsers.document import Cell, Document
+from parsers import parse_document
+
+T3_LABELS = [
+    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "(一)予以公开",
+    "(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "1.属于国家秘密", "2.其他法律行政法规禁止公开",
+    "3.危及“三安全一稳定”", "4.保护第三方合法权益", "5.属于三类内部事务信息", "6.属于四类过程性信息",
+    "7.属于行政执法案卷", "8.属于行政查询事项", "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
+    "3.补正后申请内容仍不明确", "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物",
+    "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息",
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他", "(七)总计",
+    "四、结转下年度继续办理",
+]
+T3_KEYS = ["new", "carried_over", "granted", "partial", "denied_secret", "denied_law", "denied_security",
+           "denied_third_party", "denied_internal", "denied_process", "denied_enforcement", "denied_query",
+           "unable_not_held", "unable_need_create", "unable_unclear", "rejected_petition", "rejected_duplicate",
+           "rejected_publication", "rejected_mass", "rejected_confirm", "other_no_correction", "other_no_fee",
+           "other_other", "handled_total", "carried_forward"]
+COLS = ["natural", "commercial", "research", "social", "legal", "other", "total"]
+
+
+def t3_values(i: int) -> list[int]:
+    """Distinct numbers per row so a shifted row shows up as a wrong value."""
+    return [i * 10 + c for c in range(7)]
+
+
+def build(sep: str, one_per_line: bool = False, labels=T3_LABELS) -> str:
+    lines = ["三、收到和处理政府信息公开申请情况"]
+    for i, label in enumerate(labels):
+        cells = [label] + [str(v) for v in t3_values(i)]
+        if one_per_line:
+            lines += [c + sep for c in cells]
+        else:
+            lines.append(sep.join(cells))
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议\t行政诉讼",
+              "结果维持\t结果纠正\t其他结果\t尚未审结\t总计"]
+    t4 = [str(900 + i) for i in range(15)]
+    lines += [v + sep for v in t4] if one_per_line else [sep.join(t4)]
+    lines += [
+              "五、存在的主要问题及改进情况", "无。"]
+    return "\n".join(lines)
+
+
+def expect_t3(metrics: dict) -> None:
+    for i, key in enumerate(T3_KEYS):
+        for c, col in enumerate(COLS):
+            assert metrics[f"t3.{key}.{col}"] == t3_values(i)[c], f"t3.{key}.{col}"
+    assert metrics["t4.review.upheld"] == 900 and metrics["t4.suit_after_review.total"] == 914
+
+
+@pytest.mark.parametrize("sep,one", [("\t", False), (" | ", False), ("  ", False), (" ", False),
+                                      (" |", True), ("", True)], ids=["tab", "pipe", "spaces", "space", "cell-per-line", "bare-lines"])
+def test_t3_layouts(sep: str, one: bool) -> None:
+    r = parse_bytes(build(sep, one).encode(), "x.txt")
+    expect_t3(r.metrics)
+    assert r.meta["format"] == "2021"
+
+
+def test_blank_line_separated_cells() -> None:
+    text = build("", True).replace("\n", "\n\n")
+    expect_t3(parse_bytes(text.encode("gb18030"), "x.txt").metrics)
+
+
+def test_typos_and_vertical_labels_still_match() -> None:
+    labels = list(T3_LABELS)
+    labels[5] = "2.其他法律法规禁止公开"
+    labels[8] = "5.属于三类内容事务信息"
+    labels[22] = "3.申请"
+    labels[9] = "6.属于四类过程性信"
+    labels[2] = "三、 本 年 度 办 理 结 果\t(一) 予 以 公 开"
+    expect_t3(parse_bytes(build("\t", labels=labels).encode(), "x.txt").metrics)
+
+
+def test_unlabelled_row_fills_its_gap_by_order() -> None:
+    labels = list(T3_LABELS)
+    labels[3] = ""  # (二)部分公开 lost its label: a bare value row between (一) and 1.
+    expect_t3(parse_bytes(build(" | ", labels=labels).encode(), "x.txt").metrics)
+
+
+def test_blanks_are_null_and_short_rows_are_dropped() -> None:
+    text = "\n".join([
+        "一、本年新收政府信息公开申请数量\t\t\t\t\t\t\t0",
+        "二、上年结转政府信息公开申请数量\t/\t—\t0\t0\t0\t0\t0",
+        "(一)予以公开\t0\t0\t0\t0\t0",  # five cells for seven columns: cannot be placed
+        "(二)部分公开\t1\t0\t0\t0\t0\t0\t1",
+        "五、存在的主要问题及改进情况",
+    ])
+    m = parse_bytes(text.encode(), "x.txt").metrics
+    assert m["t3.new.total"] == 0 and m["t3.new.natural"] is None
+    assert m["t3.carried_over.natural"] is None and m["t3.carried_over.commercial"] is None
+    assert not any(k.startswith("t3.granted.") for k in m)
+    assert m["t3.partial.total"] == 1
+
+
+def test_cut_off_document_keeps_what_is_printed() -> None:
+    text = "一、本年新收政府信息公开申请数量 | 58 | 7 | 0 | 0 | 1 | 0 | 66 |\n(一)予以公开 | 2 | 1 | 0 |"
+    m = parse_bytes(text.encode(), "x.txt").metrics
+    assert m["t3.new.total"] == 66
+    assert m["t3.granted.research"] == 0 and "t3.granted.social" not in m
+
+
+T2_2021 = """二、主动公开政府信息情况
+第二十条第（一）项
+信息内容\t本年制发件数\t本年度止件数\t现行有效件数
+规章\t1\t2\t3
+行政规范性文件\t4\t5\t6
+第二十条第（五）项
+信息内容\t本年处理决定数量\t\t
+行政许可\t７\t\t
+第二十条第（六）项
+信息内容\t本年处理决定数量\t\t
+行政处罚\t8\t\t
+行政强制\t\t\t
+第二十条第（八）项
+信息内容\t本年收费金额（单位：万元）\t\t
+行政事业性收费\t24252.311082\t\t
+"""
+
+T2_2019 = """第二十条第(一)项
+信息内容
+本年新
+制作数量
+本年新
+公开数量
+对外公开总数量
+规章
+0
+0
+0
+规范性文件
+5
+5
+5
+第二十条第(五)项
+信息内容
+上一年项目数量
+本年增/减
+处理决定数量
+行政许可
+10
+-2
+442
+其他对外管理服务事项
+1
+0
+3
+第二十条第(八)项
+信息内容
+上一年项目数量
+本年增/减
+行政事业性收费
+35
+-15
+第二十条第(九)项
+信息内容
+采购项目数量
+采购总金额
+政府集中采购
+1
+75394432.52元
+"""
+
+
+def test_t2_2021_with_typo_header_fullwidth_digit_and_blank() -> None:
+    r = parse_bytes(T2_2021.encode(), "x.txt")
+    m = r.metrics
+    assert [m["t2.rules.issued"], m["t2.rules.repealed"], m["t2.rules.in_force"]] == [1, 2, 3]
+    assert m["t2.normative.in_force"] == 6 and m["t2.licensing.decisions"] == 7
+    assert m["t2.punishment.decisions"] == 8 and m["t2.coercion.decisions"] is None
+    assert m["t2.fees.amount"] == 24252.311082
+    assert r.meta["format"] == "2021"
+
+
+def test_t2_2019_one_cell_per_line() -> None:
+    r = parse_bytes(T2_2019.encode(), "x.txt")
+    m = r.metrics
+    assert m["t2.normative.total"] == 5 and m["t2.licensing.change"] == -2 and m["t2.licensing.decisions"] == 442
+    assert m["t2.other_services.decisions"] == 3
+    assert m["t2.fees.prev_items"] == 35 and m["t2.fees.change"] == -15
+    assert m["t2.procurement.amount"] == 75394432.52
+    assert r.meta["format"] == "2019"
+
+
+def test_html_grid_with_spans() -> None:
+    rows = []
+    for i, (label, key) in enumerate(zip(T3_LABELS, T3_KEYS)):
+        rows.append([Cell(label)] + [Cell(str(v)) for v in t3_values(i)])
+    rows[2] = [Cell("三、本年度办理结果", rowspan=22)] + rows[2]
+    for r in rows[3:24]:
+        r.insert(0, None)
+    rows[0][1] = Cell(" 0 ")  # padded value
+    doc = Document(source="g", kind="html", text="", tables=[rows])
+    m = parse_document(doc).metrics
+    assert m["t3.new.natural"] == 0 and m["t3.carried_forward.total"] == t3_values(24)[6]
+    assert m["t3.other_other.natural"] == t3_values(22)[0]
+
+
+def test_classify_cells() -> None:
+    assert [t.kind for t in classify("行政许可 97")] == [LABEL, VALUE]
+    assert [t.value for t in classify("0 0 0")] == [0, 0, 0]
+    assert classify("1,234")[0].value == 1234
+    assert classify("22（其中修订16件）")[0].kind == LABEL or classify("22(其中修订16件)")[0].value == 22
+    assert classify("/")[0].kind == BLANK and classify("—")[0].kind == BLANK
+    assert classify("1.属于国家秘密")[0].kind == LABEL
+
+
+def test_nbsp_only_line_is_a_printed_blank_but_tab_only_is_filler() -> None:
+    rows = text_rows("\t\u00a0\n\t\n\t0")
+    kinds = [t.kind for r in rows for t in r.tokens]
+    assert kinds == [BLANK, VALUE]
