@@ -108,10 +108,10 @@ def diff(organ: str, from_year: int | None, to_year: int | None, db: Path, fmt: 
 @click.option("--limit", default=50, show_default=True)
 def search(query: str, db: Path, limit: int) -> None:
     """Reports whose text contains every word of QUERY (exact, from one Chinese character up)."""
-    from archive import bigrams
+    from archive import ngrams
 
     conn = _read_only(db)
-    conn.create_function("nianbao_match", 1, bigrams.fts_query, deterministic=True)
+    conn.create_function("nianbao_match", 1, ngrams.fts_query, deterministic=True)
     total = conn.execute("select count(*) from search_fts where search_fts match nianbao_match(?)", (query,)).fetchone()[0]
     rows = conn.execute(
         "select id, year, organ, title from search where id in"

@@ -2,7 +2,7 @@
 
 `nianbao serve` registers this module. Datasette's own search (the search box, `?_search=`, the JSON
 API) builds `rowid in (select rowid from FTS where FTS match escape_fts(:search))`; replacing the
-SQL function `escape_fts` with archive.bigrams.fts_query makes all of them exact on the bigram index.
+SQL function `escape_fts` with archive.ngrams.fts_query makes all of them exact on the n-gram index.
 `trylast` matters: pluggy calls later-registered plugins first, so without it Datasette's default
 `escape_fts` (registered by datasette.sql_functions) would run after ours and win.
 """
@@ -14,7 +14,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from archive import bigrams, diff, render
+from archive import diff, ngrams, render
 
 DIFF_PATH = "/-/diff"
 _LINKED_TABLES = ("reports", "search", "report_metrics")
@@ -22,8 +22,8 @@ _LINKED_TABLES = ("reports", "search", "report_metrics")
 
 @hookimpl(trylast=True)
 def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, bigrams.fts_query, deterministic=True)
-    conn.create_function("nianbao_match", 1, bigrams.fts_query, deterministic=True)
+    conn.create_function("escape_fts", 1, ngrams.fts_query, deterministic=True)
+    conn.create_function("nianbao_match", 1, ngrams.fts_query, deterministic=True)
 
 
 @hookimpl

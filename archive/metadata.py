@@ -116,8 +116,6 @@ def build(database: str) -> dict:
                            "text contains every word typed, from one Chinese character up.",
             "fts_table": "search_fts",
             "fts_pk": "id",
-            "facets": ["province", "year", "format", "check_status", "status"],
-            "sort_desc": "year",
             "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked"},
         },
         "search_fts": {"hidden": True},

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import bigrams, organs
+from archive import ngrams, organs
 from archive.schema import create_search_fts, migrate
 from parsers.model import Report
 from parsers.schema import metric_labels
@@ -147,7 +147,10 @@ class Archive:
 
     def close(self) -> None:
         """Checkpoint the WAL into the file (an immutable Datasette reads only the file) and close."""
-        self.conn.execute("pragma wal_checkpoint(truncate)")
+        try:
+            self.conn.execute("pragma wal_checkpoint(truncate)")
+        except sqlite3.OperationalError:
+            pass  # a reader still holds a snapshot: SQLite checkpoints when the last connection closes
         self.db.close()
 
     def __enter__(self) -> "Archive":
@@ -156,12 +159,13 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _one(self, sql: str, params: Iterable = ()) -> sqlite3.Row | None:
+    def _one(self, sql: str, params: Iterable = ()) -> dict | None:
         cur = self.conn.execute(sql, tuple(params))
         row = cur.fetchone()
+        cur.close()  # an unfinished statement would block the WAL checkpoint at close()
         if row is None:
             return None
-        return dict(zip([d[0] for d in cur.description], row))  # type: ignore[return-value]
+        return dict(zip([d[0] for d in cur.description], row))
 
     def _ensure_portal(self, portal_id: str | None) -> None:
         if portal_id is not None:
@@ -493,12 +497,12 @@ class Archive:
         return version_id
 
     def _index(self, report_id: int, fields: dict, report: Report) -> None:
-        """Replace the report's search row and its bigram postings (contentless FTS: delete needs the old text)."""
+        """Replace the report's search row and its n-gram postings (contentless FTS: delete needs the old text)."""
         old = self._one("select text from search where id = ?", (report_id,))
         if old is not None:
             self.conn.execute(
                 "insert into search_fts(search_fts, rowid, text) values ('delete', ?, ?)",
-                (report_id, bigrams.index_text(old["text"] or "")),
+                (report_id, ngrams.index_text(old["text"] or "")),
             )
         text = report.text or "\n".join(report.sections.values())
         self.conn.execute(
@@ -507,7 +511,7 @@ class Archive:
             (report_id, fields["organ_id"], fields["organ"], fields["year"], fields["province"], fields["format"],
              fields["check_status"], "current", fields["title"], text),
         )
-        self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, bigrams.index_text(text)))
+        self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, ngrams.index_text(text)))
 
     def mark_seen(self, url: str, run_id: int | None = None) -> int:
         """A 304 or an unchanged body: the reports at this URL are still there (a gone one comes back)."""
@@ -542,19 +546,19 @@ class Archive:
 
     # ------------------------------------------------------------------ search index upkeep
     def _check_search_index(self) -> None:
-        row = self._one("select value from archive_meta where key = 'bigrams_version'")
-        if row is None or row["value"] != str(bigrams.VERSION):
+        row = self._one("select value from archive_meta where key = 'ngrams_version'")
+        if row is None or row["value"] != str(ngrams.VERSION):
             self.rebuild_search()
 
     def rebuild_search(self) -> None:
-        """Re-create the bigram index from `search.text` (after the token stream's VERSION changed)."""
-        self.conn.create_function("nianbao_index_text", 1, bigrams.index_text, deterministic=True)
+        """Re-create the n-gram index from `search.text` (after the token stream's VERSION changed)."""
+        self.conn.create_function("nianbao_index_text", 1, ngrams.index_text, deterministic=True)
         with self.db.atomic():
             self.conn.execute("drop table if exists search_fts")
             create_search_fts(self.db)
             self.conn.execute("insert into search_fts(rowid, text) select id, nianbao_index_text(text) from search")
             self.conn.execute(
-                "insert or replace into archive_meta(key, value) values ('bigrams_version', ?)", (str(bigrams.VERSION),)
+                "insert or replace into archive_meta(key, value) values ('ngrams_version', ?)", (str(ngrams.VERSION),)
             )
 
     def optimize_search(self) -> None:

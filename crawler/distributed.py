@@ -28,22 +28,29 @@ import logging
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 import redis
+import sqlite_utils
 from scrapy import Request, signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
+from archive.store import Archive
 from crawler.items import Fetched
+from crawler.middlewares import ConditionalRequestMiddleware
 from crawler.pages import Follow
 from crawler.portals import load_portals
+from crawler import settings as project
 from crawler.run import settings_for, summary
 from crawler.spiders.base import PortalSpider, spider_for
 
@@ -121,6 +128,26 @@ class WorkerMixin(RedisMixin):
             raise DontCloseSpider
 
 
+class ReadOnlyValidators(ConditionalRequestMiddleware):
+    """Conditional requests for workers without writing the archive: `Archive()` migrates the schema on
+    open, which would make every worker a writer racing the one real writer."""
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
+            return None
+        for name, value in self.archive().validators(request.url).items():
+            if value:
+                request.headers[name] = value
+        return None
+
+    def archive(self) -> Archive:
+        if not hasattr(self, "_archive"):
+            conn = sqlite3.connect(f"file:{Path(self.db).resolve()}?mode=ro", uri=True, timeout=60)
+            self._archive = Archive.__new__(Archive)  # the same validators query, on a read-only connection
+            self._archive.path, self._archive.db = Path(self.db), sqlite_utils.Database(conn)
+        return self._archive
+
+
 class PushToWriter:
     """Item pipeline of a worker: every Fetched goes onto the run's Redis list for the one writer."""
 
@@ -140,10 +167,12 @@ class PushToWriter:
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats
+        started = stats.get_value("start_time")
         self.server.rpush(self.key, pickle.dumps({
             "worker_closed": os.getpid(), "reason": reason,
             "requests": stats.get_value("downloader/request_count", 0),
-            "bytes": stats.get_value("downloader/response_bytes", 0)}))
+            "bytes": stats.get_value("downloader/response_bytes", 0),
+            "seconds": (datetime.now(timezone.utc) - started).total_seconds() if started else 0.0}))
 
 
 def worker_class(family: str) -> type[PortalSpider]:
@@ -163,7 +192,10 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,   # never block the reactor on an empty queue
         "REDIS_START_URLS_KEY": keys.start,
         "MAX_IDLE_TIME_BEFORE_CLOSE": IDLE_CLOSE,
-        "ITEM_PIPELINES": {"crawler.distributed.PushToWriter": 300},
+        "ITEM_PIPELINES": {**{name: None for name in project.ITEM_PIPELINES}, "crawler.distributed.PushToWriter": 300},
+        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
+                                   "crawler.middlewares.ConditionalRequestMiddleware": None,
+                                   "crawler.distributed.ReadOnlyValidators": 450},
         "NIANBAO_ITEMS_KEY": keys.items,
     }
 
@@ -213,6 +245,9 @@ class WriterMixin:
                 continue
             self.note(thing)
             yield thing
+        for c in closed:
+            log.info("portal %s: worker pid %s fetched %d responses, %d bytes in %.1f s (%s)",
+                     self.portal.id, c["worker_closed"], c["requests"], c["bytes"], c["seconds"], c["reason"])
         stats = self.crawler.stats
         stats.set_value("downloader/request_count", sum(c["requests"] for c in closed))
         stats.set_value("downloader/response_bytes", sum(c["bytes"] for c in closed))

@@ -33,7 +33,7 @@ def crawl(portals: list[Portal], db: str, *, fast: bool = False, progress: bool 
     settings = settings_for(db, fast=fast, overrides=overrides)
     if progress:
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     bar = None
     if progress:
         from tqdm import tqdm

@@ -123,7 +123,7 @@ def next_fire_time(trigger: BaseTrigger, now: datetime) -> datetime | None:
 def is_due(trigger: BaseTrigger, last_started: datetime | None, now: datetime) -> bool:
     """Due = the cron fired since the last run started (or the portal never ran).
 
-    An interrupted run does not count (see last_started): a killed crawl is retried at once.
+    An interrupted run does not count (see last_started): a killed crawl is due again.
     """
     prev = previous_fire_time(trigger, now)
     if prev is None:
@@ -426,7 +426,7 @@ def _install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_once(schedules: dict[str, tuple[str, ...]], cfg: RunConfig, parallel: int = 4) -> dict[str, str]:
+def run_once(schedules: dict[str, tuple[str, ...]], cfg: RunConfig, parallel: int = 1) -> dict[str, str]:
     """Run every due portal (at most ``parallel`` at a time) and return portal -> outcome."""
     db = Path(cfg.db)
     stop = threading.Event()
@@ -441,7 +441,7 @@ def run_once(schedules: dict[str, tuple[str, ...]], cfg: RunConfig, parallel: in
     return {p: f.result() for p, f in futures.items()}
 
 
-def serve(schedules: dict[str, tuple[str, ...]], cfg: RunConfig, jitter: int = 300, parallel: int = 4) -> None:
+def serve(schedules: dict[str, tuple[str, ...]], cfg: RunConfig, jitter: int = 300, parallel: int = 1) -> None:
     """The long-running service: each portal on its cron until SIGTERM/SIGINT."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore

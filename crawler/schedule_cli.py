@@ -44,8 +44,10 @@ def alert_settings(portals: str | None, webhook: str | None, blocked_after: int 
 @click.option("--once", is_flag=True, help="Run every portal that is due now, then exit (for cron / systemd timers).")
 @click.option("--jitter", default=300, show_default=True, type=click.IntRange(0),
               help="Start each scheduled run up to this many seconds late, so portals don't start together.")
-@click.option("--parallel", default=4, show_default=True, type=click.IntRange(1),
-              help="Crawls running at the same time (each portal still gets at most one).")
+@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1),
+              help="Crawls running at the same time (each portal still gets at most one). Above 1 only once the "
+                   "archive takes its write lock up front (BEGIN IMMEDIATE); until then concurrent writers can "
+                   "fail with 'database is locked'. To go faster now, use --redis.")
 @click.option("--webhook", default=None, help="POST each new alert as JSON here (also: $NIANBAO_WEBHOOK, [alerts] webhook).")
 @click.option("--blocked-after", type=click.IntRange(1), default=None,
               help="Alert when a portal was blocked this many runs in a row [default: 3].")

@@ -145,8 +145,14 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
     return runs
 
 
-def fit(run: Run, n: int) -> list[Token] | None:
-    """The run's cells as exactly n columns, or None when the layout does not support it."""
+def fit(run: Run, n: int, overflow: bool = False) -> list[Token] | None:
+    """The run's cells as exactly n columns, or None when the layout does not support it.
+
+    A short run fits only at the very end of a cut-off document. A long run never fits a row (it is
+    another table's row, e.g. table 4's 15 cells after the last table-3 row), except at the document
+    end: one extra cell is the enumerator of a cut-off next label (`… 0\n\n2`), and with `overflow`
+    any excess is stray numbers after table 4 (page numbers, a signature date).
+    """
     cells = run.cells
     if len(cells) == n:
         return cells
@@ -158,7 +164,7 @@ def fit(run: Run, n: int) -> list[Token] | None:
             c.pop(0)
         if len(c) == n:
             return c
-        return c[:n] if run.at_end else None
+        return c[:n] if run.at_end and (overflow or len(c) == n + 1) else None
     if run.at_end:
         while cells and cells[-1].kind == BLANK:
             cells = cells[:-1]
@@ -259,7 +265,8 @@ def _is_t4_header(run: Run) -> bool:
 
 def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
     """Monotone alignment of runs to template rows maximising label similarity (order is the prior)."""
-    cand = [r for r in runs if not r.used and (r.has_value or r.labels)]
+    # runs under table 4's header belong to table 4, however their nearest label (总计) reads
+    cand = [r for r in runs if not r.used and (r.has_value or r.labels) and not _is_t4_header(r)]
     n, m = len(cand), len(templates)
     if n == 0:
         return 0.0, []
@@ -269,7 +276,7 @@ def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float
         if fits[i] is None:
             continue
         sims = _window_scores(r, templates)
-        gap_ok = r.has_value and not _is_t4_header(r)
+        gap_ok = r.has_value
         for j in range(m):
             if sims[j] >= _MATCH:
                 score[i][j] = _PLACED + sims[j]
@@ -347,7 +354,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15)
+    fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
     if fitted is None or not any(c.kind == VALUE for c in fitted):
         return
     result.found.add("t4")

@@ -29,7 +29,24 @@ Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 30
 TLS quirk (#20) is not reproduced: the replica speaks plain HTTP only.
 
 Use: `Replica(seed=1).start()` in tests (see crawler.replica.server), or `python -m crawler.replica
---port 8800` in the foreground; `Replica.sites()` gives id, family, base URL and start URLs.
+--port 8800` in the foreground (port 0 in tests: a free port shared by all addresses).
+
+API (Python, and over HTTP on the control address):
+  sites()            [{id, family, host, name, base_url, start_urls, encoding, reports}]   GET /__replica__/sites.json
+  truth()            [{rid, site, detail_url, attachment_url, image_urls, title, organ, year, format, markup,
+                       carrier (html|pdf|docx|image), published, revision, listed,
+                       truth: {"meta": {organ, year, format}, "metrics": {...}}}]           GET /__replica__/truth.json
+                     (attachment_url of an html report = a 全真版 copy; removed reports are absent;
+                      truth.json also lists non_reports: URLs of non-report items in a 年报 column)
+  change(n, seed) / add(n, seed) / remove(n, seed) -> rids       POST /__replica__/mutate?change=&add=&remove=&seed=
+  set_zero(site, zero=True)  the column lists nothing            POST /__replica__/set_zero?site=&zero=1
+  set_faults(rate, seed, delay)                                  POST /__replica__/fault?rate=&seed=&delay=
+  stats(): requests per site and kind (list|detail|attachment|image|api|robots|block|fault|other), statuses,
+           faults by kind, bodies (report-body URL -> full 200 downloads), not_modified   GET /__replica__/stats.json
+  reset_stats()                                                  POST /__replica__/reset_stats
+Faults (Replica(fault_rate=0.25, fault_seed=…)): drawn per (seed, host, path+query, attempt number), so a
+retry gets a fresh draw and a crawl is reproducible; robots.txt is never faulted. Kinds: see
+crawler.replica.faults.FAULT_KINDS.
 """
 from crawler.replica.layout import SITE_LAYOUT, SiteInfo
 from crawler.replica.server import Replica

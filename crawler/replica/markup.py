@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import random
+from dataclasses import dataclass
 from typing import Callable
 
 from crawler.replica.prose import Block, blocks
@@ -64,7 +65,8 @@ def _clean_table(rng: random.Random, g: Grid, which: str) -> str:
             style = _CLEAN_TD.format(l="1px solid windowtext" if j == 0 else "none",
                                      t="1px solid windowtext" if i == 0 else "none")
             if c.is_value:
-                inner = '<p style="text-indent: 0em;">' + ("&nbsp;" if c.blank else _esc(c.text)) + "</p>"
+                shown = rng.choice(["&nbsp;", "&nbsp;", "/"]) if c.blank else _esc(c.text)  # "/": no digit = blank
+                inner = f'<p style="text-indent: 0em;">{shown}</p>'
             elif c.colspan == 4 and which == "t2":
                 inner = _esc(c.text) if rng.random() < 0.5 else f'<p style="text-indent: 0em;">{_esc(c.text)}</p>'
             else:
@@ -104,28 +106,56 @@ _WORD_OP = ('<span style="font-family:Calibri;mso-fareast-font-family:宋体;mso
             'font-size:12.0000pt;mso-font-kerning:0.0000pt;"><o:p></o:p></span>')
 
 
-def _word_cell_inner(rng: random.Random, c: Cell, which: str) -> str:
+@dataclass(frozen=True)
+class WordDialect:
+    """How one Word version pasted tables: Pingtan 2020/2021 (lower-case mso styles, <o:p>, <font>) or
+    Pingtan 2019 (upper-case inline styles, no <o:p>, shaded section rows, t2 table border="0")."""
+    table_open: str
+    td: str
+    p: str
+    span: str
+    op: str
+    line: str         # border of a first row/column cell
+    no_line: str
+    section_bg: str = ""
+
+
+MSO = WordDialect(_WORD_TABLE, _WORD_TD, _WORD_P, _WORD_SPAN, _WORD_OP, "1.0000pt outset windowtext", "none")
+UPPER = WordDialect(
+    '<table style="BORDER-COLLAPSE: collapse; MARGIN: auto auto auto 6.75pt" border="{border}" cellspacing="0" cellpadding="0"><tbody>',
+    "BORDER-BOTTOM: windowtext 1pt solid; BORDER-LEFT: {l}; PADDING-BOTTOM: 0pt; PADDING-LEFT: 5.4pt; "
+    "WIDTH: {w}pt; PADDING-RIGHT: 5.4pt; BORDER-TOP: {t}; BORDER-RIGHT: windowtext 1pt solid; PADDING-TOP: 0pt",
+    '<p style="TEXT-JUSTIFY: inter-ideograph; TEXT-ALIGN: justify; LINE-HEIGHT: 25pt; MARGIN: 0pt; '
+    'FONT-FAMILY: 仿宋_GB2312; FONT-SIZE: 16pt">',
+    '<span style="FONT-FAMILY: 仿宋_GB2312; FONT-SIZE: 12pt">', "", "windowtext 1pt solid", "medium none",
+    "BACKGROUND: rgb(198,217,241); ")
+
+
+def _word_cell_inner(rng: random.Random, c: Cell, which: str, d: WordDialect) -> str:
+    blank = f"{d.p}{d.span}<font face=\"Calibri\">&nbsp;</font></span>{d.op}</p>"
     if c.is_value:
         if c.blank:
-            return f'<p class="MsoNormal" style="margin: 0pt;">{_WORD_SPAN}<font face="Calibri">&nbsp;</font></span>{_WORD_OP}</p>'
+            return blank
         roll = rng.random()
         if roll < 0.12:
             return _esc(c.text)  # bare text directly in <td> (Pingtan 2019 t2)
         if roll < 0.3:
             body = f'<font face="Calibri">&nbsp;</font><font face="仿宋_GB2312">{_esc(c.text)}</font>'
-            return f'<p class="MsoNormal" style="margin: 0pt;">{_WORD_SPAN}{body}</span>{_WORD_OP}</p>'
+            return f'<p class="MsoNormal" style="margin: 0pt;">{d.span}{body}</span>{d.op}</p>'
         if roll < 0.4:
-            return f"{_WORD_P}{_WORD_SPAN}{_esc(c.text)}{'&nbsp;' * rng.randint(1, 7)}</span>{_WORD_OP}</p>"
-        return f"{_WORD_P}{_WORD_SPAN}{_esc(c.text)}</span>{_WORD_OP}</p>"
+            return f"{d.p}{d.span}{_esc(c.text)}</span>{d.span}{'&nbsp;' * rng.randint(1, 7)}</span>{d.op}</p>"
+        return f"{d.p}{d.span}{_esc(c.text)}</span>{d.op}</p>"
     if not c.text:
-        return f'<p class="MsoNormal" style="margin: 0pt;">{_WORD_SPAN}<font face="Calibri">&nbsp;</font></span>{_WORD_OP}</p>'
+        return blank
     if which == "t4" and len(c.text) == 4 and rng.random() < 0.5:  # one character per <p>
-        return "".join(f"{_WORD_P}{_WORD_SPAN}{_esc(ch)}<br/></span>{_WORD_OP}</p>" for ch in c.text)
+        return "".join(f"{d.p}{d.span}{_esc(ch)}<br/></span>{d.op}</p>" for ch in c.text)
+    if which == "t2" and d is UPPER and len(c.text) == 7:  # 本年新<br/>制作数量
+        return f"{d.p}{d.span}{_esc(c.text[:3])}<br/>{_esc(c.text[3:])}</span>{d.op}</p>"
     runs = _pieces(rng, c.text, 2) if len(c.text) > 8 and rng.random() < 0.3 else [c.text]
-    return _WORD_P + "".join(f"{_WORD_SPAN}{_esc(x)}</span>" for x in runs) + _WORD_OP + "</p>"
+    return d.p + "".join(f"{d.span}{_esc(x)}</span>" for x in runs) + d.op + "</p>"
 
 
-def _word_table(rng: random.Random, g: Grid, which: str) -> str:
+def _word_table(rng: random.Random, g: Grid, which: str, d: WordDialect = MSO) -> str:
     rows = []
     for i, row in enumerate(g):
         tds = []
@@ -133,12 +163,14 @@ def _word_table(rng: random.Random, g: Grid, which: str) -> str:
             w = 29.5 * c.colspan + rng.choice([0, 0.35, 2.8])
             attrs = f' width="{int(w * 4 / 3)}" valign="center"'
             attrs += (f' colspan="{c.colspan}"' if c.colspan > 1 else "") + (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "")
-            style = _WORD_TD.format(w=f"{w:.4f}", l="1.0000pt outset windowtext" if j == 0 else "none",
-                                    t="1.0000pt outset windowtext" if i == 0 else "none")
-            tds.append(f'<td{attrs} style="{style}">{_word_cell_inner(rng, c, which)}</td>')
+            style = d.td.format(w=f"{w:.4f}", l=d.line if j == 0 else d.no_line, t=d.line if i == 0 else d.no_line)
+            if which == "t2" and c.colspan == 4:
+                style = d.section_bg + style
+            tds.append(f'<td{attrs} style="{style}">{_word_cell_inner(rng, c, which, d)}</td>')
         height = ' style="height:33.4500pt;"' if i == 0 else ""
         rows.append(f"<tr{height}>" + "".join(tds) + "</tr>")
-    return _WORD_TABLE + "".join(rows) + "</tbody></table></div>"
+    end = "</tbody></table></div>" if d is MSO else "</tbody></table>"
+    return d.table_open.format(border="0" if which == "t2" else "1") + "".join(rows) + end
 
 
 _WORD_PARA = ('<p class="MsoNormal" style="margin-top:0.0000pt;margin-bottom:0.0000pt;text-indent:32.0000pt;\n'
@@ -199,7 +231,8 @@ def table_html(r: Report, which: str, rng: random.Random | None = None) -> str:
             g = word_grid_shift(g)
         if which == "t3" and "split_result_label" in r.quirks:
             g = split_result_label(g)
-        return _word_table(rng, g, which)
+        dialect = UPPER if (r.fmt == "2019" and r.content_seed % 2 == 0) else MSO
+        return _word_table(rng, g, which, dialect)
     if r.markup == "compact":
         return _compact_table(g)
     return _clean_table(rng, g, which)

@@ -38,10 +38,14 @@ def blocks(r: Report) -> list[Block]:
     out = [Block("title", r.title)]
     active = rng.randint(40, 12000)
     if r.fmt == "legacy":
+        active, applications = legacy_numbers(r)
         out.append(Block("p", f"本报告是根据《中华人民共和国政府信息公开条例》要求，由{r.organ}编制的{r.year}年度政府信息公开工作年度报告。"))
         for i, head in enumerate(SECTIONS_LEGACY):
             out.append(Block("h", head))
-            out.append(Block("p", _legacy_para(i, r, rng, active)))
+            out.append(Block("p", _legacy_para(i, r, rng, active, applications)))
+        if r.content_seed % 2 == 0:  # old-style statistics table (Pingtan 2018): not t2/t3/t4
+            out.append(Block("h", "七、政府信息公开情况统计表"))
+            out.append(Block("table", "legacy"))
     else:
         out.append(Block("p", _template_intro(r)))
         received = value(m, "t3.new.total")
@@ -73,8 +77,13 @@ def blocks(r: Report) -> list[Block]:
     return out
 
 
-def _legacy_para(i: int, r: Report, rng: random.Random, active: int) -> str:
-    applications = rng.randint(0, 40)
+def legacy_numbers(r: Report) -> tuple[int, int]:
+    """(主动公开条数, 依申请公开件数) of a pre-2019 report: stated in its prose and its statistics table."""
+    rng = random.Random(f"legacy|{r.content_seed}")
+    return rng.randint(40, 12000), (0 if rng.random() < 0.4 else rng.randint(1, 40))
+
+
+def _legacy_para(i: int, r: Report, rng: random.Random, active: int, applications: int) -> str:
     return [
         f"{r.year}年，{r.organ}认真贯彻落实《中华人民共和国政府信息公开条例》，进一步健全工作机制，政府信息公开工作有序推进。",
         f"全年主动公开政府信息{active}条，其中通过政府网站公开{active - rng.randint(0, active // 10)}条。",

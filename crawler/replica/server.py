@@ -219,6 +219,9 @@ class Replica:
             return
         site = self.sites_by_host[host]
         if LOOP_PARAM in req.query:  # inside a redirect loop: keep looping
+            with self._lock:
+                self.requests[site.info.id]["fault"] += 1
+                self.statuses[site.info.id][302] += 1
             self._write(h, Response(302, b"", "text/html", "fault", {"Location": loop_redirect(req.raw_path)}), "send")
             return
         resp = site.handle(req)
@@ -289,7 +292,7 @@ class Replica:
             if not head and resp.status != 304:
                 h.wfile.write(body)
             h.wfile.flush()
-            if action in ("truncate", "truncate_cl"):
+            if action == "truncate_cl":  # cut the connection hard mid-body
                 h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             h.close_connection = True
         except (BrokenPipeError, ConnectionResetError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from crawler.replica.prose import legacy_numbers
 from crawler.replica.reports import APPLICANTS, T3_COLS, T4_COLS, T4_GROUPS, Metrics, Report, format_number
 
 
@@ -141,8 +142,34 @@ def t4_grid(r: Report) -> Grid:
     ]
 
 
+def legacy_grid(r: Report) -> Grid:
+    """The pre-2019 统计表 (as Pingtan 2018: 指标名称/计量单位/本年度/历年累计): not t2/t3/t4."""
+    active, applications = legacy_numbers(r)
+    granted = applications - applications // 4
+
+    def row(label: str, unit: str, n: int) -> list[Cell]:
+        return [Cell(label), Cell(unit), Cell(str(n), is_value=True), Cell(str(n * (r.year - 2007)), is_value=True)]
+
+    return [[Cell("指标名称"), Cell("计量单位"), Cell(f"{r.year}年度"), Cell("历年累计")],
+            row("一、主动公开文件数", "条", active),
+            row("其中：政府网站公开数", "条", active),
+            row("政府公报公开数", "条", 0),
+            row("二、受理依申请公开信息总数", "件", applications),
+            row("其中：当面申请数", "件", applications // 2),
+            row("网上申请数", "件", applications - applications // 2),
+            row("信函、传真申请数", "件", 0),
+            row("三、对申请的答复总数", "件", applications),
+            row("其中：同意公开答复数", "件", granted),
+            row("同意部分公开答复数", "件", applications - granted),
+            row("不予公开答复数", "件", 0),
+            row("其他类型答复数", "件", 0),
+            row("四、接受行政诉讼、举报数", "件", 0),
+            row("其中：行政复议数", "件", 0),
+            row("行政诉讼数", "件", 0)]
+
+
 def grid(r: Report, which: str) -> Grid:
-    return {"t2": t2_grid, "t3": t3_grid, "t4": t4_grid}[which](r)
+    return {"t2": t2_grid, "t3": t3_grid, "t4": t4_grid, "legacy": legacy_grid}[which](r)
 
 
 # ---------------------------------------------------------------------------- Word-paste artefacts

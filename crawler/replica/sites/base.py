@@ -154,8 +154,22 @@ class Site:
         return body_html(r, lambda which: "./" + self.image_path(e, which)[len(base) + 1:])
 
     def detail_response(self, req: Request, e: Entry) -> Response:
-        page = self.replica.cached(e, f"page-{self.info.id}", lambda: self.render_detail(e).encode(self.encoding))
+        page = self.replica.cached(e, f"page-{self.info.id}", lambda: self.with_chrome(self.render_detail(e)).encode(self.encoding))
         return Response(200, page, self.content_type(), "detail", entry=e)
+
+    def with_chrome(self, page: str) -> str:
+        """Site header/nav and footer around the article: the numbers and years in real page chrome
+        (备案号, 网站标识码, phone, ©-years) are there for a parser to ignore."""
+        n = sum(map(ord, self.info.id))
+        head = (f'<div class="header"><div class="logo"><a href="/">{esc(self.info.name)}</a></div><ul class="nav">'
+                '<li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/zwgk/zfxxgk/">政府信息公开</a>'
+                '</li><li><a href="/hdjl/">互动交流</a></li><li><a href="/zwfw/">政务服务</a></li></ul>'
+                '<div class="position">当前位置：<a href="/">首页</a> &gt; 政务公开 &gt; 政府信息公开年报</div></div>')
+        foot = (f'<div class="footer"><p>主办单位：{esc(self.info.name)}办公室 承办：{esc(self.info.name)}大数据中心</p>'
+                f'<p>网站标识码：51{n:08d} ICP备案号：蜀ICP备{n * 37 % 10**8:08d}号-1 公安机关备案号：51{n * 91:011d}</p>'
+                f"<p>联系电话：0838-{n * 13 % 10**7:07d} 版权所有 &copy; 2012-2026 建议使用1920×1080分辨率浏览</p>"
+                '<script src="/js/jquery.min.js"></script><script>var _hmt = _hmt || [];</script></div>')
+        return page.replace("<body>", "<body>" + head, 1).replace("</body>", foot + "</body>", 1)
 
     def content_type(self) -> str | None:
         return f"text/html; charset={self.encoding}"

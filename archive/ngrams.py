@@ -1,14 +1,15 @@
-"""Exact substring search for Chinese on stock SQLite FTS5: the text is indexed as overlapping bigrams.
+"""Exact substring search for Chinese on stock SQLite FTS5: the text is indexed as overlapping n-grams.
 
 SQLite's tokenizers cannot segment Chinese (unicode61 makes a whole clause one token, trigram finds
 nothing under three characters), and this Python cannot load extensions. So the archive indexes a
 derived token stream and translates each query into an FTS5 expression over the same stream:
 
 * normalisation (both sides): NFKC, lowercase, control characters dropped, whitespace runs made one space;
-* a *run* is a maximal sequence of letters/digits. A run ``abcd`` gives the bigrams ``ab bc cd`` and
-  its last character ``d`` as a unigram. The unigram ends every run, so bigrams of two runs are never
-  adjacent and a 1-character query ``x`` is the prefix query ``x*`` (every occurrence of ``x`` starts
-  a bigram or ends a run);
+* a *run* is a maximal sequence of letters/digits. A run ``abcde`` gives one token per character: the
+  trigrams ``abc bcd cde``, then the bigram ``de`` and the unigram ``e`` that end every run. So each
+  occurrence of a character starts a token, and a 1- or 2-character query is the prefix query ``x*`` /
+  ``xy*`` (answered by the prefix indexes), a 3-character query is one token, and a longer one is the
+  phrase of its trigrams. Tokens of two runs are never adjacent n-grams of one string;
 * every other non-space character (punctuation, symbols) is a token of its own, and every run of
   whitespace is the token ``WHITESPACE``; so a query with punctuation is one exact phrase too.
 
@@ -22,7 +23,7 @@ import re
 import unicodedata
 
 # Bump when the token stream changes: a contentless FTS index must then be rebuilt, not patched.
-VERSION = 1
+VERSION = 2
 
 # unicode61 treats every category except separators (Z*) and controls (Cc) as part of a token,
 # so our punctuation tokens survive and only the spaces we put between tokens split the stream.
@@ -30,10 +31,12 @@ TOKENIZE = (
     "unicode61 remove_diacritics 0 "
     "categories 'L* N* M* P* S* Co Cn Cf Cs'"
 )
-WHITESPACE = "_ws"  # two characters: never equal to a single punctuation token, never a bigram
+WHITESPACE = "_ws"  # starts with "_", which is not a run character: no query token or prefix equals it
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _SPACES = re.compile(r"\s+")
+# A run is letters and digits (Unicode: [^\W_]); whitespace; anything else is one character.
+_SEGMENT = re.compile(r"([^\W_]+)|(\s+)|(.)", re.S)
 _QUOTED = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -42,37 +45,27 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFKC", text or "").lower()))
 
 
-def _is_run_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LN"
-
-
 def _segments(text: str) -> list[tuple[str, str]]:
-    """Split normalised text into ("run", chars) | ("punct", char) | ("space", chars) segments."""
-    segments: list[tuple[str, str]] = []
-    kind_of = lambda c: "run" if _is_run_char(c) else ("space" if c.isspace() else "punct")  # noqa: E731
-    for ch in text:
-        kind = kind_of(ch)
-        if kind != "punct" and segments and segments[-1][0] == kind:
-            segments[-1] = (kind, segments[-1][1] + ch)
-        else:
-            segments.append((kind, ch))
-    return segments
+    """Split normalised text into ("run", chars) | ("space", chars) | ("punct", one char) segments."""
+    out = []
+    for run, space, other in _SEGMENT.findall(text):
+        out.append(("run", run) if run else ("space", space) if space else ("punct", other))
+    return out
 
 
 def _run_tokens(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+    """One token per character of the run: trigrams, then the last bigram and the last character."""
+    return [run[i : i + 3] for i in range(len(run) - 2)] + ([run[-2:]] if len(run) > 1 else []) + [run[-1]]
 
 
 def tokens(text: str) -> list[str]:
     """The token stream of a (raw) text, as indexed."""
     out: list[str] = []
-    for kind, chars in _segments(normalize(text)):
-        if kind == "run":
-            out.extend(_run_tokens(chars))
-        elif kind == "punct":
-            out.append(chars)
+    for run, space, other in _SEGMENT.findall(normalize(text)):
+        if run:
+            out.extend(_run_tokens(run))
         else:
-            out.append(WHITESPACE)
+            out.append(WHITESPACE if space else other)
     return out
 
 
@@ -87,7 +80,10 @@ def _quote(token_list: list[str]) -> str:
 
 def word_query(word: str) -> str | None:
     """One FTS5 phrase matching exactly the texts that contain `word` (already a single word)."""
-    segments = _segments(normalize(word))
+    normalized = normalize(word)
+    if not normalized.strip():
+        return None
+    segments = _segments(normalized)
     phrase: list[str] = []
     prefix = False
     for i, (kind, chars) in enumerate(segments):
@@ -99,29 +95,38 @@ def word_query(word: str) -> str | None:
         elif not last:
             # The text's run must end here too, where the query's next segment begins.
             phrase.extend(_run_tokens(chars))
-        elif len(chars) == 1:
+        elif len(chars) <= 2:
             phrase.append(chars)
-            prefix = True  # the text's run may go on: "x" is a bigram "xy" or the unigram "x"
+            prefix = True  # the text's run may go on: "xy" starts a trigram "xy?" or is the final bigram
         else:
-            phrase.extend(_run_tokens(chars)[:-1])
+            phrase.extend(chars[i : i + 3] for i in range(len(chars) - 2))
     if not phrase:
         return None
     return _quote(phrase) + (" *" if prefix else "")
 
 
+def query_words(query: str) -> list[str]:
+    """The words of a query as Datasette's search box means them: split at whitespace, "quoted text" kept."""
+    words = [m.group(1) if m.group(1) is not None else m.group(2) for m in _QUOTED.finditer(query or "")]
+    return [w for w in words if w.strip()]
+
+
 def fts_query(query: str) -> str:
-    """Datasette's `escape_fts` replacement: whitespace-separated words ANDed, "quoted text" kept whole.
+    """Datasette's `escape_fts` replacement: one exact phrase per word, ANDed.
 
     A query with nothing searchable returns a phrase that matches no row.
     """
-    words = [m.group(1) if m.group(1) is not None else m.group(2) for m in _QUOTED.finditer(query or "")]
-    phrases = [p for p in (word_query(w) for w in words if w.strip()) if p]
+    phrases = [p for p in map(word_query, query_words(query)) if p]
     return " AND ".join(phrases) if phrases else '"' + WHITESPACE + WHITESPACE + '"'
 
 
+def normalized_words(query: str) -> list[str]:
+    """The query's words as compared with normalised text (words that normalise to nothing dropped)."""
+    return [n for n in (normalize(w) for w in query_words(query)) if n.strip()]
+
+
 def contains_all(text: str, query: str) -> bool:
-    """The truth `fts_query` implements, in Python: every normalised word is a substring."""
+    """The truth `fts_query` implements, in Python: every normalised word is a substring of the text."""
     haystack = normalize(text)
-    words = [m.group(1) if m.group(1) is not None else m.group(2) for m in _QUOTED.finditer(query or "")]
-    words = [normalize(w) for w in words if w.strip()]
+    words = normalized_words(query)
     return bool(words) and all(w in haystack for w in words)

@@ -1,0 +1,156 @@
+"""Layout variants: every labelled truth re-rendered in the layouts real extractions produce must parse back exactly.
+
+Documents come from the truth files only (tests/variant_docs.py); the parser never sees the corpus inputs here.
+Each test runs one layout or quirk over every document and lists all documents that fail.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from zlib import crc32
+
+import pytest
+
+from parsers import parse_bytes
+from parsers.evaluate import score
+from tests import variant_docs as vd
+
+TRUTHS = vd.load_truths()
+COMPLETE = [(n, t) for n, t in TRUTHS if t.get("complete")]
+# blanks each layout can show: an empty line or empty space-separated cell is not a visible cell
+BLANKS = {
+    **{lay: ("", "/", "—", "－", "\u00a0", "\u3000") for lay in vd.DELIMITED},
+    "cell_lines": ("/", "—", "－", "\u00a0", "\u3000"),
+    "cell_lines_blank": ("/", "—", "－", "\u00a0", "\u3000"),
+    "cell_pipe": ("/", "—", "－", "\u00a0"),
+    "alt_pipe": ("/", "—", "－"),
+    "spaces": ("/", "—", "－"),
+    "single_space": ("/", "—", "－"),
+}
+
+
+def seed(*parts: object) -> int:
+    return crc32("|".join(map(str, parts)).encode())
+
+
+def describe(opts: vd.Opts) -> str:
+    """The quirks that differ from the defaults, for failure messages."""
+    return " ".join(f"{k}={v!r}" for k, v in vars(opts).items() if v != getattr(vd.Opts(), k))
+
+
+def mismatches(text: str | bytes, truth: dict, source: str = "v.txt") -> list[str]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    report = parse_bytes(data, source, "text/html" if source.endswith(".html") else None)
+    return score(source, {"meta": {}, "metrics": truth}, {}, report.metrics).mismatches[:4]
+
+
+def run_text(layout: str, opts: vd.Opts, docs=TRUTHS, derive=None) -> list[str]:
+    failures = []
+    for name, truth in docs:
+        s = seed(name, layout, opts)
+        if derive:
+            truth = derive(truth, random.Random(s))
+        o = replace(opts, blank=random.Random(s).choice(BLANKS[layout])) if not opts.blank else opts
+        doc = vd.build_doc(name, truth, o, s)
+        segs = vd.render_text(doc, layout, o, s)
+        bad = mismatches(vd.join(segs), vd.truth_of(segs))
+        if bad:
+            failures.append(f"{name} [{layout} {describe(o)} {derive.__name__ if derive else ''}]: {bad}")
+    return failures
+
+
+@pytest.mark.parametrize("layout", vd.LAYOUTS)
+def test_layout(layout: str) -> None:
+    failures = run_text(layout, vd.Opts())
+    assert not failures, "\n".join(failures)
+
+
+QUIRKS = {
+    "fullwidth": vd.Opts(fullwidth=True),
+    "halfwidth_enum": vd.Opts(halfwidth_enum=True),
+    "thousands": vd.Opts(thousands=True),
+    "vertical_columns": vd.Opts(vertical_t4="columns"),
+    "vertical_chars": vd.Opts(vertical_t4="chars"),
+    "vertical_spaced": vd.Opts(vertical_t4="spaced"),
+    "spaced_labels": vd.Opts(spaced_labels=True),
+    "split_labels": vd.Opts(split_labels=True),
+    "header_order_1": vd.Opts(header_order=1),
+    "header_order_2": vd.Opts(header_order=2),
+    "t4_groups": vd.Opts(t4_shape="groups"),
+    "t4_blocks": vd.Opts(t4_shape="blocks"),
+    "typos": vd.Opts(typos=True),
+}
+
+
+@pytest.mark.parametrize("quirk", QUIRKS)
+@pytest.mark.parametrize("layout", vd.LAYOUTS)
+def test_quirk(quirk: str, layout: str) -> None:
+    failures = run_text(layout, QUIRKS[quirk], COMPLETE)
+    assert not failures, "\n".join(failures)
+
+
+def with_nulls(truth: dict, rnd: random.Random) -> dict:
+    """Some printed values become printed blanks (derived truth: the renderer prints what this says)."""
+    m = {k: (None if rnd.random() < 0.2 else v) for k, v in truth["metrics"].items()}
+    return {**truth, "metrics": m}
+
+
+def scaled(truth: dict, rnd: random.Random) -> dict:
+    """Large numbers (×1297 keeps every sum) so thousands separators appear."""
+    m = {k: (v * 1297 if isinstance(v, int) else v) for k, v in truth["metrics"].items()}
+    return {**truth, "metrics": m}
+
+
+def decimals(truth: dict, rnd: random.Random) -> dict:
+    """Small fee amounts (0.0325 万元) and fractional procurement totals."""
+    m = dict(truth["metrics"])
+    for key, value in (("t2.fees.amount", 0.0325), ("t2.procurement.amount", 1295.5)):
+        if key in m:
+            m[key] = value
+    return {**truth, "metrics": m}
+
+
+@pytest.mark.parametrize("derive,opts", [(with_nulls, vd.Opts()), (scaled, vd.Opts(thousands=True)),
+                                         (decimals, vd.Opts(thousands=True)), (decimals, vd.Opts())],
+                         ids=["nulls", "thousands", "decimals_sep", "decimals"])
+@pytest.mark.parametrize("layout", vd.LAYOUTS)
+def test_derived_truth(layout: str, derive, opts: vd.Opts) -> None:
+    failures = run_text(layout, opts, COMPLETE, derive)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("layout", vd.LAYOUTS)
+def test_cut_off(layout: str) -> None:
+    """Cut after a printed value: rows printed whole are kept, a partial row keeps its printed cells."""
+    failures = []
+    for name, truth in TRUTHS:
+        s = seed(name, layout, "cut")
+        rnd = random.Random(s)
+        opts = vd.Opts(blank=rnd.choice(BLANKS[layout]))
+        segs = vd.render_text(vd.build_doc(name, truth, opts, s), layout, opts, s)
+        for i in vd.cut_points(segs, rnd, 3):
+            text, expect = vd.cut(segs, i, rnd, layout in vd.LINE_LAYOUTS)
+            bad = mismatches(text, expect)
+            if bad:
+                failures.append(f"{name} [{layout} cut after {segs[i].key}]: {bad}")
+    assert not failures, "\n".join(failures)
+
+
+HTML_QUIRKS = {"plain": vd.Opts(), "vertical_t4": vd.Opts(vertical_t4="chars"), "split": vd.Opts(split_labels=True),
+               "blanks": vd.Opts(blank="")}
+
+
+@pytest.mark.parametrize("quirk", HTML_QUIRKS)
+@pytest.mark.parametrize("markup", vd.MARKUPS)
+def test_html_markup(markup: str, quirk: str) -> None:
+    failures = []
+    for name, truth in COMPLETE:
+        s = seed(name, markup, quirk)
+        if quirk == "blanks":
+            truth = with_nulls(truth, random.Random(s))
+        opts = HTML_QUIRKS[quirk]
+        doc = vd.build_doc(name, truth, opts, s)
+        bad = mismatches(vd.render_html(doc, markup, opts, s), doc.truth, "v.html")
+        if bad:
+            failures.append(f"{name} [{markup}/{quirk}]: {bad}")
+    assert not failures, "\n".join(failures)

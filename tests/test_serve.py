@@ -1,0 +1,119 @@
+"""A real `nianbao serve` (Datasette on 127.0.0.1): exact search in the JSON API, canned queries, read-only."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import urllib.parse
+
+import pytest
+from archive_helpers import EVIL_ORGAN, EVIL_TITLE, get, get_json, served, served_archive_db, truth_ids
+
+from archive.metadata import QUERIES
+
+QUERIES_TO_CHECK = ["复议", "公开", "依申请公开", "信息处理费", "费", "决策、执行", "行政复议 诉讼", "“三公”"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, corpus):
+    db = served_archive_db(tmp_path_factory, corpus)
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    with served(db) as base:
+        yield base, db
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest  # serving never changed the file
+
+
+def q(text: str) -> str:
+    return urllib.parse.quote(text)
+
+
+@pytest.mark.parametrize("query", QUERIES_TO_CHECK)
+def test_search_json_api_is_exact(server, query):
+    base, db = server
+    truth = truth_ids(db, query)
+    assert truth, query  # the archive has matches for every query checked
+    page = get_json(f"{base}/archive/search.json?_search={q(query)}&_col=id&_shape=objects&_size=max")
+    assert page["filtered_table_rows_count"] == len(truth)
+    assert sorted(r["id"] for r in page["rows"]) == truth
+    canned = get_json(f"{base}/archive/search_reports.json?q={q(query)}&_shape=array")
+    assert sorted(r["report_id"] for r in canned) == truth
+
+
+def test_search_misses_return_nothing(server):
+    base, _ = server
+    page = get_json(f"{base}/archive/search.json?_search={q('鑫鑫鑫')}&_size=0")
+    assert page["filtered_table_rows_count"] == 0
+
+
+def test_canned_queries_answer(server):
+    base, db = server
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    timeline = get_json(f"{base}/archive/organ_timeline.json?organ={q('平潭')}&_shape=array")
+    assert [r["year"] for r in timeline] == list(range(2018, 2026))
+    failed = get_json(f"{base}/archive/failed_checks.json?_shape=array")
+    assert len(failed) == conn.execute(
+        "select count(*) from checks c join reports r on r.current_version_id = c.version_id where c.passed = 0").fetchone()[0]
+    broken = get_json(f"{base}/archive/broken_carry_over.json?_shape=array")
+    for row in broken:
+        assert row["carried_forward"] != row["carried_over"] and row["year"] == row["previous_year"] + 1
+    assert broken  # the generated set breaks ~1 year in 10
+    changes = get_json(f"{base}/archive/largest_changes.json?region=&key={q('t3.%.total')}&_shape=array")
+    deltas = [abs(r["delta"]) for r in changes]
+    assert deltas == sorted(deltas, reverse=True) and deltas
+    missing = get_json(f"{base}/archive/missing_years.json?year=&_shape=array")
+    assert {"organ", "missing_year"} <= set(missing[0]) if missing else True
+    assert set(QUERIES) == {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
+                            "missing_years"}
+
+
+def test_metadata_labels_units_and_facets(server):
+    base, _ = server
+    meta = get_json(f"{base}/-/metadata.json")
+    tables = meta["databases"]["archive"]["tables"]
+    assert tables["report_metrics"]["columns"]["t3.new.total"].startswith("一、本年新收政府信息公开申请数量")
+    assert tables["report_metrics"]["units"]["t2.fees.amount"] == "万元"
+    facets = get_json(f"{base}/archive/reports.json?_size=0")["facet_results"]
+    assert {"province", "year", "format", "check_status"} <= set(facets)
+
+
+def test_report_pages_link_to_the_diff(server):
+    base, _ = server
+    status, html = get(f"{base}/archive/reports?organ={q('平潭综合实验区')}")
+    assert status == 200 and b"/-/diff?db=archive&amp;organ_id=" in html
+    status, page = get(f"{base}/-/diff?organ={q('平潭综合实验区')}&from=2022&to=2023")
+    assert status == 200 and page.count(b"<svg") == 8 and "平潭综合实验区".encode() in page
+
+
+def test_writes_are_refused(server):
+    base, db = server
+    before = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True).execute("select count(*) from organs").fetchone()[0]
+    for sql in ("insert into organs(key, name, core) values ('x', 'x', 'x')", "delete from reports",
+                "update reports set year = 1", "drop table reports", "pragma journal_mode=delete"):
+        status, body = get(f"{base}/archive.json?sql={q(sql)}")
+        assert status in (400, 403), (sql, status, body[:200])
+    status, _ = get(f"{base}/archive/search_reports", method="POST", data=b"q=x")
+    assert status in (400, 403, 405)
+    status, _ = get(f"{base}/archive/organs/-/insert", method="POST", data=b'{"row": {"name": "x"}}')
+    assert status in (400, 403, 404, 405)
+    dbs = get_json(f"{base}/-/databases.json")
+    assert [(d["name"], d["is_mutable"]) for d in dbs] == [("archive", False)]
+    plugins = [p["name"] for p in get_json(f"{base}/-/plugins.json")]
+    assert plugins == ["nianbao"]
+    assert not any(query.get("write") for query in get_json(f"{base}/-/metadata.json")["databases"]["archive"]["queries"].values())
+    after = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True).execute("select count(*) from organs").fetchone()[0]
+    assert after == before
+
+
+def test_portal_text_is_data_not_sql_or_path(server):
+    base, db = server
+    rows = get_json(f"{base}/archive/reports.json?_shape=array&organ={q(EVIL_ORGAN)}")
+    assert [r["title"] for r in rows] == [EVIL_TITLE]
+    page = get_json(f"{base}/archive/search.json?_search={q('passwd <script>')}&_col=title&_shape=array")
+    assert [r["title"] for r in page] == [EVIL_TITLE]
+    status, html = get(f"{base}/archive/reports?organ={q(EVIL_ORGAN)}")
+    assert status == 200 and b'<script>alert("x")' not in html
+    status, _ = get(f"{base}/-/diff?organ={q(EVIL_ORGAN)}")
+    assert status == 404  # one year only: a clear message, not a server error
+    status, body = get(f"{base}/-/diff?organ_id=1%20or%201=1")
+    assert status == 400
+    assert json.loads(json.dumps(EVIL_TITLE)) == EVIL_TITLE

@@ -1,0 +1,500 @@
+"""Re-render labelled TRUTH (never parser output) as the layouts real extractions produce.
+
+A truth file becomes a `Doc`: prose lines and tables 2–4 as rows of `TCell`s (label/head/value, with
+row/col spans as the template prints them). `render_text` flattens a Doc into one text layout
+(tab, pipe, markdown, cell-per-line, spaces, ...) as *segments* that remember which metric key each
+printed value carries, so a document cut after any value has a known truth. `render_html` writes the
+same Doc in the table markups seen on real pages. Options (`Opts`) add the quirks one at a time.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tests.conftest import CORPUS
+
+T3_COLS = ("natural", "commercial", "research", "social", "legal", "other", "total")
+T4_GROUPS = ("review", "suit_direct", "suit_after_review")
+T4_COLS = ("upheld", "corrected", "other", "pending", "total")
+T4_HEADS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+
+# (section header, column headers, [(row key, printed labels..., columns)])
+T2 = {
+    "2021": [
+        ("第二十条第（一）项", ("本年制发件数", "本年废止件数", "现行有效件数"),
+         [("rules", ("规章",), ("issued", "repealed", "in_force")),
+          ("normative", ("行政规范性文件", "规范性文件"), ("issued", "repealed", "in_force"))]),
+        ("第二十条第（五）项", ("本年处理决定数量",), [("licensing", ("行政许可",), ("decisions",))]),
+        ("第二十条第（六）项", ("本年处理决定数量",),
+         [("punishment", ("行政处罚",), ("decisions",)), ("coercion", ("行政强制",), ("decisions",))]),
+        ("第二十条第（八）项", ("本年收费金额（单位：万元）",), [("fees", ("行政事业性收费",), ("amount",))]),
+    ],
+    "2019": [
+        ("第二十条第（一）项", ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
+         [("rules", ("规章",), ("made", "published", "total")),
+          ("normative", ("规范性文件",), ("made", "published", "total"))]),
+        ("第二十条第（五）项", ("上一年项目数量", "本年增/减", "处理决定数量"),
+         [("licensing", ("行政许可",), ("prev_items", "change", "decisions")),
+          ("other_services", ("其他对外管理服务事项",), ("prev_items", "change", "decisions"))]),
+        ("第二十条第（六）项", ("上一年项目数量", "本年增/减", "处理决定数量"),
+         [("punishment", ("行政处罚",), ("prev_items", "change", "decisions")),
+          ("coercion", ("行政强制",), ("prev_items", "change", "decisions"))]),
+        ("第二十条第（八）项", ("上一年项目数量", "本年增/减"),
+         [("fees", ("行政事业性收费",), ("prev_items", "change"))]),
+        ("第二十条第（九）项", ("采购项目数量", "采购总金额"),
+         [("procurement", ("政府集中采购",), ("projects", "amount"))]),
+    ],
+}
+# (group label or None, [(row key, row label)])
+_T3_HEAD = [
+    (None, [("new", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量")]),
+    ("三、本年度办理结果", [("granted", "（一）予以公开"),
+                      ("partial", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）")]),
+    ("（三）不予公开", [("denied_secret", "1.属于国家秘密"), ("denied_law", "2.其他法律行政法规禁止公开"),
+                  ("denied_security", "3.危及“三安全一稳定”"), ("denied_third_party", "4.保护第三方合法权益"),
+                  ("denied_internal", "5.属于三类内部事务信息"), ("denied_process", "6.属于四类过程性信息"),
+                  ("denied_enforcement", "7.属于行政执法案卷"), ("denied_query", "8.属于行政查询事项")]),
+    ("（四）无法提供", [("unable_not_held", "1.本机关不掌握相关政府信息"), ("unable_need_create", "2.没有现成信息需要另行制作"),
+                  ("unable_unclear", "3.补正后申请内容仍不明确")]),
+    ("（五）不予处理", [("rejected_petition", "1.信访举报投诉类申请"), ("rejected_duplicate", "2.重复申请"),
+                  ("rejected_publication", "3.要求提供公开出版物"), ("rejected_mass", "4.无正当理由大量反复申请"),
+                  ("rejected_confirm", "5.要求行政机关确认或重新出具已获取信息")]),
+]
+_T3_OTHER = {
+    "2021": [("（六）其他处理", [("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+                          ("other_no_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+                          ("other_other", "3.其他")])],
+    "2019": [(None, [("other", "（六）其他处理")])],
+}
+_T3_TAIL = [(None, [("handled_total", "（七）总计"), ("carried_forward", "四、结转下年度继续办理")])]
+# label typos of the kinds seen in real reports (seeds 000/001/004, hzq PDFs)
+TYPOS = (("情形", "情况"), ("内部", "内容"), ("法律行政法规", "法律法规"), ("3.其他", "3.申请"), ("法规禁止", "止"),
+         ("废止", "度止"))
+
+
+@dataclass
+class TCell:
+    text: str
+    role: str = "label"  # label | head | value
+    key: str | None = None
+    value: int | float | None = None
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Table:
+    rows: list[list[TCell]]
+    heads: int = 0  # leading header rows (permutable)
+    name: str = ""
+
+
+@dataclass
+class Doc:
+    name: str
+    truth: dict[str, int | float | None]
+    blocks: list[str | Table]  # prose lines and tables in document order
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Opts:
+    """Quirks applied while rendering; every one keeps the truth recoverable by a careful human."""
+
+    blank: str = ""            # how a null cell is printed: '', '/', '—', '－', '\xa0', '\u3000'
+    fullwidth: bool = False    # full-width digits and brackets in values and labels
+    halfwidth_enum: bool = False  # `(一)` instead of `（一）`
+    thousands: bool = False    # 1,295
+    vertical_t4: str = ""      # '' | 'columns' (r034) | 'chars' (one char per line) | 'spaced' (`结 果 维 持`)
+    spaced_labels: bool = False  # `本 年 度 办 理 结 果`
+    split_labels: bool = False   # long labels broken over lines (`商业\n企业`)
+    header_order: int = 0      # rotate table header rows by this many
+    t4_shape: str = "row"      # 'row' (15 cells) | 'groups' (3 rows of 5) | 'blocks' (header + 5 per group)
+    typos: bool = False
+
+
+def load_truths() -> list[tuple[str, dict]]:
+    """Every labelled truth with table keys (seeds, real, html, pdf)."""
+    out = []
+    for sub in ("seeds", "real", "html", "pdf"):
+        for p in sorted((CORPUS / sub).glob("*.json")):
+            t = json.loads(p.read_text(encoding="utf-8"))
+            if t.get("metrics"):
+                out.append((f"{sub}/{p.stem}", t))
+    return out
+
+
+def _fmt(truth: dict, table: str) -> str:
+    keys = truth["metrics"]
+    if table == "t2":
+        if any(k.endswith((".made", ".published", ".prev_items")) or k.startswith("t2.procurement") for k in keys):
+            return "2019"
+        return "2021"
+    if any(k.startswith("t3.other_") for k in keys):
+        return "2021"
+    if any(k.startswith("t3.other.") for k in keys):
+        return "2019"
+    return truth["meta"].get("format") or "2021"
+
+
+def _v(truth: dict, key: str) -> TCell:
+    return TCell("", "value", key, truth[key])
+
+
+def _t2(truth: dict, rnd: random.Random) -> Table | None:
+    m = truth["metrics"]
+    rows: list[list[TCell]] = []
+    for head, cols, members in T2[_fmt(truth, "t2")]:
+        present = [r for r in members if any(f"t2.{r[0]}.{c}" in m for c in r[2])]
+        if not present:
+            continue
+        rows.append([TCell(head, "head", colspan=4)])
+        width = 3 // len(cols)
+        rows.append([TCell("信息内容", "head")] + [TCell(c, "head", colspan=width) for c in cols])
+        for key, labels, columns in present:
+            cells = [TCell(rnd.choice(labels))]
+            cells += [replace(_v(m, f"t2.{key}.{c}"), colspan=width) for c in columns if f"t2.{key}.{c}" in m]
+            rows.append(cells)
+    return Table(rows, 0, "t2") if rows else None
+
+
+def _t3(truth: dict) -> Table | None:
+    """Table 3 as printed: 三、本年度办理结果 spans (一)…(七); (三)…(六) span their numbered rows."""
+    m = truth["metrics"]
+    groups = _T3_HEAD + _T3_OTHER[_fmt(truth, "t3")] + _T3_TAIL
+    present = [(g, k, l) for g, members in groups for k, l in members if any(f"t3.{k}.{c}" in m for c in T3_COLS)]
+    if not present:
+        return None
+    outside = ("new", "carried_over", "carried_forward")
+    in_three = [k for _, k, _ in present if k not in outside]
+    rows: list[list[TCell]] = []
+    seen: set[str] = set()
+    for group, key, label in present:
+        row: list[TCell] = []
+        if in_three and key == in_three[0]:
+            row.append(TCell("三、本年度办理结果", rowspan=len(in_three)))
+        sub = group if group and not group.startswith("三") else None
+        if sub and sub not in seen:
+            seen.add(sub)
+            row.append(TCell(sub, rowspan=sum(1 for g, _, _ in present if g == sub)))
+        row.append(TCell(label, colspan=3 if key in outside else (1 if sub else 2)))
+        row += [_v(m, f"t3.{key}.{c}") for c in T3_COLS if f"t3.{key}.{c}" in m]
+        rows.append(row)
+    head = [
+        [TCell("本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和", "head", rowspan=3, colspan=3),
+         TCell("申请人情况", "head", colspan=7)],
+        [TCell("自然人", "head", rowspan=2), TCell("法人或其他组织", "head", colspan=5), TCell("总计", "head", rowspan=2)],
+        [TCell(h, "head") for h in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")],
+    ]
+    return Table(head + rows, 3, "t3")
+
+
+def _t4(truth: dict, shape: str) -> Table | None:
+    m = truth["metrics"]
+    keys = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLS]
+    cells = [_v(m, k) for k in keys if k in m]
+    if not cells:
+        return None
+    if shape == "blocks":
+        rows = []
+        for gi, name in enumerate(("行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉")):
+            rows += [[TCell(name, "head", colspan=5)], [TCell(h, "head") for h in T4_HEADS]]
+            if cells[gi * 5:gi * 5 + 5]:
+                rows.append(cells[gi * 5:gi * 5 + 5])
+        return Table(rows, 0, "t4")
+    head = [
+        [TCell("行政复议", "head", rowspan=2, colspan=5), TCell("行政诉讼", "head", colspan=10)],
+        [TCell("未经复议直接起诉", "head", colspan=5), TCell("复议后起诉", "head", colspan=5)],
+        [TCell(h, "head") for h in T4_HEADS * 3],
+    ]
+    body = [cells] if shape == "row" else [cells[i:i + 5] for i in range(0, len(cells), 5)]
+    return Table(head + body, 3, "t4")
+
+
+def build_doc(name: str, truth: dict, opts: Opts, seed: int) -> Doc:
+    """Prose + tables for one truth (rows the truth lacks are not printed)."""
+    rnd = random.Random(seed)
+    m = truth["metrics"]
+    meta = truth["meta"]
+    year = meta.get("year") or 2023
+    organ = meta.get("organ") or "本机关"
+    t2, t3, t4 = _t2(truth, rnd), _t3(truth), _t4(truth, opts.t4_shape)
+    intro = f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+    if m.get("t3.new.total") is not None:
+        intro += f"全年共收到政府信息公开申请{m['t3.new.total']}件，较上年增加3件。"
+    blocks: list[str | Table] = [f"{organ}{year}年政府信息公开工作年度报告", "一、总体情况", intro]
+    for heading, table in (("二、主动公开政府信息情况", t2), ("三、收到和处理政府信息公开申请情况", t3),
+                           ("四、政府信息公开行政复议、行政诉讼情况", t4)):
+        if table is not None:
+            blocks += [heading, table]
+    if truth.get("complete"):
+        blocks += ["五、存在的主要问题及改进情况", f"一是公开内容不够全面；二是{year + 1}年将加强培训2次以上。",
+                   "六、其他需要报告的事项", "本年度未收取信息处理费。", f"{organ}", f"{year + 1}年1月15日"]
+    return Doc(name, dict(m), blocks, bool(truth.get("complete")))
+
+
+# ------------------------------------------------------------------------------ cell text
+
+def _number(v: int | float, opts: Opts) -> str:
+    if isinstance(v, float):
+        s = f"{v:,.6f}".rstrip("0").rstrip(".") if opts.thousands else repr(v)
+    else:
+        s = f"{v:,}" if opts.thousands else str(v)
+    if opts.fullwidth:
+        s = s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789,."})
+    return s
+
+
+def _label(text: str, opts: Opts, rnd: random.Random) -> str:
+    if opts.halfwidth_enum:
+        text = text.replace("（", "(").replace("）", ")")
+    if opts.fullwidth:
+        text = re.sub(r"(\d)\.", lambda mm: chr(ord(mm.group(1)) + 0xFEE0) + "．", text)
+    if opts.typos and rnd.random() < 0.4:
+        for a, b in TYPOS:
+            if a in text:
+                return text.replace(a, b, 1)
+        core = re.search(r"[\u4e00-\u9fff]{4,}", text)
+        if core:  # one dropped character (`6.属于四类过程性信`, `本年新收政府信息公开申数量`)
+            i = rnd.randrange(core.start(), core.end())
+            text = text[:i] + text[i + 1:]
+    return text
+
+
+def cell_text(c: TCell, opts: Opts, rnd: random.Random) -> str:
+    if c.role == "value":
+        return opts.blank if c.value is None else _number(c.value, opts)
+    return _label(c.text, opts, rnd)
+
+
+def _split(text: str, rnd: random.Random) -> list[str]:
+    """A long label broken into 2–3 lines at random points (`三、本年\\n度办理结\\n果`)."""
+    if len(text) < 4:
+        return [text]
+    cuts = sorted(rnd.sample(range(2, len(text) - 1), min(2, len(text) - 3)))[: rnd.randint(1, 2)]
+    return [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+
+
+def t4_vertical_lines(opts: Opts) -> list[str]:
+    """t4 column headers printed vertically: char rows across columns (r034) or one char per line."""
+    heads = T4_HEADS * 3
+    if opts.vertical_t4 == "columns":
+        return [" ".join(h[i] if i < len(h) else "" for h in heads).strip() for i in range(4)]
+    if opts.vertical_t4 == "chars":
+        return [ch for h in heads for ch in h]
+    return [" ".join(h) for h in heads]
+
+
+# ------------------------------------------------------------------------------ text layouts
+
+LAYOUTS = ("tab", "pipe", "pipe_border", "markdown", "cell_lines", "cell_lines_blank", "cell_pipe",
+           "row_blank", "spaces", "single_space", "alt_pipe")
+# layouts where a cell can be empty text and still be seen as a cell
+DELIMITED = ("tab", "pipe", "pipe_border", "markdown", "row_blank")
+LINE_LAYOUTS = ("cell_lines", "cell_lines_blank", "cell_pipe", "alt_pipe")
+
+
+@dataclass
+class Seg:
+    text: str
+    key: str | None = None
+    value: int | float | None = None
+    cells: list[tuple[str, int | float | None]] = field(default_factory=list)
+
+
+def _join_row(cells: list[str], layout: str, rnd: random.Random) -> str:
+    if layout in ("tab", "row_blank"):
+        return "\t".join(cells)
+    if layout == "pipe":
+        return " | ".join(cells)
+    if layout in ("pipe_border", "markdown"):
+        return "| " + " | ".join(cells) + " |"
+    if layout == "spaces":
+        return "".join(c + " " * rnd.randint(2, 4) for c in cells[:-1]) + cells[-1]
+    return " ".join(cells)
+
+
+def render_text(doc: Doc, layout: str, opts: Opts, seed: int) -> list[Seg]:
+    """The document in one layout, as segments; a value segment carries its key and value."""
+    rnd = random.Random(seed)
+    segs: list[Seg] = []
+    line_mode = layout in LINE_LAYOUTS
+
+    def emit(text: str, key: str | None = None, value=None) -> None:
+        segs.append(Seg(text, key, value))
+
+    for block in doc.blocks:
+        if isinstance(block, str):
+            emit(block + "\n")
+            continue
+        rows = _ordered_rows(block, opts)
+        for ri, row in enumerate(rows):
+            texts: list[tuple[str, TCell]] = []
+            for c in row:
+                t = cell_text(c, opts, rnd)
+                if c.role != "value" and opts.spaced_labels and len(t) <= 12:
+                    t = " ".join(t)
+                texts.append((t, c))
+            if block.name == "t4" and opts.vertical_t4 and all(c.role == "head" and c.text in T4_HEADS for c in row):
+                for line in t4_vertical_lines(opts):
+                    emit(line + ("\n\n" if layout == "cell_lines_blank" else "\n"))
+                continue
+            if line_mode:
+                for t, c in texts:
+                    parts = _split(t, rnd) if opts.split_labels and c.role != "value" else [t]
+                    sep = {"cell_lines": "\n", "cell_lines_blank": "\n\n", "cell_pipe": " |\n", "alt_pipe": "\n|\n"}[layout]
+                    for p in parts[:-1]:
+                        emit(p + ("\n\n" if layout == "cell_lines_blank" else "\n"))
+                    emit(parts[-1] + sep, c.key, c.value) if c.role == "value" else emit(parts[-1] + sep)
+                continue
+            # row layouts: values are separate segments so a cut can fall between cells
+            head = [t for t, c in texts if c.role != "value"]
+            if opts.split_labels and head and all(c.role != "value" for _, c in texts[:len(head)]):
+                pieces = _split(head[0], rnd)
+                if len(pieces) > 1:  # the first label wraps: its head on a line of its own
+                    emit(pieces[0] + "\n")
+                    texts[0] = ("".join(pieces[1:]), texts[0][1])
+            line = _join_row([t for t, _ in texts], layout, rnd)
+            # emit the line prefix up to each value so cut points fall after a value's text
+            pos = 0
+            for t, c in texts:
+                if c.role != "value":
+                    continue
+                idx = _find_cell(line, t, pos, layout)
+                emit(line[pos:idx + len(t)], c.key, c.value)
+                pos = idx + len(t)
+            end = line[pos:] + "\n"
+            if layout == "row_blank":
+                end += "\n"
+            emit(end)
+            if layout == "markdown" and ri == 0:
+                emit("|" + "---|" * len(texts) + "\n")
+    return segs
+
+
+def _find_cell(line: str, text: str, start: int, layout: str) -> int:
+    """Index of a value cell's text in the joined line, at a cell boundary."""
+    i = start
+    while True:
+        i = line.index(text, i)
+        before = line[i - 1] if i else ""
+        after = line[i + len(text)] if i + len(text) < len(line) else ""
+        if (not before or before in " \t|") and (not after or after in " \t|"):
+            return i
+        i += 1
+
+
+def _ordered_rows(table: Table, opts: Opts) -> list[list[TCell]]:
+    if not opts.header_order or table.heads < 2:
+        return table.rows
+    k = opts.header_order % table.heads
+    heads = table.rows[:table.heads]
+    return heads[k:] + heads[:k] + table.rows[table.heads:]
+
+
+def join(segs: list[Seg]) -> str:
+    return "".join(s.text for s in segs)
+
+
+def truth_of(segs: list[Seg]) -> dict[str, int | float | None]:
+    return {s.key: s.value for s in segs if s.key}
+
+
+def cut_points(segs: list[Seg], rnd: random.Random, n: int) -> list[int]:
+    """Segment indices right after a printed (non-null) value: cuts a reader can place exactly.
+
+    A cut after a blank cell is not used: whether a trailing empty cell was printed or lost in the cut
+    cannot be told from the text.
+    """
+    points = [i for i, s in enumerate(segs) if s.key and s.value is not None]
+    return sorted(rnd.sample(points, min(n, len(points))))
+
+
+def cut(segs: list[Seg], i: int, rnd: random.Random, line_mode: bool) -> tuple[str, dict]:
+    """The text up to and including segment i (plus part of a following label), and its truth.
+
+    In one-cell-per-line layouts the partial label may be just its enumerator (r025 ends `0\n\n2`); in
+    row layouts a bare number on the last line could as well be a value, so only digit-free parts are cut.
+    """
+    head = segs[: i + 1]
+    text = join(head)
+    nxt = segs[i + 1].text if i + 1 < len(segs) else ""
+    if nxt and not segs[i + 1].key and (line_mode or not re.search(r"\d", nxt)):
+        text += nxt[: rnd.randrange(len(nxt))]
+    return text, truth_of(head)
+
+
+# ------------------------------------------------------------------------------ HTML markups
+
+MARKUPS = ("editor", "word", "compact", "one_table", "th_heads")
+
+
+def _html_cell_text(c: TCell, markup: str, opts: Opts, rnd: random.Random) -> str:
+    t = cell_text(c, opts, rnd)
+    esc = t.replace("&", "&amp;").replace("<", "&lt;")
+    vertical = c.role == "head" and c.text in T4_HEADS and opts.vertical_t4
+    if vertical:
+        return "<br>".join(esc) if markup != "word" else "".join(f"<p class=MsoNormal>{ch}</p>" for ch in esc)
+    if c.role == "value":
+        if not esc.strip():
+            return "&nbsp;" if markup in ("compact", "word") else ("<o:p></o:p>" if markup == "word" else "")
+        if markup == "word":
+            digits = list(esc) if len(esc) > 1 and rnd.random() < 0.5 else [esc]
+            runs = "".join(f"<span lang=EN-US style='font-family:仿宋_GB2312'>{d}</span>" for d in digits)
+            return f"<p class=MsoNormal align=center><font face=Calibri>&nbsp;</font>{runs}<o:p></o:p></p>"
+        return f"<p style=\"text-indent: 0em;\">{esc}</p>" if markup == "editor" else esc
+    parts = _split(esc, rnd) if (opts.split_labels or markup == "editor") and len(esc) > 3 else [esc]
+    if markup == "word":
+        return "<p class=MsoNormal>" + "".join(f"<font face=仿宋_GB2312>{p}</font>" for p in parts) + "<o:p></o:p></p>"
+    if markup == "editor":
+        return "".join(f"<p style=\"text-indent: 0em;\">{p}</p>" for p in parts)
+    return "<br>".join(parts)
+
+
+def _html_rows(table: Table, markup: str, opts: Opts, rnd: random.Random) -> str:
+    out = []
+    for row in table.rows:  # DOM order: header rows keep their spans
+        tds = []
+        for c in row:
+            tag = "th" if markup == "th_heads" and c.role == "head" else "td"
+            attrs = ""
+            if c.rowspan > 1:
+                attrs += f" rowspan=\"{c.rowspan}\""
+            if c.colspan > 1:
+                attrs += f" colspan=\"{c.colspan}\""
+            if markup == "compact":
+                attrs += " nowrap"
+            elif markup == "word":
+                attrs += " style='border:solid windowtext 1.0pt;padding:0cm 5.4pt 0cm 5.4pt'"
+            tds.append(f"<{tag}{attrs}>{_html_cell_text(c, markup, opts, rnd)}</{tag}>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    return "\n".join(out)
+
+
+def render_html(doc: Doc, markup: str, opts: Opts, seed: int) -> str:
+    """A TRS/Word-style page holding the document; tables in their own <table> (or all in one)."""
+    rnd = random.Random(seed)
+    body: list[str] = []
+    table_open = "<table class=MsoNormalTable border=1 cellspacing=0>" if markup == "word" else "<table border=\"1\">"
+    shared: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, str):
+            if shared and markup == "one_table":
+                continue  # prose between tables is dropped when the tables share one grid
+            body.append(f"<p style=\"text-indent: 2em;\">{block}</p>")
+            continue
+        rows = _html_rows(block, markup, opts, rnd)
+        if markup == "one_table":
+            if not shared:
+                body.append("@@TABLE@@")
+            shared.append(rows)
+        else:
+            body.append(f"{table_open}<tbody>{rows}</tbody></table>")
+    page = "\n".join(body).replace("@@TABLE@@", f"{table_open}<tbody>{''.join(shared)}</tbody></table>")
+    title = doc.blocks[0] if isinstance(doc.blocks[0], str) else "年度报告"
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"ArticleTitle\" content=\"{title}\">"
+            f"<title>{title}</title></head><body><div class=\"article_content\"><div class=TRS_Editor>\n{page}\n"
+            f"</div></div></body></html>")
