@@ -18,6 +18,7 @@ from archive import diff, ngrams, render
 
 DIFF_PATH = "/-/diff"
 _LINKED_TABLES = ("reports", "search", "report_metrics")
+TEXT_PREVIEW = 300
 
 
 @hookimpl(trylast=True)
@@ -27,21 +28,46 @@ def prepare_connection(conn):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """Refuse every request but GET/HEAD before Datasette sees it: the archive is served read-only.
+
+    (Datasette 0.65 itself answers a POST to a read-only canned query with a 500.)
+    """
+
+    def wrap(app):
+        async def read_only(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                await send({"type": "http.response.start", "status": 405,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")]})
+                await send({"type": "http.response.body", "body": b"405: this archive is served read-only\n"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
 def register_routes():
     return [(r"^/-/diff$", diff_view)]
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """The organ cell of a report row links to that organ's year-over-year diff."""
+    """The organ cell of a report row links to that organ's diff; long texts are cut in HTML tables (not in JSON)."""
+    if column == "text" and table == "search" and isinstance(value, str) and len(value) > TEXT_PREVIEW:
+        return Markup(f"{escape(value[:TEXT_PREVIEW])}…")
     if column != "organ" or table not in _LINKED_TABLES or not value:
         return None
     keys = row.keys() if hasattr(row, "keys") else []
-    if "organ_id" not in keys or row["organ_id"] is None:
+    organ_id = row["organ_id"] if "organ_id" in keys else None
+    organ_id = organ_id.get("value") if isinstance(organ_id, dict) else organ_id  # an expanded foreign key
+    if not isinstance(organ_id, int):
         return None
-    year = f"&to={int(row['year'])}" if "year" in keys and isinstance(row["year"], int) else ""
-    href = f"{datasette.urls.path(DIFF_PATH)}?db={escape(database)}&organ_id={int(row['organ_id'])}{year}"
-    return Markup(f'{escape(str(value))} <a href="{href}" title="年度对比">对比</a>')
+    year = f"&to={row['year']}" if "year" in keys and isinstance(row["year"], int) else ""
+    href = f"{datasette.urls.path(DIFF_PATH)}?db={database}&organ_id={organ_id}{year}"
+    return Markup(f'{escape(str(value))} <a href="{escape(href)}" title="年度对比">对比</a>')
 
 
 def _int(value: str | None, name: str) -> int | None:

@@ -78,7 +78,7 @@ def chart_svg(timeline: list[dict], width: int = 300, height: int = 150) -> str:
 
 
 def _panel(title: str, key: str, years: list[int], values: list, width: int, height: int) -> str:
-    left, right, top, bottom = 36, 10, 24, 22
+    left, right, top, bottom = 36, 18, 24, 22
     nums = [v for v in values if isinstance(v, (int, float))]
     top_value = max(nums) if nums and max(nums) > 0 else 1
     span = max(len(years) - 1, 1)

@@ -1,11 +1,14 @@
 """`nianbao crawl` (portals from portals.toml) and `nianbao demo` (the embedded replica, end to end)."""
 from __future__ import annotations
 
+import json
 import sys
+import urllib.request
+from urllib.parse import urlsplit
 
 import click
 
-from crawler.portals import PortalError, load_portals
+from crawler.portals import Portal, PortalError, load_portals, portals_from_sites
 
 _DB = click.option("--db", default="nianbao.db", show_default=True, type=click.Path(dir_okay=False),
                    help="The archive (SQLite) to write to; created if missing.")
@@ -20,6 +23,15 @@ def _line(s: dict) -> str:
     return text
 
 
+def replica_portals(url: str) -> dict[str, Portal]:
+    """Portals for the sites a running replica serves (its control API lists them)."""
+    host = urlsplit(url).hostname or ""
+    if not host.startswith("127.") and host != "localhost":
+        raise PortalError(f"--replica {url}: the replica runs on loopback (127.0.0.0/8); delays are off only there")
+    with urllib.request.urlopen(url.rstrip("/") + "/__replica__/sites.json", timeout=10) as resp:
+        return {p.id: p for p in portals_from_sites(json.load(resp))}
+
+
 @click.command("crawl")
 @click.argument("portal_ids", metavar="PORTAL...", nargs=-1, required=True)
 @_DB
@@ -31,8 +43,13 @@ def _line(s: dict) -> str:
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Scale out: --workers processes share a scrapy-redis frontier at URL; this process writes the archive.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Crawler processes with --redis.")
+@click.option("--replica", "replica_url", default=None, metavar="URL",
+              help="Crawl the sites of a running replica (`python -m crawler.replica`), e.g. http://127.0.0.1:8800, "
+                   "with delays off. Loopback only.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary per portal instead of a table.")
 def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, progress: bool | None,
-              overrides: tuple[str, ...], redis_url: str | None, workers: int) -> None:
+              overrides: tuple[str, ...], redis_url: str | None, workers: int, replica_url: str | None,
+              as_json: bool) -> None:
     """Crawl PORTAL... (ids from the portal file, or `all`) into the archive.
 
     Polite by default: robots.txt obeyed, one request at a time per host, ≥ 2 s apart. Each portal gets
@@ -41,7 +58,7 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
     from crawler.run import crawl
 
     try:
-        portals = load_portals(portals_file)
+        portals = replica_portals(replica_url) if replica_url else load_portals(portals_file)
     except PortalError as e:
         raise click.UsageError(str(e)) from None
     ids = [p.id for p in portals.values() if p.enabled] if portal_ids == ("all",) else list(portal_ids)
@@ -56,17 +73,19 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
 
         summaries = crawl_distributed(ids, portals_file, db, redis_url, workers, overrides=settings)
     else:
-        summaries = crawl([portals[i] for i in ids], db, overrides=settings,
+        summaries = crawl([portals[i] for i in ids], db, overrides=settings, fast=bool(replica_url),
                           progress=sys.stderr.isatty() if progress is None else progress)
     for s in summaries:
-        click.echo(_line(s))
+        click.echo(json.dumps(s, ensure_ascii=False, default=str) if as_json else _line(s))
     if any(s["status"] != "ok" for s in summaries):
         sys.exit(1)
 
 
 @click.command("demo")
 @_DB
-@click.option("--port", default=0, show_default=True, help="Replica port (0: any free port).")
+@click.option("--port", default=8800, show_default=True,
+              help="Replica port. Keep it the same between runs: URLs include it, and a re-run is only incremental "
+                   "for the same URLs.")
 @click.option("--seed", default=1, show_default=True, help="Replica seed (which synthetic reports it serves).")
 def demo_cmd(db: str, port: int, seed: int) -> None:
     """Start the built-in replica portals, crawl all of them into DB, and summarise the archive.

@@ -7,12 +7,19 @@ from datetime import datetime, timezone
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import cookies as _cookies
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.archiving import open_archive
+from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
+
+# Scrapy's cookie middleware asks tldextract for the public suffix list, which by default DOWNLOADS it
+# from publicsuffix.org the first time a site sets a cookie. A crawler must contact only the portals it
+# crawls, so use the snapshot that ships with tldextract.
+_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
 
 
 class ConditionalRequestMiddleware:

@@ -101,7 +101,9 @@ class ArchivePipeline:
     async def report(self, item: Fetched, fetch_id: int) -> None:
         url = item.report_url or item.url
         group = self.groups.setdefault(url, ReportGroup())
-        if item.status == 304:
+        if item.status == 304 and item.attachments:
+            group.waiting = set(item.attachments)  # the report lives in these files: wait for them
+        elif item.status == 304:
             self.seen(url)
             group.done = True
         else:

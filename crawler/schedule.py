@@ -268,15 +268,14 @@ def mark_interrupted(db: Path, portal: str, why: str) -> list[int]:
     """
     from archive.store import Archive
 
-    dead = [r for r in unfinished_runs(db, portal)
-            if not ("pid" in r.keys() and r["pid"] and _pid_alive(int(r["pid"])))]
+    dead = [r for r in unfinished_runs(db, portal) if not (r["pid"] and _pid_alive(int(r["pid"])))]
     if not dead:
         return []
-    archive = Archive(db)
-    for run in dead:
-        archive.finish_run(run["id"], "interrupted", error=why)
-        log.warning("portal %s: run %s (started %s) never finished: marked interrupted (%s)",
-                    portal, run["id"], run["started"], why)
+    with Archive(db) as archive:
+        for run in dead:
+            archive.finish_run(run["id"], "interrupted", error=why)
+            log.warning("portal %s: run %s (started %s) never finished: marked interrupted (%s)",
+                        portal, run["id"], run["started"], why)
     return [r["id"] for r in dead]
 
 

@@ -17,11 +17,16 @@ LABEL, VALUE, BLANK = "label", "value", "blank"
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
 _NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次|起|人次|家|篇)?\s*(?:\([^()]{0,40}\))?$")
-_TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-])\s+((?:(?:" + _NUM + r")\s+)*(?:" + _NUM + r"))$")
-_ALL_NUMBERS = re.compile(r"^(?:(?:" + _NUM + r")\s+)+(?:" + _NUM + r")$")
+# a cell token in a space-separated row: a number or a printed blank mark (`0 / / 0`, `行政强制 —`)
+_TOKEN = r"(?:" + _NUM + r"|[/—–―-])"
+_TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN + r"\s+)*" + _TOKEN + r")$")
+_ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
+_IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _SEPARATOR_LINE = re.compile(r"^[\s|:\-+=]*$")
 _PRINTED_BLANK = re.compile(r"^[\t \u00a0\u3000\u2002\u2003\u200b]*[\u00a0\u3000\u2002\u2003][\t \u00a0\u3000\u2002\u2003\u200b]*$")
+_EMPTY_CELLS_ROW = re.compile(r"^[ \t]*\|?(?:[ \t]+\|){2,}[ \t]*$")
+_BLANK_SPACES = re.compile(r"[\u00a0\u3000\u2002\u2003]")
 _MARKDOWN = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u200b\ufeff]+")
 
@@ -65,11 +70,16 @@ def classify(cell: str) -> list[Token]:
     if s in _BLANK_MARKS:
         return [Token(BLANK, s)]
     if _ALL_NUMBERS.match(s):
-        return [Token(VALUE, p, to_number(p)) for p in s.split()]
+        return _tokens(s)  # `0 0 0`, `/ / / / /`
     m = _TRAILING_NUMBERS.match(s) if len(s) <= 80 else None
     if m:
-        return [Token(LABEL, m.group(1).strip())] + [Token(VALUE, p, to_number(p)) for p in m.group(2).split()]
+        return [Token(LABEL, m.group(1).strip())] + _tokens(m.group(2))
     return [Token(LABEL, s)]
+
+
+def _tokens(s: str) -> list[Token]:
+    """Space-separated numbers and blank marks as cells."""
+    return [Token(VALUE, p, to_number(p)) if _IS_NUMBER.match(p) else Token(BLANK, p) for p in s.split()]
 
 
 def _split_line(line: str) -> list[str]:
@@ -97,23 +107,34 @@ def text_rows(text: str) -> list[Row]:
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
             continue
-        if _SEPARATOR_LINE.match(raw) and "|" in raw:
-            continue  # markdown |---| lines and '||' fillers
+        if _EMPTY_CELLS_ROW.match(raw):  # `|  |  |  |` a row of empty cells (fillers are bare `|||`)
+            rows.append(Row([Token(BLANK, "")] * len(_split_line(raw)), multi=True))
+            continue
+        if _SEPARATOR_LINE.match(raw) and "|" in raw and not _BLANK_SPACES.search(raw):
+            continue  # markdown |---| lines and '||' fillers (but `\xa0 |` is a printed blank cell)
         line = _MARKDOWN.sub("", raw.rstrip("\r"))
         cells = _split_line(line)
         printed_blank = [bool(_PRINTED_BLANK.match(c)) for c in cells]
         cells = [_SPACES.sub(" ", nfkc(c)).strip() for c in cells]
         filled = [c for c in cells if c]
         if not filled:
+            n = len(cells) if "|" in line else sum(printed_blank)  # `\t\xa0`: the tab is indentation
             if any(printed_blank):
-                rows.append(Row([Token(BLANK, "")]))
+                rows.append(Row([Token(BLANK, "")] * n, multi=n > 1))
             continue
         if len(filled) == 1:
+            at = cells.index(filled[0])
             tokens = classify(filled[0])
-            after = cells[cells.index(filled[0]) + 1:]
+            after = cells[at + 1:]
+            # leading empty cells are blanks when printed (NBSP) or pipe-delimited; a bare `\t0` is indentation
+            shown = [printed_blank[i] or "|" in line for i in range(len(cells))]
+            before = [Token(BLANK, "") for i in range(at) if shown[i]]
+            trail = [Token(BLANK, "") for i in range(at + 1, len(cells)) if shown[i]]
             if tokens[-1].kind == LABEL and after:
                 # `行政强制\t\t` / `| 行政强制 | |`: a row label followed by printed blank cells
                 rows.append(Row(tokens + [Token(BLANK, "")] * len(after), multi=True))
+            elif (before or trail) and tokens[0].kind != LABEL:
+                rows.append(Row(before + tokens + trail, multi=True))  # `| 　 | 0 | 　 |`: one value among blanks
             else:
                 rows.append(Row(tokens, multi=len(tokens) > 1))
             continue

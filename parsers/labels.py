@@ -71,7 +71,7 @@ class RowTemplate:
         if enum is not None and self.enum is not None:
             if enum == self.enum:
                 best += 0.25
-            elif enum[0] == self.enum[0]:
+            else:  # another row's enumerator: `(六)其他理` is not `3.其他`
                 best -= 0.15
         return best
 

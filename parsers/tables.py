@@ -14,6 +14,7 @@ a short run counts only at the very end of a cut-off document. Numbers are never
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from parsers.cells import BLANK, LABEL, VALUE, Row, Token
@@ -180,14 +181,30 @@ def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token
 # ------------------------------------------------------------------------------ table 2
 
 def _t2_row(run: Run) -> str | None:
-    if not run.labels:
-        return None
-    label = squeeze(run.labels[-1])
-    for key, names in T2_ROWS:
-        for name in names:
-            if name in label and len(label) <= len(name) + 8:
+    """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`)."""
+    for k in range(1, 7):
+        if len(run.labels) < k:
+            break
+        label = squeeze("".join(run.labels[-k:]))
+        for key, names in T2_ROWS:
+            for name in names:
+                if name in label and len(label) <= len(name) + 8:
+                    return key
+        for key, pattern, size in _T2_TYPOS:
+            if len(label) <= size + 8 and pattern.search(label):
                 return key
     return None
+
+
+def _typo_pattern(name: str) -> re.Pattern[str]:
+    """`name` with one character dropped or misprinted (`行政许`, `行政处法`)."""
+    alts = {re.escape(name[:i]) + re.escape(name[i + 1:]) for i in range(len(name))}
+    alts |= {re.escape(name[:i]) + "." + re.escape(name[i + 1:]) for i in range(len(name))}
+    return re.compile("|".join(sorted(alts, key=len, reverse=True)))
+
+
+# names long enough that one wrong character still leaves them unmistakable
+_T2_TYPOS = tuple((key, _typo_pattern(name), len(name)) for key, names in T2_ROWS for name in names if len(name) >= 4)
 
 
 def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
@@ -342,8 +359,8 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
                 break
             continue
         if not region:
-            if run.has_value and _is_t4_header(run):
-                region.append(run)
+            if _is_t4_header(run):
+                region.append(run)  # may be all blank (行政复议 group printed `/`): values come later
             continue
         window = squeeze("".join(run.labels))
         if any(m in window for m in _SECTION_END) or len(window) > 60:

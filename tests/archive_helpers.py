@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -11,8 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from archive import sample
+from click.testing import CliRunner
+
+from archive import ngrams, sample
 from archive.store import Archive
+from nianbao.cli import main
+from parsers.model import Report
 
 REPO = Path(__file__).resolve().parents[1]
 NIANBAO = REPO / ".venv" / "bin" / "nianbao"
@@ -90,11 +95,6 @@ EVIL_TITLE = '../../etc/passwd <script>alert("x")</script> 复议'
 
 def served_archive_db(tmp_path_factory, corpus: Path) -> Path:
     """An archive with the corpus, 330 generated reports over 11 years and a hostile title; built once per session."""
-    from click.testing import CliRunner
-
-    from nianbao.cli import main
-    from parsers.model import Report
-
     db = tmp_path_factory.getbasetemp() / "served" / "archive.db"
     if db.exists():
         return db
@@ -111,10 +111,6 @@ def served_archive_db(tmp_path_factory, corpus: Path) -> Path:
 
 def truth_ids(db: Path, query: str) -> list[int]:
     """Python substring truth over the stored search texts."""
-    import sqlite3
-
-    from archive import ngrams
-
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
     rows = conn.execute("select id, text from search").fetchall()
     conn.close()

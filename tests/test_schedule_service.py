@@ -82,8 +82,9 @@ def test_each_portal_runs_on_its_cron_never_overlapping_and_stops_cleanly_on_sig
                           {"trs1": "*/3 * * * * *", "gbk": "*/2 * * * * *", "hostile-412": "*/4 * * * * *"})
     proc = start_scheduler(db, portals, "--blocked-after", "2")
     try:
-        wait_until(lambda: len(rows(db, "select 1 from crawl_runs where portal = 'trs1' "
-                                                    "and status = 'ok'")) >= 2, 60, "two finished trs1 runs")
+        wait_until(lambda: {tuple(r) for r in rows(db, "select portal, status, count(*) >= 2 from crawl_runs group by 1, 2")}
+                   >= {("trs1", "ok", 1), ("gbk", "ok", 1), ("hostile-412", "blocked", 1)}, 90,
+                   "two finished runs of each portal")
         wait_until(lambda: len(rows(db, "select 1 from crawl_runs where status = 'running'")) > 0, 20,
                    "a crawl in progress, to stop the scheduler in the middle of it")
     finally:

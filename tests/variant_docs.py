@@ -271,11 +271,11 @@ def cell_text(c: TCell, opts: Opts, rnd: random.Random) -> str:
 
 
 def _split(text: str, rnd: random.Random) -> list[str]:
-    """A long label broken into 2–3 lines at random points (`三、本年\\n度办理结\\n果`)."""
+    """A label wrapped in a narrow cell: lines of a fixed width (`三、本年\n度办理结\n果`, `商业\n企业`)."""
     if len(text) < 4:
         return [text]
-    cuts = sorted(rnd.sample(range(2, len(text) - 1), min(2, len(text) - 3)))[: rnd.randint(1, 2)]
-    return [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+    width = rnd.randint(2, max(2, min(12, len(text) - 1)))
+    return [text[i:i + width] for i in range(0, len(text), width)]
 
 
 def t4_vertical_lines(opts: Opts) -> list[str]:

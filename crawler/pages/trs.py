@@ -22,7 +22,7 @@ CURRENT_PAGE = re.compile(r"""var\s+currentPage\s*=\s*['"]?(\d+)""")
 # platform's JS library (list2.trsapi), always /fjdzapp/search on the site's own host.
 FJ_MARKER = re.compile(r"动静结合|list2\.trsapi|/fjdzapp/search")
 FJ_ARGS = re.compile(r"listArgs\s*:\s*\{(.*?)\}", re.S)
-FJ_ARG = re.compile(r"(\w+)\s*:\s*([^,\n]+)")
+FJ_ARG = re.compile(r"""(\w+)\s*:\s*((?:"[^"]*"|'[^']*'|[^,\n'"])+)""")
 FJ_PREPAGE = re.compile(r"""prepage\s*:\s*['"]?(\d+)""")
 FJ_RECORDS = re.compile(r"""recordCount\s*:\s*['"]?(\d+)""")
 AJAX = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8", "X-Requested-With": "XMLHttpRequest"}
@@ -81,7 +81,7 @@ def _js_value(expr: str, text: str) -> str:
         return expr
     ref = re.fullmatch(r"[\w$]+\.(\w+)", expr)
     if ref:
-        m = re.search(rf"""\b{ref.group(1)}\s*:\s*['"]?([\w=,-]+)""", text)
+        m = re.search(rf"""\b{ref.group(1)}\s*:\s*['"]?([^'",\s}}]+)""", text)
         if m:
             return m.group(1)
     return ""

@@ -12,6 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.archiving import open_archive
 from crawler.items import Fetched
 from crawler.pages import PARSERS, Follow, Link, Page, looks_like_error_page
 from crawler.pages.detect import ENTRY
@@ -96,7 +97,11 @@ class PortalSpider(scrapy.Spider):
         report_url = response.meta["report_url"]
         title = response.meta.get("title", "")
         if response.status == 304:
-            yield self.fetched(response, "report", report_url=report_url, title=title)
+            # Unchanged page. If its report lives in an attachment (详见附件, no table on the page), the
+            # file may have changed on its own: ask for it again, conditionally.
+            files = self.attachments_of_stored_page(response.url)
+            yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
+            yield from self.attachment_requests(files, response.url, report_url)
             return
         page = self.page(response)
         if looks_like_error_page(page.text):
@@ -104,13 +109,31 @@ class PortalSpider(scrapy.Spider):
             self.failures.append((response.url, reason))
             yield self.fetched(response, "report", report_url=report_url, title=title, error=reason)
             return
-        files = [a["url"] for a in find_attachments(page.text, response.url) if self.portal.allows(a["url"])]
-        files = list(dict.fromkeys(files))
+        files = self.attachment_urls(page.text, response.url)
         yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
+        yield from self.attachment_requests(files, response.url, report_url)
+
+    def attachment_urls(self, text: str, url: str) -> list[str]:
+        return list(dict.fromkeys(a["url"] for a in find_attachments(text, url) if self.portal.allows(a["url"])))
+
+    def attachments_of_stored_page(self, url: str) -> list[str]:
+        """Attachment URLs of the last stored copy of a page that carries no table itself."""
+        db = self.settings.get("ARCHIVE_DB")
+        if not db:
+            return []
+        archive = open_archive(db)
+        row = archive.conn.execute("select sha256 from fetches where url = ? and status = 200 order by id desc limit 1",
+                                   (url,)).fetchone()
+        if row is None:
+            return []
+        text = Page.from_bytes(url, archive.body(row[0])).text
+        return [] if "<table" in text.lower() else self.attachment_urls(text, url)
+
+    def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
         for url in files:
             # Boda's download.jsp answers an HTML error page unless the article page is the Referer.
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, dont_filter=True,
-                                 headers={"Referer": response.url},
+                                 headers={"Referer": page_url},
                                  meta={"role": "attachment", "report_url": report_url, "conditional": True,
                                        "handle_httpstatus_list": [304]})
 
