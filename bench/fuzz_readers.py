@@ -38,8 +38,9 @@ READERS = ("pdf", "docx")
 MEMORY_LIMIT = 3 << 30  # bytes of address space per worker: a memory blow-up fails, not the machine
 
 
-class Hang(Exception):
-    """Raised by the alarm inside a reader that ran past the per-input timeout."""
+class Hang(BaseException):
+    """Raised by the alarm inside a reader that ran past the per-input timeout. A BaseException,
+    so the readers' own `except Exception` (which turns everything into ParseError) cannot hide it."""
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Tally:
     parse_errors: int = 0
     seconds: float = 0.0
     slowest: float = 0.0
+    slowest_id: str = ""
     crashes: list[str] = field(default_factory=list)
     hangs: list[str] = field(default_factory=list)
 
@@ -55,7 +57,8 @@ class Tally:
         self.inputs += other.inputs
         self.parse_errors += other.parse_errors
         self.seconds += other.seconds
-        self.slowest = max(self.slowest, other.slowest)
+        if other.slowest > self.slowest:
+            self.slowest, self.slowest_id = other.slowest, other.slowest_id
         self.crashes += other.crashes
         self.hangs += other.hangs
 
@@ -209,7 +212,8 @@ def run_chunk(seed: int, reader: str, start: int, stop: int, timeout: float) -> 
         took = time.perf_counter() - began
         tally.inputs += 1
         tally.seconds += took
-        tally.slowest = max(tally.slowest, took)
+        if took > tally.slowest:
+            tally.slowest, tally.slowest_id = took, f"{reader}:{i}"
     return tally
 
 
@@ -283,7 +287,7 @@ def main() -> None:
     for reader, (tally, wall) in results.items():
         print(f"{reader}: {tally.inputs:,} inputs in {wall:.0f} s = {tally.inputs / wall:.1f} inputs/s "
               f"({args.workers} workers); ParseError {tally.parse_errors:,}, read {tally.inputs - tally.parse_errors - len(tally.crashes) - len(tally.hangs):,}, "
-              f"crashes {len(tally.crashes)}, hangs {len(tally.hangs)} (> {args.timeout:g} s), slowest {tally.slowest:.2f} s")
+              f"crashes {len(tally.crashes)}, hangs {len(tally.hangs)} (> {args.timeout:g} s), slowest {tally.slowest:.2f} s ({tally.slowest_id})")
         for line in tally.crashes[:20] + [f"hang {h}" for h in tally.hangs[:20]]:
             print("   ", line)
         bad += len(tally.crashes) + len(tally.hangs)

@@ -45,19 +45,26 @@ class ConditionalRequestMiddleware:
 
 class RetryAfterMiddleware:
     """On 429/503, slow the host's download slot down to the server's Retry-After before RetryMiddleware
-    re-queues the request, so the retry does not hit the wall again at once. Waits are capped by
-    RETRY_AFTER_MAX seconds (a host asking for longer is treated as blocking us)."""
+    re-queues the request, so the retry does not hit the wall again at once; the slot's own delay comes
+    back with the host's next good response. Waits are capped by RETRY_AFTER_MAX seconds (a host asking
+    for longer is treated as blocking us: no retry)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.cap = crawler.settings.getfloat("RETRY_AFTER_MAX", 300)
+        self.slowed: dict[str, float] = {}  # slot key -> the delay it had before we slowed it
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
         if response.status not in (429, 503):
+            if key in self.slowed and slot is not None:
+                slot.delay = self.slowed.pop(key)
             return response
         wait = retry_after(response.headers.get("Retry-After", b"").decode("latin-1"))
         if wait is None:
@@ -65,10 +72,10 @@ class RetryAfterMiddleware:
         if wait > self.cap:
             request.meta["dont_retry"] = True
             return response
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None and slot.delay < wait:
-            logger.info("%s said %s; waiting %.0f s between requests to this host", request.url, response.status, wait)
+            logger.info("%s answered %s; waiting %.0f s before asking this host again", request.url,
+                        response.status, wait)
+            self.slowed.setdefault(key, slot.delay)
             slot.delay = wait
         self.crawler.stats.inc_value("nianbao/retry_after")
         return response

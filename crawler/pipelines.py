@@ -48,6 +48,7 @@ class ReportGroup:
     waiting: set[str] = field(default_factory=set)
     parsed: list[tuple[int, Report]] = field(default_factory=list)
     unchanged: bool = False
+    failed: bool = False  # an attachment could not be fetched: the report is retried next run, not guessed
     done: bool = False
 
 
@@ -124,15 +125,21 @@ class ArchivePipeline:
             return  # the page itself carried the report; the file stays archived raw
         if item.status == 304:
             group.unchanged = True
-        elif not item.error and item.status == 200:
-            if html_instead_of_file(item.body):
+        elif item.error or item.status != 200:
+            group.failed = True
+        else:
+            if html_instead_of_file(item.body) or not item.body:
                 reason = "a web page came back where a file was expected (error page, login or missing Referer)"
                 self.spider.failures.append((item.url, reason))
                 logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
+                group.failed = True
             else:
-                report, _ = await self.parse(item)
+                report, error = await self.parse(item)
                 if report is not None and report.metrics:
                     group.parsed.append((fetch_id, report))
+                elif error:  # archived with its error; the report is tried again next run
+                    self.ingest(fetch_id, None, error, url)
+                    group.failed = True
         group.waiting.discard(item.url)
         if not group.waiting:
             self.finish_group(url, group)
@@ -151,6 +158,8 @@ class ArchivePipeline:
             self.ingest(fetch_id, report, None, url)
         elif group.unchanged:
             self.seen(url)
+        elif group.failed:
+            logger.warning("%s: its report is in an attachment that did not arrive; trying again next run", url)
         elif group.page is not None:
             self.ingest(*group.page, url)
 

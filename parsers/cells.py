@@ -25,6 +25,8 @@ _IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _SEPARATOR_LINE = re.compile(r"^[\s|:\-+=]*$")
 _PRINTED_BLANK = re.compile(r"^[\t \u00a0\u3000\u2002\u2003\u200b]*[\u00a0\u3000\u2002\u2003][\t \u00a0\u3000\u2002\u2003\u200b]*$")
+_PAGE_FOOTER = re.compile(r"^\s*(?:[-—–―－]\s*\d{1,3}\s*[-—–―－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                          r"|共\s*\d{1,3}\s*页\s*第\s*\d{1,3}\s*页|(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?)\s*$")
 _EMPTY_CELLS_ROW = re.compile(r"^[ \t]*\|?(?:[ \t]+\|){2,}[ \t]*$")
 _BLANK_SPACES = re.compile(r"[\u00a0\u3000\u2002\u2003]")
 _MARKDOWN = re.compile(r"^\s{0,3}#{1,6}\s+|\*\*|__")
@@ -102,11 +104,13 @@ def text_rows(text: str) -> list[Row]:
     line counts as a printed blank cell only when it holds an NBSP/ideographic space (`\\t\\xa0`).
     """
     rows: list[Row] = []
-    for raw in text.split("\n"):
+    for raw in _join_enumerators(text.split("\n")):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
             continue
+        if _PAGE_FOOTER.match(raw):
+            continue  # `- 3 -`, `第 3 页 共 5 页`: a PDF page break inside a table, not a cell
         if _EMPTY_CELLS_ROW.match(raw):  # `|  |  |  |` a row of empty cells (fillers are bare `|||`)
             rows.append(Row([Token(BLANK, "")] * len(_split_line(raw)), multi=True))
             continue
@@ -140,6 +144,29 @@ def text_rows(text: str) -> list[Row]:
             continue
         rows.append(_row_from_cells(cells))
     return rows
+
+
+_LONE_NUMBER = re.compile(r"^\s*\d{1,2}\s*$")
+_ENUM_REST = re.compile(r"^\s*[.、．](?!\d)")
+
+
+def _join_enumerators(lines: list[str]) -> list[str]:
+    """`6` / `.属于…` on separate lines (a label printed one character per line) is the label `6.属于…`."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LONE_NUMBER.match(line):
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and _ENUM_REST.match(lines[j]):
+                out.append(line.strip() + lines[j].strip())
+                i = j + 1
+                continue
+        out.append(line)
+        i += 1
+    return out
 
 
 def _row_from_cells(cells: list[str]) -> Row:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.cells import BLANK, LABEL, VALUE, Row, Token
-from parsers.labels import RowTemplate, label_scores, squeeze
+from parsers.labels import RowTemplate, enumerator, label_scores, squeeze
 
 T3_COLUMNS = ("natural", "commercial", "research", "social", "legal", "other", "total")
 T4_GROUPS = ("review", "suit_direct", "suit_after_review")
@@ -97,8 +97,10 @@ T3_ROWS = {
 }
 _MATCH = 0.5     # a label this similar names the row
 _PLACED = 1.0    # every run placed counts most: a complete table beats one that follows a floating label
+_INNER_SKIP = 0.05  # tie-break between formats: (六)其他处理 as one row (2019) vs three (2021)
 _GAP_FILL = 0.3  # an unlabelled (or unreadably labelled) run fills a template gap between its neighbours
 _T4_HEADER_CHARS = frozenset("维持纠正审结复议诉讼尚未")
+_CONTINUATION = frozenset(")）、.．")
 _SECTION_END = ("存在的主要问题", "其他需要报告", "改进情况")
 
 
@@ -108,6 +110,7 @@ class Run:
     cells: list[Token]
     at_end: bool = False
     used: bool = False
+    inline: bool = False  # started after a label on the same row (`行政复议\t\t\t`: a header's padding)
 
     @property
     def has_value(self) -> bool:
@@ -129,13 +132,15 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
     for row in rows:
         if row.multi:
             current = None
+        labelled = False
         for tok in row.tokens:
             if tok.kind == LABEL:
                 current = None
+                labelled = True
                 pending.append(tok.text)
                 continue
             if current is None:
-                current = Run(labels=pending[-window:], cells=[])
+                current = Run(labels=pending[-window:], cells=[], inline=labelled and row.multi)
                 runs.append(current)
                 pending = []
             current.cells.append(tok)
@@ -264,10 +269,12 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
         candidates.append((labels[-2] + labels[-1], 0.98))
     if len(labels) >= 3:
         candidates.append((labels[-3] + labels[-2] + labels[-1], 0.95))
+    if len(labels) >= 4:
+        candidates.append(("".join(labels), 0.93))
     best = [0.0] * len(templates)
     for label, weight in candidates:
-        if len(label) > 80:
-            continue
+        if len(label) > 80 or label.lstrip()[:1] in _CONTINUATION:
+            continue  # `）其他处理` is the tail of a label wrapped after `（六`: only the joined form counts
         for j, s in enumerate(label_scores(label, templates)):
             if s * weight > best[j]:
                 best[j] = s * weight
@@ -277,7 +284,7 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
 def _is_t4_header(run: Run) -> bool:
     """Table 4's header is in the label window (vertical text too: the characters, not words)."""
     text = squeeze("".join(run.labels))
-    return len(_T4_HEADER_CHARS.intersection(text)) >= 6
+    return len(_T4_HEADER_CHARS.intersection(text)) >= 6 or ("复议" in text and "诉讼" in text)
 
 
 def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
@@ -293,11 +300,12 @@ def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float
         if fits[i] is None:
             continue
         sims = _window_scores(r, templates)
-        gap_ok = r.has_value
+        # an all-blank run fills a gap only under its own enumerator (`3.申请` printed blank for 3.其他)
+        enum = enumerator("".join(r.labels[-3:]))[0] if r.labels and not r.has_value else None
         for j in range(m):
             if sims[j] >= _MATCH:
                 score[i][j] = _PLACED + sims[j]
-            elif gap_ok:
+            elif r.has_value or (enum is not None and enum == templates[j].enum):
                 score[i][j] = _PLACED + _GAP_FILL
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]
@@ -324,7 +332,22 @@ def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float
         else:
             i -= 1
     out.reverse()
+    if out:  # a template row skipped between two placed rows is a row the document would have printed
+        placed = [templates.index(t) for _, t, _ in out]
+        return best[n][m] - _INNER_SKIP * (placed[-1] - placed[0] + 1 - len(placed)), out
     return best[n][m], out
+
+
+def _split_rows(run: Run) -> list[Run]:
+    """A run of 14, 21, … cells is that many table-3 rows run together: a row printed without its label
+    between labelled ones, in a one-cell-per-line layout. Only the first part keeps the label window."""
+    n = len(T3_COLUMNS)
+    if run.used or len(run.cells) < 2 * n or len(run.cells) % n or _is_t4_header(run):
+        return [run]
+    parts = [Run(labels=run.labels if i == 0 else [], cells=run.cells[i:i + n], inline=run.inline)
+             for i in range(0, len(run.cells), n)]
+    parts[-1].at_end = run.at_end
+    return parts
 
 
 def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Run]:
@@ -359,12 +382,12 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
                 break
             continue
         if not region:
-            if _is_t4_header(run):
-                region.append(run)  # may be all blank (行政复议 group printed `/`): values come later
+            if _is_t4_header(run) and (run.has_value or not run.inline):
+                region.append(run)  # a row of its own may be all blank (行政复议 group printed `/`)
             continue
         window = squeeze("".join(run.labels))
-        if any(m in window for m in _SECTION_END) or len(window) > 60:
-            break
+        if any(m in window for m in _SECTION_END) or (len(window) > 60 and not _is_t4_header(run)):
+            break  # prose ends the table; the table header repeated after a page break does not
         region.append(run)
         if sum(len(r.cells) for r in region) >= 15:
             break
@@ -387,6 +410,7 @@ def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResul
     result = TableResult()
     runs = build_runs(rows)
     read_t2(runs, result, fallback_format)
+    runs = [part for run in runs for part in _split_rows(run)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
     read_t4(runs, result, t3_runs[-1] if t3_runs else None)
     return result

@@ -16,7 +16,7 @@ def _bench():
 
 
 def test_short_fuzz_run_finds_no_crash_or_hang(corpus):
-    results = _bench().fuzz(inputs=100, budget=60, workers=2, seed=20240601, timeout=10, chunk=10)
+    results = _bench().fuzz(inputs=100, budget=60, workers=2, seed=20240601, timeout=30, chunk=10)
     for reader, (tally, _wall) in results.items():
         assert tally.inputs == 100, reader
         assert tally.crashes == [] and tally.hangs == [], reader

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from tests.conftest import CORPUS
 
@@ -97,7 +96,6 @@ class Doc:
     name: str
     truth: dict[str, int | float | None]
     blocks: list[str | Table]  # prose lines and tables in document order
-    complete: bool
 
 
 @dataclass(frozen=True)
@@ -112,6 +110,8 @@ class Opts:
     spaced_labels: bool = False  # `本 年 度 办 理 结 果`
     split_labels: bool = False   # long labels broken over lines (`商业\n企业`)
     header_order: int = 0      # rotate table header rows by this many
+    lost_labels: bool = False  # some t3 rows print without their label (kewei_2024); never two in a row
+    page_breaks: bool = False  # PDF page footers (`- 3 -`, `第 3 页 共 5 页`) and repeated header rows mid-table
     t4_shape: str = "row"      # 'row' (15 cells) | 'groups' (3 rows of 5) | 'blocks' (header + 5 per group)
     typos: bool = False
 
@@ -214,6 +214,18 @@ def _t4(truth: dict, shape: str) -> Table | None:
     return Table(head + body, 3, "t4")
 
 
+def _lose_labels(t3: Table, rnd: random.Random) -> None:
+    """Drop the label cells of a few inner t3 rows; their neighbours keep theirs, so order still tells."""
+    previous = False
+    for i in range(t3.heads + 1, len(t3.rows) - 1):
+        values = [c for c in t3.rows[i] if c.role == "value"]
+        if not previous and len(values) == 7 and rnd.random() < 0.2:
+            t3.rows[i] = values
+            previous = True
+        else:
+            previous = False
+
+
 def build_doc(name: str, truth: dict, opts: Opts, seed: int) -> Doc:
     """Prose + tables for one truth (rows the truth lacks are not printed)."""
     rnd = random.Random(seed)
@@ -222,6 +234,8 @@ def build_doc(name: str, truth: dict, opts: Opts, seed: int) -> Doc:
     year = meta.get("year") or 2023
     organ = meta.get("organ") or "本机关"
     t2, t3, t4 = _t2(truth, rnd), _t3(truth), _t4(truth, opts.t4_shape)
+    if t3 is not None and opts.lost_labels:
+        _lose_labels(t3, rnd)
     intro = f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
     if m.get("t3.new.total") is not None:
         intro += f"全年共收到政府信息公开申请{m['t3.new.total']}件，较上年增加3件。"
@@ -233,7 +247,7 @@ def build_doc(name: str, truth: dict, opts: Opts, seed: int) -> Doc:
     if truth.get("complete"):
         blocks += ["五、存在的主要问题及改进情况", f"一是公开内容不够全面；二是{year + 1}年将加强培训2次以上。",
                    "六、其他需要报告的事项", "本年度未收取信息处理费。", f"{organ}", f"{year + 1}年1月15日"]
-    return Doc(name, dict(m), blocks, bool(truth.get("complete")))
+    return Doc(name, dict(m), blocks)
 
 
 # ------------------------------------------------------------------------------ cell text
@@ -278,9 +292,8 @@ def _split(text: str, rnd: random.Random) -> list[str]:
     return [text[i:i + width] for i in range(0, len(text), width)]
 
 
-def t4_vertical_lines(opts: Opts) -> list[str]:
+def t4_vertical_lines(heads: list[str], opts: Opts) -> list[str]:
     """t4 column headers printed vertically: char rows across columns (r034) or one char per line."""
-    heads = T4_HEADS * 3
     if opts.vertical_t4 == "columns":
         return [" ".join(h[i] if i < len(h) else "" for h in heads).strip() for i in range(4)]
     if opts.vertical_t4 == "chars":
@@ -302,7 +315,6 @@ class Seg:
     text: str
     key: str | None = None
     value: int | float | None = None
-    cells: list[tuple[str, int | float | None]] = field(default_factory=list)
 
 
 def _join_row(cells: list[str], layout: str, rnd: random.Random) -> str:
@@ -330,8 +342,12 @@ def render_text(doc: Doc, layout: str, opts: Opts, seed: int) -> list[Seg]:
         if isinstance(block, str):
             emit(block + "\n")
             continue
-        rows = _ordered_rows(block, opts)
+        rows = _page_broken(_ordered_rows(block, opts), block.heads, rnd) if opts.page_breaks else \
+            _ordered_rows(block, opts)
         for ri, row in enumerate(rows):
+            if row and row[0].role == "page":
+                emit(row[0].text + "\n")
+                continue
             texts: list[tuple[str, TCell]] = []
             for c in row:
                 t = cell_text(c, opts, rnd)
@@ -339,7 +355,7 @@ def render_text(doc: Doc, layout: str, opts: Opts, seed: int) -> list[Seg]:
                     t = " ".join(t)
                 texts.append((t, c))
             if block.name == "t4" and opts.vertical_t4 and all(c.role == "head" and c.text in T4_HEADS for c in row):
-                for line in t4_vertical_lines(opts):
+                for line in t4_vertical_lines([c.text for c in row], opts):
                     emit(line + ("\n\n" if layout == "cell_lines_blank" else "\n"))
                 continue
             if line_mode:
@@ -373,6 +389,18 @@ def render_text(doc: Doc, layout: str, opts: Opts, seed: int) -> list[Seg]:
             if layout == "markdown" and ri == 0:
                 emit("|" + "---|" * len(texts) + "\n")
     return segs
+
+
+def _page_broken(rows: list[list[TCell]], heads: int, rnd: random.Random) -> list[list[TCell]]:
+    """A page break between two data rows: footer, header line, and (sometimes) the table header again."""
+    data = [i for i in range(heads + 1, len(rows))]
+    if not data:
+        return rows
+    at = rnd.choice(data)
+    page = rnd.randint(2, 9)
+    footer = rnd.choice((f"- {page} -", f"— {page} —", f"第 {page} 页 共 {page + 2} 页", f"第{page}页"))
+    repeat = rows[:heads] if heads and rnd.random() < 0.5 else []
+    return rows[:at] + [[TCell(footer, "page")]] + repeat + rows[at:]
 
 
 def _find_cell(line: str, text: str, start: int, layout: str) -> int:
@@ -429,7 +457,7 @@ def cut(segs: list[Seg], i: int, rnd: random.Random, line_mode: bool) -> tuple[s
 
 # ------------------------------------------------------------------------------ HTML markups
 
-MARKUPS = ("editor", "word", "compact", "one_table", "th_heads")
+MARKUPS = ("editor", "word", "compact", "one_table", "th_heads", "page_split")
 
 
 def _html_cell_text(c: TCell, markup: str, opts: Opts, rnd: random.Random) -> str:
@@ -474,6 +502,14 @@ def _html_rows(table: Table, markup: str, opts: Opts, rnd: random.Random) -> str
     return "\n".join(out)
 
 
+def _unspanned(rows: list[list[TCell]]) -> list[list[TCell]]:
+    """Rows of one page of a split table: a rowspan cannot reach past the page's last row."""
+    out = []
+    for i, row in enumerate(rows):
+        out.append([replace(c, rowspan=min(c.rowspan, len(rows) - i)) for c in row])
+    return out
+
+
 def render_html(doc: Doc, markup: str, opts: Opts, seed: int) -> str:
     """A TRS/Word-style page holding the document; tables in their own <table> (or all in one)."""
     rnd = random.Random(seed)
@@ -485,6 +521,15 @@ def render_html(doc: Doc, markup: str, opts: Opts, seed: int) -> str:
             if shared and markup == "one_table":
                 continue  # prose between tables is dropped when the tables share one grid
             body.append(f"<p style=\"text-indent: 2em;\">{block}</p>")
+            continue
+        if markup == "page_split" and len(block.rows) > block.heads + 1:
+            # a Word table broken across pages: two <table>s, the header sometimes repeated
+            at = rnd.randrange(block.heads + 1, len(block.rows))
+            first, rest = block.rows[:at], block.rows[at:]
+            head = block.rows[:block.heads] if rnd.random() < 0.5 else []
+            for part in (first, head + rest):
+                part_rows = _html_rows(Table(_unspanned(part), block.heads, block.name), markup, opts, rnd)
+                body.append(f"{table_open}<tbody>{part_rows}</tbody></table>")
             continue
         rows = _html_rows(block, markup, opts, rnd)
         if markup == "one_table":

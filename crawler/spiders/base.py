@@ -84,8 +84,20 @@ class PortalSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         follow: Follow = response.meta["follow"]
         yield self.fetched(response, "list")
+        page = self.page(response)
+        problem = body_problem(page, response)
+        if problem is None:
+            try:
+                listing = PARSERS[follow.parser](page, follow)
+            except (ValueError, KeyError, TypeError) as e:  # malformed JSON/XML, a template we do not know
+                problem = f"could not read the list page ({type(e).__name__}: {e})"
+        if problem is not None:
+            # A list page we could not read means the listing is incomplete: nothing may be marked gone.
+            self.logger.warning("list page %s: %s (it will be read again on the next run)", response.url, problem)
+            self.list_failures.append((response.url, problem))
+            self.failures.append((response.url, problem))
+            return
         self.list_pages_ok += 1
-        listing = PARSERS[follow.parser](self.page(response), follow)
         for link in listing.reports:
             request = self.report_request(link, response.url)
             if request is not None:
@@ -97,15 +109,16 @@ class PortalSpider(scrapy.Spider):
         report_url = response.meta["report_url"]
         title = response.meta.get("title", "")
         if response.status == 304:
-            # Unchanged page. If its report lives in an attachment (详见附件, no table on the page), the
-            # file may have changed on its own: ask for it again, conditionally.
+            # Unchanged page. If its report was parsed from an attachment (详见附件), the file may have
+            # changed on its own: ask for it again, conditionally.
             files = self.attachments_of_stored_page(response.url)
             yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
             yield from self.attachment_requests(files, response.url, report_url)
             return
         page = self.page(response)
-        if looks_like_error_page(page.text):
-            reason = "the server answered with an error page (页面不存在) instead of the report"
+        reason = body_problem(page, response)
+        if reason is not None:
+            self.logger.warning("report page %s: %s (it will be fetched again on the next run)", response.url, reason)
             self.failures.append((response.url, reason))
             yield self.fetched(response, "report", report_url=report_url, title=title, error=reason)
             return
@@ -117,17 +130,14 @@ class PortalSpider(scrapy.Spider):
         return list(dict.fromkeys(a["url"] for a in find_attachments(text, url) if self.portal.allows(a["url"])))
 
     def attachments_of_stored_page(self, url: str) -> list[str]:
-        """Attachment URLs of the last stored copy of a page that carries no table itself."""
+        """The file the archived report of this page was parsed from, when that was not the page itself."""
         db = self.settings.get("ARCHIVE_DB")
         if not db:
             return []
-        archive = open_archive(db)
-        row = archive.conn.execute("select sha256 from fetches where url = ? and status = 200 order by id desc limit 1",
-                                   (url,)).fetchone()
-        if row is None:
-            return []
-        text = Page.from_bytes(url, archive.body(row[0])).text
-        return [] if "<table" in text.lower() else self.attachment_urls(text, url)
+        row = open_archive(db).conn.execute(
+            "select f.url from reports r join fetches f on f.id = r.fetch_id where r.url = ? and f.url != ?",
+            (url, url)).fetchone()
+        return [row[0]] if row and self.portal.allows(row[0]) else []
 
     def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
         for url in files:
@@ -158,6 +168,19 @@ class PortalSpider(scrapy.Spider):
                       headers=header_dict(response) if response else {},
                       body=response.body if response else b"", report_url=request.meta.get("report_url"),
                       error=reason, blocked=blocked)
+
+
+def body_problem(page: Page, response: Response) -> str | None:
+    """Why a 200 page cannot be trusted (empty, an error page, cut off), or None."""
+    body = response.body.strip()
+    if not body:
+        return "an empty 200 response"
+    if looks_like_error_page(page.text):
+        return "an error page (页面不存在) came back instead of the page"
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if ("html" in ctype or body[:1] == b"<") and b"<html" in body[:2000].lower() and b"</html>" not in body[-4096:].lower():
+        return "the page is cut off (no </html>): the connection closed early"
+    return None
 
 
 def spider_for(family: str) -> type[PortalSpider]:
