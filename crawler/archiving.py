@@ -18,3 +18,13 @@ def open_archive(path: str | Path):
     if key not in _ARCHIVES:
         _ARCHIVES[key] = Archive(key)
     return _ARCHIVES[key]
+
+
+def archived_source(archive, report_url: str) -> str | None:
+    """The URL the archived report at `report_url` was parsed from (the page, or its attachment), or None
+    when no report was ever archived there (then nothing may be asked for conditionally: a 304 would
+    hide a report we never got)."""
+    row = archive.conn.execute(
+        "select f.url from reports r join fetches f on f.id = r.fetch_id where r.url = ? order by r.id desc limit 1",
+        (report_url,)).fetchone()
+    return row[0] if row else None

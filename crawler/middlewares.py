@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -11,7 +12,7 @@ from scrapy.downloadermiddlewares import cookies as _cookies
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.archiving import open_archive
+from crawler.archiving import archived_source, open_archive
 from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ _cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_dom
 
 class ConditionalRequestMiddleware:
     """Ask for a report page or attachment only if it changed since we stored it (If-None-Match /
-    If-Modified-Since from the archive). List pages are never conditional: they must be re-read."""
+    If-Modified-Since from the archive). List pages are never conditional: they must be re-read. Only
+    what an archived report came from is asked conditionally, so a report that failed last time (an
+    attachment that never arrived) is fetched in full again."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -37,7 +40,11 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
             return None
-        for name, value in open_archive(self.db).validators(request.url).items():
+        archive = open_archive(self.db)
+        source = archived_source(archive, request.meta.get("report_url") or request.url)
+        if source is None or (request.meta.get("role") == "attachment" and source != request.url):
+            return None
+        for name, value in archive.validators(request.url).items():
             if value:
                 request.headers[name] = value
         return None
@@ -95,8 +102,9 @@ def retry_after(value: str) -> float | None:
 
 
 class OffsiteRedirectMiddleware:
-    """Drop a redirect that leaves the portal's hosts (start-URL hosts), and say so in the run's stats.
-    A county page redirecting to a search engine or a parked domain must not be crawled or archived."""
+    """Refuse a redirect that leaves the portal's hosts (its start-URL hosts), and say so in the run's
+    failures. Runs before RedirectMiddleware (it sits closer to the downloader), because Scrapy would
+    otherwise drop the off-site hop silently and the report would just be missing."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -105,12 +113,13 @@ class OffsiteRedirectMiddleware:
     def from_crawler(cls, crawler: Crawler) -> "OffsiteRedirectMiddleware":
         return cls(crawler)
 
-    def process_request(self, request: Request) -> None:
-        if not request.meta.get("redirect_urls"):
-            return None
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if not (300 <= response.status < 400 and location):
+            return response
         portal = getattr(self.crawler.spider, "portal", None)
-        if portal is None or portal.allows(request.url):
-            return None
-        origin = request.meta["redirect_urls"][0]
+        target = urljoin(request.url, location.decode("latin-1"))
+        if portal is None or portal.allows(target):
+            return response
         self.crawler.stats.inc_value("nianbao/offsite_redirects")
-        raise IgnoreRequest(f"redirect off the portal dropped: {origin} -> {request.url}")
+        raise IgnoreRequest(f"redirect off the portal refused: {request.url} -> {target}")

@@ -38,7 +38,7 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 450,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # process_response runs before RetryMiddleware (550)
-    "crawler.middlewares.OffsiteRedirectMiddleware": 40,  # before Scrapy's OffsiteMiddleware (50) drops it silently
+    "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

@@ -23,6 +23,8 @@ _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN +
 _ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
 _IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
+_CELL_SEPARATOR = re.compile(r"\t|\|")
+_SPACE_RUN = re.compile(r"(?<=\S) {2,}(?=\S)")
 _SEPARATOR_LINE = re.compile(r"^[\s|:\-+=]*$")
 _PRINTED_BLANK = re.compile(r"^[\t \u00a0\u3000\u2002\u2003\u200b]*[\u00a0\u3000\u2002\u2003][\t \u00a0\u3000\u2002\u2003\u200b]*$")
 _PAGE_FOOTER = re.compile(r"^\s*(?:[-—–―－]\s*\d{1,3}\s*[-—–―－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
@@ -86,14 +88,14 @@ def _tokens(s: str) -> list[Token]:
 
 def _split_line(line: str) -> list[str]:
     if "\t" in line or "|" in line:
-        parts = re.split(r"\t|\|", line)
+        parts = _CELL_SEPARATOR.split(line)
         stripped = line.strip(" \t")
         if stripped.startswith("|") and len(parts) > 1 and not parts[0].strip(" \t"):
             parts.pop(0)  # markdown border: nothing before the first pipe is a cell
         if stripped.endswith("|") and len(parts) > 1 and not parts[-1].strip(" \t"):
             parts.pop()
         return parts
-    return re.split(r"(?<=\S) {2,}(?=\S)", line)
+    return _SPACE_RUN.split(line)
 
 
 def text_rows(text: str) -> list[Row]:
@@ -104,7 +106,8 @@ def text_rows(text: str) -> list[Row]:
     line counts as a printed blank cell only when it holds an NBSP/ideographic space (`\\t\\xa0`).
     """
     rows: list[Row] = []
-    for raw in _join_enumerators(text.split("\n")):
+    lines = text.split("\n")
+    for raw in (_join_enumerators(lines) if _SPLIT_ENUMERATOR.search(text) else lines):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
@@ -146,6 +149,7 @@ def text_rows(text: str) -> list[Row]:
     return rows
 
 
+_SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")
 _LONE_NUMBER = re.compile(r"^\s*\d{1,2}\s*$")
 _ENUM_REST = re.compile(r"^\s*[.、．](?!\d)")
 

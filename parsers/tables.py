@@ -116,6 +116,11 @@ class Run:
     def has_value(self) -> bool:
         return any(c.kind == VALUE for c in self.cells)
 
+    @property
+    def printed(self) -> bool:
+        """Some cell is a number or a visible blank mark (`/`, `—`): a data row, not header padding."""
+        return any(c.kind == VALUE or c.text for c in self.cells)
+
 
 @dataclass
 class TableResult:
@@ -290,7 +295,7 @@ def _is_t4_header(run: Run) -> bool:
 def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
     """Monotone alignment of runs to template rows maximising label similarity (order is the prior)."""
     # runs under table 4's header belong to table 4, however their nearest label (总计) reads
-    cand = [r for r in runs if not r.used and (r.has_value or r.labels) and not _is_t4_header(r)]
+    cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
     n, m = len(cand), len(templates)
     if n == 0:
         return 0.0, []
@@ -300,12 +305,13 @@ def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float
         if fits[i] is None:
             continue
         sims = _window_scores(r, templates)
-        # an all-blank run fills a gap only under its own enumerator (`3.申请` printed blank for 3.其他)
-        enum = enumerator("".join(r.labels[-3:]))[0] if r.labels and not r.has_value else None
+        # a run of empty cells fills a gap only under its own enumerator (`3.申请` printed blank for 3.其他)
+        printed = r.printed
+        enum = enumerator("".join(r.labels[-3:]))[0] if r.labels and not printed else None
         for j in range(m):
             if sims[j] >= _MATCH:
                 score[i][j] = _PLACED + sims[j]
-            elif r.has_value or (enum is not None and enum == templates[j].enum):
+            elif printed or (enum is not None and enum == templates[j].enum):
                 score[i][j] = _PLACED + _GAP_FILL
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]

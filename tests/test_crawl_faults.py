@@ -61,13 +61,16 @@ def test_failed_urls_are_fetched_on_the_next_run(faulty):
     assert conn.execute("select count(*) from reports where status = 'gone'").fetchone()[0] == 0
 
 
-def test_rate_limited_host_is_waited_for(tmp_path):
-    """429 + Retry-After: the crawler slows down to the server's pace and still gets everything."""
-    with Replica(seed=1, rate_limit=3, retry_after=1) as replica:
+def test_rate_limited_host_backs_off_and_is_recorded_blocked(tmp_path):
+    """429 + Retry-After that never lets up: the crawler waits as told, retries a bounded number of
+    times, then records the host as blocked (not as a portal without reports)."""
+    with Replica(seed=1, rate_limit=3, retry_after=2) as replica:
         result = nianbao_crawl(replica, tmp_path / "a.db", "hostile-429")["hostile-429"]
         statuses = replica.stats()["statuses"]["hostile-429"]
-    assert statuses.get("429", 0) >= 1
-    assert result["status"] == "ok" and result["new_reports"] == 5 and result.get("retry_after", 0) >= 1
+    assert result["status"] == "blocked" and "429" in result["error"]
+    assert result.get("retry_after", 0) >= 1 and result["elapsed"] >= 2, "Retry-After: 2 was honoured"
+    assert 1 <= statuses.get("429", 0) <= 3 * 7, "bounded retries, no loop"
+    assert result.get("gone_reports", 0) == 0
 
 
 def test_long_retry_after_is_a_block(tmp_path):

@@ -216,3 +216,25 @@ def test_nbsp_only_line_is_a_printed_blank_but_tab_only_is_filler() -> None:
     rows = text_rows("\t\u00a0\n\t\n\t0")
     kinds = [t.kind for r in rows for t in r.tokens]
     assert kinds == [BLANK, VALUE]
+
+
+def test_general_cell_rules() -> None:
+    """Rules the layout-variant harness needed, each on its smallest input."""
+    kinds = lambda text: [[t.kind for t in r.tokens] for r in text_rows(text)]  # noqa: E731
+    assert kinds("四、结转下年度继续办理 0 / / / / / 0") == [[LABEL, VALUE] + [BLANK] * 5 + [VALUE]]
+    assert kinds("/ / / / /") == [[BLANK] * 5]
+    assert kinds("\u00a0 |") == [[BLANK]]                      # printed blank, not a `||` filler
+    assert kinds("| \u3000 | \u3000 | 0 |") == [[BLANK, BLANK, VALUE]]
+    assert kinds("|  |  |  |") == [[BLANK] * 3] and kinds("|||") == []
+    assert kinds("- 3 -\n第 3 页 共 5 页") == []               # page footers inside a table
+    assert kinds("6\n.属于四类过程性信息") == [[LABEL]]         # a label printed one character per line
+
+
+def test_label_less_row_in_a_cell_stream_is_placed_by_order() -> None:
+    lines = []
+    for i, label in enumerate(T3_LABELS):
+        lines += ([label] if i != 4 else []) + [str(v) for v in t3_values(i)]
+    text = "三、收到和处理政府信息公开申请情况\n" + "\n".join(lines) + "\n五、存在的主要问题及改进情况\n无。"
+    m = parse_bytes(text.encode(), "x.txt").metrics
+    assert [m[f"t3.denied_secret.{c}"] for c in COLS] == t3_values(4)
+    assert [m[f"t3.carried_forward.{c}"] for c in COLS] == t3_values(24)

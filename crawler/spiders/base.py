@@ -12,7 +12,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.archiving import open_archive
+from crawler.archiving import archived_source, open_archive
 from crawler.items import Fetched
 from crawler.pages import PARSERS, Follow, Link, Page, looks_like_error_page
 from crawler.pages.detect import ENTRY
@@ -132,12 +132,8 @@ class PortalSpider(scrapy.Spider):
     def attachments_of_stored_page(self, url: str) -> list[str]:
         """The file the archived report of this page was parsed from, when that was not the page itself."""
         db = self.settings.get("ARCHIVE_DB")
-        if not db:
-            return []
-        row = open_archive(db).conn.execute(
-            "select f.url from reports r join fetches f on f.id = r.fetch_id where r.url = ? and f.url != ?",
-            (url, url)).fetchone()
-        return [row[0]] if row and self.portal.allows(row[0]) else []
+        source = archived_source(open_archive(db), url) if db else None
+        return [source] if source and source != url and self.portal.allows(source) else []
 
     def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
         for url in files:
