@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from parsers.model import Report
 
 logger = logging.getLogger(__name__)
 ERROR_HEADER = "X-Nianbao-Error"
+MAX_PENDING = 256  # documents parsed or waiting for a worker, per portal
 FILE_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf")
 
 
@@ -58,6 +60,7 @@ class ArchivePipeline:
         self.db = crawler.settings.get("ARCHIVE_DB")
         self.workers = crawler.settings.getint("PARSE_WORKERS")
         self.groups: dict[str, ReportGroup] = {}
+        self.pending: set[asyncio.Future] = set()
         self.counts: Counter[str] = Counter()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -76,6 +79,7 @@ class ArchivePipeline:
                                    start_urls=portal.start_urls, schedule=portal.schedule)
         self.run_id = self.archive.start_run(portal.id)
         self.spider.run_id = self.run_id
+        self.opened = self.last_response = time.monotonic()
 
     # ------------------------------------------------------------------ items
 
@@ -89,11 +93,26 @@ class ArchivePipeline:
             item.url, final_url=item.final_url or item.url, status=item.status, headers=headers,
             body=item.body, fetched_at=now(), run_id=self.run_id, portal_id=self.spider.portal.id,
             content_type=item.content_type)
+        self.last_response = time.monotonic()
         if item.role == "report" and not item.error:
-            await self.report(item, fetch_id)
+            self.start(self.report(item, fetch_id), item.url)
         elif item.role == "attachment":
-            await self.attachment(item, fetch_id)
+            self.start(self.attachment(item, fetch_id), item.url)
+        while len(self.pending) > MAX_PENDING:  # bodies wait in memory for a worker: bound them
+            await asyncio.wait(self.pending, return_when=asyncio.FIRST_COMPLETED)
         return item
+
+    def start(self, work, url: str) -> None:
+        """Parse and ingest in the background, so the crawl goes on while workers parse."""
+        task = asyncio.ensure_future(work)
+        self.pending.add(task)
+        task.add_done_callback(lambda t: self.done(t, url))
+
+    def done(self, task: asyncio.Task, url: str) -> None:
+        self.pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("archiving %s failed: %r (the raw response is stored)", url, task.exception(),
+                         exc_info=task.exception())
 
     async def parse(self, item: Fetched) -> tuple[Report | None, str | None]:
         loop = asyncio.get_running_loop()
@@ -180,7 +199,10 @@ class ArchivePipeline:
 
     # ------------------------------------------------------------------ end of run
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
+        self.crawler.stats.set_value("nianbao/crawl_seconds", round(self.last_response - self.opened, 3))
+        while self.pending:
+            await asyncio.wait(set(self.pending))
         for url, group in self.groups.items():
             if not group.done and group.page is not None:  # attachments that never came back
                 self.finish_group(url, group)

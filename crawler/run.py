@@ -58,5 +58,5 @@ def summary(portal: Portal, stats: dict[str, Any]) -> dict[str, Any]:
     out.setdefault("status", "failed")
     out["finish_reason"] = stats.get("finish_reason")
     out["responses"] = stats.get("response_received_count", 0)
-    out["elapsed"] = stats.get("elapsed_time_seconds")
+    out["elapsed"] = stats.get("elapsed_time_seconds")  # crawl, then waiting for the last parses
     return out
