@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import html as htmllib
+import json
 import re
 from bisect import bisect_right
 from urllib.parse import unquote, urljoin, urlsplit
@@ -330,25 +331,66 @@ def _fallback_text(tree) -> str:
     return re.sub(r"\n\s*\n+", "\n", "".join(lines)).strip()
 
 
-def read_html(data: bytes | str, source: str, base_url: str | None = None, declared: str | None = None) -> Document:
-    """A report page: decoded text, table grids from the DOM, page meta, title, prose, attachments.
+# `content: "<p>…"` / `"content":'<table…'` inside a script (gkmlpt `window._CONFIG.DETAIL`): the key, then
+# one JS string literal (escapes kept), read up to its own closing quote.
+_JS_CONTENT = re.compile(r"""["']?\bcontent["']?\s*:\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|'([^'\\]*(?:\\.[^'\\]*)*)')""",
+                         re.I | re.S)
+_JS_ESCAPE = re.compile(r"""\\(x[0-9a-fA-F]{2}|\r\n|.)|(")""", re.S)
+_JSON_ESCAPES = frozenset('"\\/bfnrtu')
 
-    The prose comes from trafilatura (one call, fast=True, tables excluded: they are read as grids);
-    when it finds nothing the body text is used.
-    """
-    page = decode_html(data, declared) if isinstance(data, bytes) else data
-    if not page.strip():
-        raise ParseError(f"{source}: empty page")
+
+def _to_json_escape(m: re.Match) -> str:
+    """One JS escape (or bare `"`) as JSON writes it: `\\'` → `'`, `\\x3c` → `\\u003c`, `\\v` → `\\u000b`."""
+    esc = m.group(1)
+    if esc is None:
+        return '\\"'  # a bare double quote inside a single-quoted literal
+    if esc[0] == "x":
+        return "\\u00" + esc[1:]
+    if esc in ("\n", "\r\n", "\r"):
+        return ""  # a line continuation
+    if esc in _JSON_ESCAPES:
+        return m.group(0)
+    return {"v": "\\u000b", "0": "\\u0000"}.get(esc, esc)  # JS reads any other `\\c` as `c`
+
+
+def js_string(body: str) -> str | None:
+    """The value of a JS string literal given its body (quotes stripped), via json.loads; None if broken."""
     try:
-        tree = lxml.html.document_fromstring(_strip_xml_decl(page))
+        return json.loads('"' + _JS_ESCAPE.sub(_to_json_escape, body) + '"', strict=False)
+    except ValueError:
+        return None
+
+
+def embedded_content(page: str) -> str | None:
+    """The longest HTML string a script assigns to a `content` key, decoded.
+
+    Why: gkmlpt detail pages ship the report only as JSON-escaped HTML inside `window._CONFIG`; the DOM
+    holds nothing but the metadata table. Only the string literal is read, so the surrounding JS object
+    may use single quotes, bare keys or trailing commas."""
+    best: str | None = None
+    for sm in _SCRIPT.finditer(page):
+        js = sm.group(1)
+        if "content" not in js.lower():
+            continue
+        for m in _JS_CONTENT.finditer(js):
+            body = m.group(1) if m.group(1) is not None else m.group(2)
+            text = js_string(body) if len(body) > len(best or "") else None
+            if text and _TAG.search(text):
+                best = text
+    return best
+
+
+def _parse_tree(page: str, source: str):
+    try:
+        return lxml.html.document_fromstring(_strip_xml_decl(page))
     except (lxml.etree.ParserError, ValueError) as e:
         raise ParseError(f"{source}: not readable as HTML ({e})") from e
-    meta = page_meta(tree)
-    title = _page_title(tree, meta)
+
+
+def _body(tree, page: str) -> tuple[list[Grid], str]:
+    """Table grids and prose of one parsed page. The prose comes from trafilatura (one call, fast=True,
+    tables excluded: they are read as grids); when it finds nothing the body text is used."""
     tables = [table_grid(t) for t in tree.iter("table") if not t.xpath(".//table")]
-    tables = [g for g in tables if g]
-    attachments = find_attachments(page, base_url)
-    text = None
     try:
         text = trafilatura.extract(tree, fast=True, include_tables=False, include_comments=False,
                                    output_format="txt", favor_recall=True)
@@ -356,6 +398,28 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
         text = None
     if not text or len(text) < 50:
         text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page)))
+    return [g for g in tables if g], text
+
+
+def read_html(data: bytes | str, source: str, base_url: str | None = None, declared: str | None = None) -> Document:
+    """A report page: decoded text, table grids from the DOM, page meta, title, prose, attachments.
+
+    When a script carries a report body longer than the visible one (gkmlpt `_CONFIG.DETAIL.content`),
+    the grids and prose come from that embedded HTML; meta, title and attachments stay the page's.
+    """
+    page = decode_html(data, declared) if isinstance(data, bytes) else data
+    if not page.strip():
+        raise ParseError(f"{source}: empty page")
+    tree = _parse_tree(page, source)
+    meta = page_meta(tree)
+    title = _page_title(tree, meta)
+    attachments = find_attachments(page, base_url)
+    tables, text = _body(tree, page)
+    inner = embedded_content(page)
+    if inner and len(_TAG.sub("", inner)) > len(text):
+        inner_tree = _parse_tree(inner, source)
+        title = title or _page_title(inner_tree, {})
+        tables, text = _body(inner_tree, inner)
     return Document(source=source, kind="html", text=text, tables=tables, title=title, meta=meta,
                     attachments=attachments)
 

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 from parsers import parse_bytes
-from parsers.html import decode_html, find_attachments, read_html, table_grid
+from parsers.html import decode_html, embedded_content, find_attachments, js_string, read_html, table_grid
 import lxml.html
 
 TEXT = "平潭综合实验区喆堃2024年度政府信息公开工作年度报告"
@@ -73,3 +73,58 @@ def test_read_html_meta_title_and_gbk(corpus: Path) -> None:
     assert len(doc.tables) == 3
     r = parse_bytes(gbk, "p.html")
     assert r.metrics["t3.new.total"] == 218 and r.metrics["t4.review.total"] == 7
+
+
+# ---------------------------------------------------------------------------- gkmlpt: body only inside a script
+
+def _gkmlpt_report():
+    import random
+
+    from crawler.replica.markup import body_html
+    from crawler.replica.reports import make_report
+    r = make_report(random.Random(7), 7, "广州市天河区人民政府", 2023, fmt="2021", markup="clean", carrier="html")
+    return r, body_html(r)
+
+
+def _gkmlpt_page(title: str, script: str) -> bytes:
+    """A gkmlpt detail page: the DOM holds only the metadata table; the report is in the script."""
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<table class="gkml-detail-meta"><tr><th>索引号：</th><td>007/2024-00001</td></tr>'
+            f'<tr><th>发布机构：</th><td>天河区</td></tr></table><div id="app"></div>'
+            f"<script>{script}</script></body></html>").encode()
+
+
+def test_gkmlpt_json_escaped_content_is_the_body() -> None:
+    import json
+    r, body = _gkmlpt_report()
+    blob = json.dumps({"id": 1, "title": r.title, "content": body}, ensure_ascii=False)
+    blob = blob.replace('\\"', "\\u0022").replace("/", "\\/")  # as the CMS escapes it
+    page = _gkmlpt_page(r.title, f"window._CONFIG = window._CONFIG || {{}};\nwindow._CONFIG.DETAIL = {blob};")
+    got = parse_bytes(page, "post_1.html")
+    assert got.metrics == r.truth["metrics"] and len(got.metrics) == 200
+    assert (got.meta["organ"], got.meta["year"], got.meta["format"]) == ("广州市天河区人民政府", 2023, "2021")
+
+
+def test_gkmlpt_content_in_a_loose_js_object() -> None:
+    """Single quotes, bare keys, `\\x3c`/`\\'` escapes and trailing commas: only the literal is decoded."""
+    r, body = _gkmlpt_report()
+    literal = body.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("<", "\\x3c")
+    script = (f"window._CONFIG = {{SID: '755041', TREE: [], DETAIL: {{id: 1, title: '{r.title}', "
+              f"content: '{literal}', attachment: [],}},}};")
+    got = parse_bytes(_gkmlpt_page(r.title, script), "post_1.html")
+    assert got.metrics == r.truth["metrics"]
+
+
+def test_visible_body_wins_over_a_short_script_string(corpus: Path) -> None:
+    page = (corpus / "html" / "pingtan_2024.html").read_text(encoding="utf-8")
+    page = page.replace("</body>", "<script>var cfg = {content: '<p>公告</p>'};</script></body>")
+    doc = read_html(page, "p.html")
+    assert len(doc.tables) == 3 and "公告" not in doc.text
+
+
+def test_js_string_literals() -> None:
+    assert js_string(r"\u003cp\u003e\/a\u0022b") == '<p>/a"b'
+    assert js_string(r"it\'s \x3cb> \"q\" " + '"') == 'it\'s <b> "q" "'
+    assert js_string("\\ud83d\\ude00") == "\U0001f600" and js_string("bad \\u12") is None
+    assert embedded_content("<script>x = {content: '<p>a</p>', title: 'b'}</script>") == "<p>a</p>"
+    assert embedded_content("<style>p:after {content: '<p>'}</style><script>x = {content: 'no tags'}</script>") is None
