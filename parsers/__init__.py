@@ -22,11 +22,11 @@ from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, looks_like_html, read_html
-from parsers.meta import fallback_format, find_date, find_organ, find_title, find_year
+from parsers.meta import cited_format, find_date, find_organ, find_title, find_year, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
-from parsers.tables import interpret
+from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
 PARSER_VERSION = "1.1.0"
@@ -121,7 +121,7 @@ def parse_document(doc: Document) -> Report:
     if tables is None or not tables.found:
         tables = interpret(text_rows(text))
     sections = split_sections(text)
-    fmt = tables.t2_format or tables.t3_format or fallback_format(text, year, len(sections))
+    fmt = report_format(tables, text, year, len(sections))
     if year is None:
         date = find_date(text, doc.meta)
         year = int(date[:4]) - 1 if date else None
@@ -141,6 +141,16 @@ def parse_document(doc: Document) -> Report:
                             {}))
     return Report(source=doc.source, meta=meta, metrics=metrics, checks=checks, sections=sections, text=text,
                   attachments=list(doc.attachments))
+
+
+def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:
+    """The template format: table labels decide; with no table read, the cited template notice; else the year.
+
+    A citation does not override tables: reports citing 〔2019〕60号 often print the 2021 tables.
+    """
+    if tables.t2_format or tables.t3_format:
+        return tables.t2_format or tables.t3_format
+    return (None if tables.found else cited_format(text)) or year_format(year, n_sections)
 
 
 def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:

@@ -171,13 +171,26 @@ def find_title(text: str, page_title: str | None) -> str | None:
     return cands[0] if cands else None
 
 
-def fallback_format(text: str, year: int | None, n_sections: int) -> str:
-    """Format when no template table was read: the cited template notice, else the year and structure."""
-    t = nfkc(text[:6000])
-    if re.search(r"2021\s*[〕\]】)]\s*30\s*号", t):
-        return "2021"
-    if year is not None and year <= 2018:
-        return "legacy"
-    if n_sections >= 3 or re.search(r"2019\s*[〕\]】)]\s*60\s*号", t):
-        return "2021" if (year or 0) >= 2021 else "2019"
-    return "legacy" if year is None or year <= 2018 else ("2021" if year >= 2021 else "2019")
+def _citation(year: int, number: int) -> re.Pattern[str]:
+    """`〔2019〕60号` in any bracket pair (NFKC folds ﹝﹞ to 〔〕 and full-width ［］（） to ASCII)."""
+    return re.compile(r"[〔\[【〖(]\s*" + str(year) + r"\s*[〕\]】〗)]\s*" + str(number) + r"\s*号")
+
+
+# the template notices: 国办公开办函〔2021〕30号 (2021 format) supersedes 〔2019〕60号 (2019 format)
+_TEMPLATE_NOTICES = (("2021", _citation(2021, 30)), ("2019", _citation(2019, 60)))
+
+
+def cited_format(text: str) -> str | None:
+    """The template a report says it follows, from the notice its preamble cites (the newer one wins).
+
+    Why: with no table to read (tables as images, cut off), the citation is stronger evidence than the year.
+    """
+    head = nfkc(text[:6000])
+    return next((fmt for fmt, notice in _TEMPLATE_NOTICES if notice.search(head)), None)
+
+
+def year_format(year: int | None, n_sections: int) -> str:
+    """The template in force for the covered year; a yearless report with 3+ template sections is 2019-style."""
+    if year is None:
+        return "2019" if n_sections >= 3 else "legacy"
+    return "legacy" if year <= 2018 else ("2021" if year >= 2021 else "2019")

@@ -249,7 +249,6 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
     if not found:
         return
     fmt = _t2_format(found) or fallback_format or "2021"
-    result.t2_format = fmt
     for run, key in found:
         columns = T2_COLUMNS[fmt].get(key)
         if not columns:
@@ -259,6 +258,7 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
             continue
         run.used = True
         result.found.add("t2")
+        result.t2_format = fmt  # only a row read tells the format: a label in prose or an old 统计表 does not
         _put(result.metrics, f"t2.{key}", columns, cells)
 
 
@@ -411,10 +411,60 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
         result.metrics[key] = tok.value if tok.kind == VALUE else None
 
 
+# ------------------------------------------------------------------------------ pre-2019 统计表
+
+_LEGACY_HEADS = ("计量单位", "历年累计")
+_UNITS = frozenset(("件", "条", "个", "项", "次", "人", "人次", "万元", "元", "家", "篇"))
+# header words only the 2019/2021 templates print: a template table after an old one ends it
+_TEMPLATE_HEADS = ("信息内容", "申请人情况", "结果维持", "结果纠正", "尚未审结", "第二十条")
+_PROSE = 40  # a label this long is a paragraph: the old table is over
+
+
+def _legacy_start(row: Row) -> bool:
+    """The row opens (or continues) an old-style 统计表: its 计量单位/历年累计 header, or a unit cell
+    (`维持具体行政行为数 | 件 | 0 | 10`) between a row label and its values; templates have no unit column."""
+    toks = row.tokens
+    for i, tok in enumerate(toks):
+        if tok.kind != LABEL:
+            continue
+        text = squeeze(tok.text)
+        if len(text) <= 10 and any(h in text for h in _LEGACY_HEADS):
+            return True
+        if row.multi and text in _UNITS and 0 < i < len(toks) - 1 and toks[i + 1].kind != LABEL:
+            return True
+    return False
+
+
+def _legacy_end(row: Row) -> bool:
+    """The row leaves an old table: a template header, or prose."""
+    labels = [squeeze(t.text) for t in row.tokens if t.kind == LABEL]
+    return any(h in label for label in labels for h in _TEMPLATE_HEADS) or (
+        not row.multi and any(len(label) > _PROSE for label in labels))
+
+
+def drop_legacy_tables(rows: list[Row]) -> list[Row]:
+    """The rows without pre-2019 statistics tables (指标名称/计量单位/本年度/历年累计).
+
+    Why: their rows (`三、因政府信息公开申请行政复议、提起行政诉讼情况`, `（一）维持具体行政行为数 | 件 | 0 | 10`)
+    look enough like table 4 (or 2/3) to be read as template cells. The decision is the table's own
+    shape, not the report's year: an old table stays out wherever it is printed.
+    """
+    out: list[Row] = []
+    inside = False
+    for row in rows:
+        if inside and _legacy_end(row):
+            inside = False
+        if not inside and _legacy_start(row):
+            inside = True
+        if not inside:
+            out.append(row)
+    return out
+
+
 def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResult:
-    """Read tables 2, 3 and 4 from a row stream."""
+    """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out)."""
     result = TableResult()
-    runs = build_runs(rows)
+    runs = build_runs(drop_legacy_tables(rows))
     read_t2(runs, result, fallback_format)
     runs = [part for run in runs for part in _split_rows(run)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)

@@ -238,3 +238,49 @@ def test_label_less_row_in_a_cell_stream_is_placed_by_order() -> None:
     m = parse_bytes(text.encode(), "x.txt").metrics
     assert [m[f"t3.denied_secret.{c}"] for c in COLS] == t3_values(4)
     assert [m[f"t3.carried_forward.{c}"] for c in COLS] == t3_values(24)
+
+
+# ---------------------------------------------------------------------------- pre-2019 统计表
+
+OLD_ROWS = [("指标名称", "计量单位", "2017年度", "历年累计"),
+            ("一、主动公开情况",),
+            ("(一)主动公开政府信息数", "条", "120", "980"),
+            ("其中:主动公开规范性文件数", "条", "3", "40"),
+            ("二、依申请公开情况",),
+            ("(一)收到申请数", "件", "2", "15"),
+            ("其中:涉及国家秘密", "件", "0", "0"),
+            ("三、因政府信息公开申请行政复议、提起行政诉讼情况",),
+            ("(一)维持具体行政行为数", "件", "0", "10"),
+            ("(二)被依法纠错数", "件", "0", "10"),
+            ("(三)其他情形数", "件", "0", "1")]
+
+
+def _old_table_html(rows) -> str:
+    return "<table>" + "".join("<tr>" + (f'<td colspan="4">{r[0]}</td>' if len(r) == 1 else
+                                         "".join(f"<td>{c}</td>" for c in r)) + "</tr>" for r in rows) + "</table>"
+
+
+def test_old_statistics_table_yields_no_template_keys(corpus) -> None:
+    """pingtan_2018's real 统计表 with the old 复议/诉讼 rows added: still no t2/t3/t4 key, format legacy."""
+    page = (corpus / "html" / "pingtan_2018.html").read_text(encoding="utf-8")
+    extra = _old_table_html(OLD_ROWS[7:])[len("<table>"):-len("</table>")]
+    page = page.replace("</tbody></table>", extra + "</tbody></table>", 1)
+    r = parse_bytes(page.encode(), "p.html")
+    assert r.metrics == {} and r.meta["format"] == "legacy"
+
+
+@pytest.mark.parametrize("sep", ["\t", " | "])
+@pytest.mark.parametrize("header", [True, False], ids=["header", "unit-column-only"])
+def test_old_statistics_table_in_text(sep: str, header: bool) -> None:
+    rows = OLD_ROWS if header else OLD_ROWS[7:]  # a page-2 part: only the unit column tells
+    text = "某县2017年政府信息公开工作年度报告\n一、概述\n本年度主动公开政府信息120条。\n" + \
+           "\n".join(sep.join(r) for r in rows) + "\n"
+    r = parse_bytes(text.encode(), "old.txt")
+    assert r.metrics == {} and r.meta["format"] == "legacy"
+
+
+def test_old_table_before_the_template_tables_is_skipped_not_them(corpus) -> None:
+    page = (corpus / "html" / "pingtan_2024.html").read_text(encoding="utf-8")
+    plain = parse_bytes(page.encode(), "p.html")
+    mixed = parse_bytes(page.replace("<table", _old_table_html(OLD_ROWS) + "<table", 1).encode(), "p.html")
+    assert mixed.metrics == plain.metrics and len(plain.metrics) == 200 and mixed.meta["format"] == "2021"
