@@ -2,10 +2,19 @@
 
 `PRAGMA user_version` holds how many entries of MIGRATIONS have run; opening an archive runs the
 rest, each in one transaction, so an old archive file is upgraded in place and never half-migrated.
+
+Opening a current archive writes nothing (a read of `user_version` and a fingerprint of the labels
+and views), so several processes can open one archive while others write to it. Write transactions
+start with `BEGIN IMMEDIATE` (`write_transaction`): a writer takes the lock up front and waits for
+it (busy_timeout) instead of failing with "database is locked" when a read turns into a write.
 """
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import hashlib
+import json
+import sqlite3
+from typing import Callable, Iterator
 
 import sqlite_utils
 
@@ -162,39 +171,41 @@ def _indexes(db: sqlite_utils.Database) -> None:
         db[table].create_index(cols, unique=unique, if_not_exists=True)
 
 
-def _metric_keys(db: sqlite_utils.Database) -> None:
+def _metric_key_rows() -> list[dict]:
     formats = metric_formats()
-    rows = [
+    return [
         {"key": k, "label": label, "part": k.split(".")[0], "unit": metric_unit(k),
          "formats": ",".join(formats[k]), "position": i}
         for i, (k, label) in enumerate(metric_labels().items())
     ]
-    db["metric_keys"].insert_all(rows, pk="key", replace=True)
 
 
-def _views(db: sqlite_utils.Database) -> None:
+def _metric_keys(db: sqlite_utils.Database) -> None:
+    db["metric_keys"].insert_all(_metric_key_rows(), pk="key", replace=True)
+
+
+def _view_sql() -> dict[str, str]:
     """Views Datasette shows: long metrics with labels for current reports, and one wide row per report."""
-    db.create_view(
-        "current_metrics",
-        """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label, m.value, k.unit,
-       r.current_version_id as version_id
-from reports r
-join metrics m on m.version_id = r.current_version_id
-join metric_keys k on k.key = m.key""",
-        replace=True,
-    )
     columns = ",\n  ".join(
         '(select value from metrics m where m.version_id = r.current_version_id and m.key = {lit}) as "{key}"'.format(
             lit=_sql_literal(key), key=key
         )
         for key in metric_labels()
     )
-    db.create_view(
-        "report_metrics",
-        f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
+    return {
+        "current_metrics": """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label, m.value, k.unit,
+       r.current_version_id as version_id
+from reports r
+join metrics m on m.version_id = r.current_version_id
+join metric_keys k on k.key = m.key""",
+        "report_metrics": f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
         "from reports r",
-        replace=True,
-    )
+    }
+
+
+def _views(db: sqlite_utils.Database) -> None:
+    for name, sql in _view_sql().items():
+        db.create_view(name, sql, replace=True)
 
 
 def _sql_literal(value: str) -> str:
@@ -212,17 +223,72 @@ def _m1(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`); a savepoint when nested.
+
+    A plain (deferred) BEGIN starts as a read; when another process commits before its first write,
+    SQLite cannot upgrade it and fails at once with "database is locked" (the busy timeout does not
+    apply). IMMEDIATE waits for the lock (busy_timeout) and then cannot be overtaken.
+    """
+    if db.conn.in_transaction:
+        with sqlite_utils.Database.atomic(db):
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def _fingerprint() -> str:
+    """What migrate() would write when the schema is current: labels, views and the n-gram version."""
+    state = [len(MIGRATIONS), _metric_key_rows(), _view_sql(), ngrams.VERSION]
+    return hashlib.sha256(json.dumps(state, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _is_current(db: sqlite_utils.Database, fingerprint: str) -> bool:
+    if db.execute("pragma user_version").fetchone()[0] != len(MIGRATIONS):
+        return False
+    try:
+        meta = dict(db.execute(
+            "select key, value from archive_meta where key in ('schema_fingerprint', 'ngrams_version')").fetchall())
+    except sqlite3.OperationalError:  # no archive_meta: not an archive of this schema
+        return False
+    return meta.get("schema_fingerprint") == fingerprint and "ngrams_version" in meta
+
+
 def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the file up to the current schema; also refresh labels and views, which follow the schema JSON."""
+    """Bring the file up to the current schema; also refresh labels and views, which follow the schema JSON.
+
+    Writes only when something is out of date, in one IMMEDIATE transaction that checks again under the
+    lock (another process may have migrated the file while this one waited for it).
+    """
     db.enable_wal()
-    version = db.execute("pragma user_version").fetchone()[0]
-    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.atomic():
-            migration(db)
-            db.execute(f"pragma user_version = {number}")
-    with db.atomic():
+    fingerprint = _fingerprint()
+    if _is_current(db, fingerprint):
+        return
+    with write_transaction(db):
+        if _is_current(db, fingerprint):
+            return
+        version = db.execute("pragma user_version").fetchone()[0]
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with write_transaction(db):  # a savepoint: each migration whole or not at all
+                migration(db)
+                db.execute(f"pragma user_version = {number}")
         _metric_keys(db)
         _views(db)
         db.execute(
             "insert or ignore into archive_meta(key, value) values ('ngrams_version', ?)", [str(ngrams.VERSION)]
+        )
+        db.execute(
+            "insert or replace into archive_meta(key, value) values ('schema_fingerprint', ?)", [fingerprint]
         )

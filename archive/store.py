@@ -31,8 +31,8 @@ from typing import Any, Iterable, Mapping
 import sqlite_utils
 
 from archive import ngrams, organs
-from archive.schema import create_search_fts, migrate
-from parsers.model import Report
+from archive.schema import create_search_fts, migrate, write_transaction
+from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
 RUN_STATUSES = ("ok", "failed", "blocked", "interrupted")
@@ -83,12 +83,26 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+_PLAIN = (int, float, str, type(None))  # check values that dataclasses.asdict would copy unchanged
+
+
+def _check_dict(check: Check) -> dict:
+    """`dataclasses.asdict(check)` without its recursive deep copy (the costly part of content_hash):
+    the same dict, hence the same JSON and hash, for the plain values checks hold."""
+    if type(check) is Check and all(type(v) in _PLAIN or isinstance(v, bool) for v in check.values.values()):
+        return {"name": check.name, "passed": check.passed, "detail": check.detail, "values": check.values}
+    return asdict(check)
+
+
 def content_hash(report: Report) -> str:
-    """Identity of a parse result: equal results are the same version, whatever bytes they came from."""
+    """Identity of a parse result: equal results are the same version, whatever bytes they came from.
+
+    The sha256 of one canonical JSON serialisation; it must never change for equal content (archived
+    versions are compared by it), so the checks serialise exactly as `dataclasses.asdict` gives them."""
     payload = {
         "meta": report.meta,
         "metrics": report.metrics,
-        "checks": [asdict(c) for c in report.checks],
+        "checks": [_check_dict(c) for c in report.checks],
         "sections": report.sections,
         "text": report.text,
         "attachments": report.attachments,
@@ -127,15 +141,29 @@ def _validate(report: Report) -> str | None:
     return None
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils with write transactions that take the lock up front (BEGIN IMMEDIATE, see
+    archive.schema.write_transaction), so concurrent writer processes wait for each other (busy_timeout)
+    instead of failing with "database is locked"."""
+
+    def atomic(self):  # type: ignore[override]
+        return write_transaction(self)
+
+
 class Archive:
-    """One archive file. Creates and migrates the schema on open (WAL, foreign keys on)."""
+    """One archive file. Creates and migrates the schema on open (WAL, foreign keys on).
+
+    Several processes may write one archive at once (e.g. two crawls of different portals): opening a
+    current archive writes nothing, every write method is one IMMEDIATE transaction, and a writer waits
+    up to 60 s (busy_timeout) for another's transaction to end.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
         conn.execute("pragma foreign_keys = on")
         conn.execute("pragma busy_timeout = 60000")
-        self.db = sqlite_utils.Database(conn)
+        self.db = _Database(conn)
         migrate(self.db)
         self.db.execute("pragma synchronous = normal")
         self._check_search_index()

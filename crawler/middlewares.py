@@ -102,9 +102,10 @@ def retry_after(value: str) -> float | None:
 
 
 class OffsiteRedirectMiddleware:
-    """Refuse a redirect that leaves the portal's hosts (its start-URL hosts), and say so in the run's
-    failures. Runs before RedirectMiddleware (it sits closer to the downloader), because Scrapy would
-    otherwise drop the off-site hop silently and the report would just be missing."""
+    """Refuse a redirect that leaves the portal's hosts (its start-URL hosts), or that comes back to a URL
+    of its own redirect chain (a loop), and say so in the run's failures. Runs before RedirectMiddleware
+    (it sits closer to the downloader), because Scrapy would otherwise drop the off-site hop, and its
+    duplicate filter the looping one, silently: the page would just be missing."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -119,6 +120,11 @@ class OffsiteRedirectMiddleware:
             return response
         portal = getattr(self.crawler.spider, "portal", None)
         target = urljoin(request.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            # Scrapy's duplicate filter would drop the repeated hop without a word: the page would just be missing.
+            self.crawler.stats.inc_value("nianbao/redirect_loops")
+            raise IgnoreRequest(f"redirect loop refused: {chain[0]} -> … -> {request.url} -> {target}")
         if portal is None or portal.allows(target):
             return response
         self.crawler.stats.inc_value("nianbao/offsite_redirects")

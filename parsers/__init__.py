@@ -29,7 +29,7 @@ from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]

@@ -86,16 +86,28 @@ def _tokens(s: str) -> list[Token]:
     return [Token(VALUE, p, to_number(p)) if _IS_NUMBER.match(p) else Token(BLANK, p) for p in s.split()]
 
 
-def _split_line(line: str) -> list[str]:
+def _split_line(line: str, borders: tuple[bool, bool]) -> list[str]:
+    """A line's cells. `borders`: whether the document opens / closes its pipe rows with a border `|`."""
     if "\t" in line or "|" in line:
         parts = _CELL_SEPARATOR.split(line)
+        opens, closes = borders
         stripped = line.strip(" \t")
-        if stripped.startswith("|") and len(parts) > 1 and not parts[0].strip(" \t"):
+        if opens and stripped.startswith("|") and len(parts) > 1 and not parts[0].strip(" \t"):
             parts.pop(0)  # markdown border: nothing before the first pipe is a cell
-        if stripped.endswith("|") and len(parts) > 1 and not parts[-1].strip(" \t"):
+        if closes and stripped.endswith("|") and len(parts) > 1 and not parts[-1].strip(" \t"):
             parts.pop()
         return parts
     return _SPACE_RUN.split(line)
+
+
+def pipe_borders(lines: list[str]) -> tuple[bool, bool]:
+    """Whether the document's pipe rows start / end with a border `|` (markdown `| a | 0 |` both, r001
+    `规章 | 0 |` the end only). Why: in a borderless `规章 | 0 | 0` document, ` | 0` and `行政强制 | ` carry an
+    empty first / last cell, which reads exactly like a border on its own: the document's majority decides."""
+    rows = [s for s in (line.strip(" \t\r") for line in lines if "|" in line) if s]
+    opens = sum(1 for s in rows if s.startswith("|"))
+    closes = sum(1 for s in rows if s.endswith("|"))
+    return 2 * opens >= len(rows), 2 * closes >= len(rows)
 
 
 def text_rows(text: str) -> list[Row]:
@@ -107,6 +119,7 @@ def text_rows(text: str) -> list[Row]:
     """
     rows: list[Row] = []
     lines = text.split("\n")
+    borders = pipe_borders(lines)
     for raw in (_join_enumerators(lines) if _SPLIT_ENUMERATOR.search(text) else lines):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
@@ -115,12 +128,12 @@ def text_rows(text: str) -> list[Row]:
         if _PAGE_FOOTER.match(raw):
             continue  # `- 3 -`, `第 3 页 共 5 页`: a PDF page break inside a table, not a cell
         if _EMPTY_CELLS_ROW.match(raw):  # `|  |  |  |` a row of empty cells (fillers are bare `|||`)
-            rows.append(Row([Token(BLANK, "")] * len(_split_line(raw)), multi=True))
+            rows.append(Row([Token(BLANK, "")] * len(_split_line(raw, borders)), multi=True))
             continue
         if _SEPARATOR_LINE.match(raw) and "|" in raw and not _BLANK_SPACES.search(raw):
             continue  # markdown |---| lines and '||' fillers (but `\xa0 |` is a printed blank cell)
         line = _MARKDOWN.sub("", raw.rstrip("\r"))
-        cells = _split_line(line)
+        cells = _split_line(line, borders)
         printed_blank = [bool(_PRINTED_BLANK.match(c)) for c in cells]
         cells = [_SPACES.sub(" ", nfkc(c)).strip() for c in cells]
         filled = [c for c in cells if c]

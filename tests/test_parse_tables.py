@@ -284,3 +284,17 @@ def test_old_table_before_the_template_tables_is_skipped_not_them(corpus) -> Non
     plain = parse_bytes(page.encode(), "p.html")
     mixed = parse_bytes(page.replace("<table", _old_table_html(OLD_ROWS) + "<table", 1).encode(), "p.html")
     assert mixed.metrics == plain.metrics and len(plain.metrics) == 200 and mixed.meta["format"] == "2021"
+
+
+def test_empty_edge_cells_of_a_borderless_pipe_table() -> None:
+    """`行政强制 | ` in a document whose rows carry no borders is a label and a blank cell; where the document
+    closes every row with `|` (r001), the same final pipe is a border."""
+    kinds = lambda text: [[t.kind for t in r.tokens] for r in text_rows(text)]  # noqa: E731
+    borderless = "规章 | 0 | 0 | 3\n行政处罚 | 5\n行政强制 | \n | 0 | 1"
+    assert kinds(borderless) == [[LABEL] + [VALUE] * 3, [LABEL, VALUE], [LABEL, BLANK], [BLANK, VALUE, VALUE]]
+    closed = "规章 | 0 | 0 | 3 |\n行政处罚 | 5 |\n行政强制 |"
+    assert kinds(closed) == [[LABEL] + [VALUE] * 3, [LABEL, VALUE], [LABEL]]
+    text = ("信息内容 | 本年处理决定数量\n行政许可 | 4\n行政处罚 | 0\n行政强制 | \n"
+            "信息内容 | 本年收费金额（单位：万元）\n行政事业性收费 | 0")
+    m = parse_bytes(text.encode(), "t2.txt").metrics
+    assert (m["t2.licensing.decisions"], m["t2.coercion.decisions"], m["t2.fees.amount"]) == (4, None, 0)

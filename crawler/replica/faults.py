@@ -27,6 +27,7 @@ class FaultConfig:
     seed: int = 0
     delay: float = 2.0              # "timeout": how long to stall before answering
     oversize_bytes: int = 3_000_000
+    log: list | None = None         # a list to append (host, raw_path, attempt, kind or None) per draw, for accounting
 
 
 def draw(cfg: FaultConfig, host: str, raw_path: str, attempt: int, resp: Response) -> str | None:
@@ -34,12 +35,15 @@ def draw(cfg: FaultConfig, host: str, raw_path: str, attempt: int, resp: Respons
     if cfg.rate <= 0:
         return None
     rng = random.Random(f"{cfg.seed}|{host}|{raw_path}|{attempt}")
-    if rng.random() >= cfg.rate:
-        return None
-    text = (resp.content_type or "").startswith(("text/", "application/json"))
-    kinds = [k for k in FAULT_KINDS
-             if (k != "not_pdf" or resp.kind == "attachment") and (k not in _TEXT_ONLY or text)]
-    return rng.choice(kinds)
+    kind = None
+    if rng.random() < cfg.rate:
+        text = (resp.content_type or "").startswith(("text/", "application/json"))
+        kinds = [k for k in FAULT_KINDS
+                 if (k != "not_pdf" or resp.kind == "attachment") and (k not in _TEXT_ONLY or text)]
+        kind = rng.choice(kinds)
+    if cfg.log is not None:
+        cfg.log.append((host, raw_path, attempt, kind))
+    return kind
 
 
 def loop_redirect(raw_path: str) -> str:

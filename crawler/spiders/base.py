@@ -149,17 +149,18 @@ class PortalSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Iterator[Fetched]:
         """Any request that did not produce a usable response: recorded with its reason, never as 'no reports'."""
         request = failure.request
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # what was asked for, not the last hop
         role = request.meta.get("role", "list")
         response = getattr(failure.value, "response", None)
         reason, blocked = describe_failure(failure)
-        (self.blocked if blocked else self.failures).append((request.url, reason))
+        (self.blocked if blocked else self.failures).append((url, reason))
         if role == "list":
-            self.list_failures.append((request.url, reason))
+            self.list_failures.append((url, reason))
         if blocked:
-            self.logger.warning("blocked: %s — %s", request.url, reason)
+            self.logger.warning("blocked: %s — %s", url, reason)
         else:
-            self.logger.warning("fetch failed: %s — %s (it will be retried on the next run)", request.url, reason)
-        yield Fetched(url=request.url, role=role, final_url=response.url if response else request.url,
+            self.logger.warning("fetch failed: %s — %s (it will be retried on the next run)", url, reason)
+        yield Fetched(url=url, role=role, final_url=response.url if response else request.url,
                       status=response.status if response else 0,
                       headers=header_dict(response) if response else {},
                       body=response.body if response else b"", report_url=request.meta.get("report_url"),
