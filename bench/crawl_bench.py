@@ -1,104 +1,206 @@
 """Pages/s of the full crawl pipeline (spiders + archive + parse pool) next to a bare Scrapy spider that
-fetches the same URLs with the same settings, in the same run, against the local replica.
+fetches the same requests with the same settings, in the same run, against the local replica.
 
     .venv/bin/python bench/crawl_bench.py [--rounds 2]
 
-Order: bare (cold replica caches), then per round: pipeline, bare. The ratio compares each pipeline
-run with the bare run after it (both see warm replica caches). Prints figures; asserts nothing.
+Like with like:
+- settings: both runs use `crawler.run.settings_for(db, fast=True)`, i.e. crawler.settings + FAST, what
+  `nianbao crawl --replica` uses (delays off, one request at a time per host, robots.txt obeyed), and
+  both run one crawler per portal in one CrawlerProcess. The settings are printed.
+- requests: the pipeline run logs every request that reached its downloader (method, URL, body and the
+  headers its spider set, e.g. Referer; not retries or redirect hops, which the bare spider's own
+  middlewares redo), per portal, in order. The bare spider of that portal sends exactly those, in the
+  same order (descending priorities), under the same per-host concurrency. It has no item pipeline and
+  none of our downloader middlewares: it only downloads.
+
+Order: a cold pipeline run (the replica renders PDFs/DOCX on first use), then per round: pipeline, then
+bare replaying that pipeline run's requests (both see warm replica caches).
+
+Figures: bare = responses / seconds of its crawl; pipeline crawl = responses / seconds until the last
+response was archived raw (`crawl_seconds`); end to end = until the last parse and ingest finished
+(Scrapy's elapsed time). CPU = user+sys seconds of the crawl process and its parse workers. Asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
+import os
 import subprocess
 import sys
 import tempfile
-import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-POSTED = ("dataproxy.jsp", "/fjdzapp/search", "search.jsp")  # list endpoints the pipeline reaches by POST
+SHOWN = ("CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
+         "ROBOTSTXT_OBEY", "RETRY_TIMES", "CONCURRENT_ITEMS", "LOG_LEVEL")
+# headers Scrapy's (or our) downloader middlewares add: the bare spider's own middlewares add them again
+ADDED_HEADERS = {b"user-agent", b"accept", b"accept-language", b"accept-encoding", b"cookie", b"if-none-match",
+                 b"if-modified-since"}
 
 
-def pipeline(control_url: str, db: Path) -> tuple[int, float, float]:
-    """(responses, crawl seconds, end-to-end seconds) of `nianbao crawl all --replica`: the crawl phase ends
-    with the last response archived raw; end to end also waits for the last parse and ingest."""
-    cmd = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')", "crawl", "all",
-           "--replica", control_url, "--db", str(db), "--json", "--no-progress"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+def child(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run this file with args in a subprocess; (result, CPU seconds of it and its children)."""
+    before = os.times()
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=REPO)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    if proc.returncode:
+        sys.exit(f"{args[0]} failed:\n{proc.stderr[-3000:]}")
+    return proc, cpu
+
+
+# ---------------------------------------------------------------------------------------- the pipeline
+
+class RequestLog:
+    """Extension for the pipeline run: logs (portal, method, url, body, headers) of each request as it
+    reaches the downloader; not robots.txt, retries or redirect hops."""
+
+    def __init__(self, crawler) -> None:
+        from scrapy import signals
+
+        self.crawler = crawler
+        self.path = crawler.settings.get("BENCH_REQUEST_LOG")
+        crawler.signals.connect(self.reached, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        self.rows: list[dict] = []
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "RequestLog":
+        return cls(crawler)
+
+    def reached(self, request, spider) -> None:
+        meta = request.meta
+        if meta.get("dont_obey_robotstxt") or meta.get("retry_times") or meta.get("redirect_times"):
+            return
+        headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in request.headers.items()
+                   if k.lower() not in ADDED_HEADERS}
+        self.rows.append({"portal": spider.portal.id, "method": request.method, "url": request.url,
+                          "body": request.body.decode("latin-1"), "headers": headers})
+
+    def closed(self, spider) -> None:
+        with open(self.path, "a", encoding="utf-8") as f:
+            for row in self.rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def run_pipeline(control_url: str, db: str, log: str) -> None:
+    """What `nianbao crawl all --replica URL --db DB` does, plus the request log."""
+    from crawler.cli import replica_portals
+    from crawler.run import crawl
+
+    portals = replica_portals(control_url)
+    summaries = crawl([p for p in portals.values() if p.enabled], db, fast=True,
+                      overrides={"EXTENSIONS": {"__main__.RequestLog": 0}, "BENCH_REQUEST_LOG": log})
+    for s in summaries:
+        print(json.dumps(s, ensure_ascii=False, default=str))
+
+
+def pipeline(control_url: str, db: Path, log: Path) -> dict:
+    proc, cpu = child(["--pipeline", control_url, str(db), str(log)])
     runs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     if not runs:
-        sys.exit(f"pipeline crawl failed:\n{proc.stderr[-2000:]}")
-    return (sum(r["responses"] for r in runs), max(r["crawl_seconds"] for r in runs),
-            max(r["elapsed"] for r in runs))
+        sys.exit(f"pipeline crawl failed:\n{proc.stderr[-3000:]}")
+    return {"n": sum(r["responses"] for r in runs), "crawl": max(r["crawl_seconds"] for r in runs),
+            "total": max(r["elapsed"] for r in runs), "cpu": cpu,
+            "reports": sum(r["new_reports"] for r in runs), "status": Counter(r["status"] for r in runs)}
 
 
-def bare(urls_file: Path) -> tuple[int, float]:
-    proc = subprocess.run([sys.executable, __file__, "--bare", str(urls_file)], capture_output=True, text=True, cwd=REPO)
-    if proc.returncode:
-        sys.exit(f"bare crawl failed:\n{proc.stderr[-2000:]}")
-    n, secs = proc.stdout.split()
-    return int(n), float(secs)
+# ---------------------------------------------------------------------------------------- the bare spider
 
-
-def run_bare(urls_file: str) -> None:
-    """A spider that only downloads: same settings as the pipeline (crawler.settings + FAST), no items."""
+def run_bare(log: str) -> None:
+    """One bare crawler per portal, each sending its portal's logged requests in the logged order."""
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
     from crawler.run import settings_for
 
-    urls = json.loads(Path(urls_file).read_text())
+    per_portal: dict[str, list[dict]] = {}
+    for line in Path(log).read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        per_portal.setdefault(row["portal"], []).append(row)
 
     class Bare(scrapy.Spider):
         name = "bare"
-        custom_settings = {"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}, "LOG_LEVEL": "ERROR"}
+        custom_settings = {"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}}
+
+        def __init__(self, rows: list[dict], **kw):
+            super().__init__(**kw)
+            self.rows = rows
 
         async def start(self):
-            for u in urls:
-                yield scrapy.Request(u, callback=self.parse, dont_filter=True)
+            for i, row in enumerate(self.rows):
+                yield scrapy.Request(row["url"], method=row["method"], body=row["body"].encode("latin-1"),
+                                     headers=row["headers"], callback=self.parse, errback=self.failed,
+                                     dont_filter=True, priority=len(self.rows) - i)
 
         def parse(self, response):
             return None
 
+        def failed(self, failure):
+            return None
+
     settings = settings_for(str(Path(tempfile.gettempdir()) / "unused.db"), fast=True)
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(Bare)
-    process.crawl(crawler)
+    crawlers = []
+    for rows in per_portal.values():
+        crawler = process.create_crawler(Bare)
+        process.crawl(crawler, rows=rows)
+        crawlers.append(crawler)
     process.start()
-    stats = crawler.stats.get_stats()
-    print(stats.get("response_received_count", 0), stats["elapsed_time_seconds"])
+    stats = [c.stats.get_stats() for c in crawlers]
+    print(sum(s.get("response_received_count", 0) for s in stats), max(s["elapsed_time_seconds"] for s in stats))
 
+
+def bare(log: Path) -> dict:
+    proc, cpu = child(["--bare", str(log)])
+    n, secs = proc.stdout.split()[-2:]
+    return {"n": int(n), "secs": float(secs), "cpu": cpu}
+
+
+# ---------------------------------------------------------------------------------------- main
 
 def main() -> None:
-    from crawler.replica import Replica
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--bare", help=argparse.SUPPRESS)
+    ap.add_argument("--pipeline", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
         run_bare(args.bare)
         return
+    if args.pipeline:
+        run_pipeline(*args.pipeline)
+        return
+
+    from crawler.replica import Replica
+    from crawler.run import settings_for
+
+    settings = settings_for("x.db", fast=True)
+    shown = " ".join(f"{k}={settings.get(k)}" for k in SHOWN)
     with tempfile.TemporaryDirectory() as tmp, Replica(seed=1, rate_limit=100_000) as replica:
         tmp = Path(tmp)
-        # the URLs: what a first pipeline crawl fetched (GETs only; the few POST list calls are skipped)
-        n, secs, total = pipeline(replica.control_url, tmp / "probe.db")
-        urls = [u for (u,) in sqlite3.connect(tmp / "probe.db").execute("select url from fetches order by id")
-                if not any(p in u for p in POSTED)]
-        (tmp / "urls.json").write_text(json.dumps(urls))
-        print(f"replica: {len(replica.sites())} sites; the pipeline fetched {n} responses; bare spider gets {len(urls)} URLs")
-        print(f"cold    pipeline crawl {n / secs:6.1f} pages/s, end to end {n / total:6.1f} pages/s "
+        p = pipeline(replica.control_url, tmp / "cold.db", tmp / "cold.jsonl")
+        rows = [json.loads(line) for line in (tmp / "cold.jsonl").read_text(encoding="utf-8").splitlines()]
+        methods = Counter(r["method"] for r in rows)
+        print(f"replica: {len(replica.sites())} sites ({len({r['portal'] for r in rows})} crawled), "
+              f"{os.cpu_count()} CPUs; parse workers: {settings.getint('PARSE_WORKERS') or os.cpu_count()}")
+        print(f"settings of both runs (crawler.settings + FAST), one crawler per portal: {shown}")
+        print(f"the pipeline sent {len(rows)} requests ({', '.join(f'{n} {m}' for m, n in methods.items())}; "
+              f"+ robots.txt, retries, redirects) and got {p['n']} responses; {p['reports']} reports; "
+              f"runs {dict(p['status'])}; the bare spider replays the same requests per portal in the same order")
+        print(f"cold    pipeline crawl {p['n'] / p['crawl']:6.1f} pages/s, end to end {p['n'] / p['total']:6.1f} pages/s "
               f"(replica renders PDFs/DOCX on first use)")
         for i in range(args.rounds):
-            n, secs, total = pipeline(replica.control_url, tmp / f"round{i}.db")
-            bn, bsecs = bare(tmp / "urls.json")
-            b = bn / bsecs
-            print(f"round {i + 1}: bare {b:6.1f} pages/s ({bn} in {bsecs:.1f} s) | pipeline crawl {n / secs:6.1f} pages/s "
-                  f"({n} in {secs:.1f} s) = {n / secs / b:.0%} of bare | end to end incl. parse+ingest "
-                  f"{n / total:6.1f} pages/s ({total:.1f} s) = {n / total / b:.0%} of bare")
+            p = pipeline(replica.control_url, tmp / f"round{i}.db", tmp / f"round{i}.jsonl")
+            b = bare(tmp / f"round{i}.jsonl")
+            rate = b["n"] / b["secs"]
+            crawl, total = p["n"] / p["crawl"], p["n"] / p["total"]
+            print(f"round {i + 1}: bare {rate:6.1f} pages/s ({b['n']} in {b['secs']:.1f} s, CPU {b['cpu']:.1f} s) | "
+                  f"pipeline crawl {crawl:6.1f} pages/s ({p['n']} in {p['crawl']:.1f} s) = {crawl / rate:.0%} of bare | "
+                  f"end to end incl. parse+ingest {total:6.1f} pages/s ({p['total']:.1f} s, CPU {p['cpu']:.1f} s) "
+                  f"= {total / rate:.0%} of bare")
 
 
 if __name__ == "__main__":

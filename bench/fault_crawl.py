@@ -39,7 +39,6 @@ from crawler.truthcheck import Comparison, compare  # noqa: E402
 
 NIANBAO = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')"]
 HOSTILE = {"hostile-412", "hostile-521", "hostile-429", "hostile-robots"}  # walled: the truth-check cannot reach them
-GKMLPT = "gkmlpt"  # archived, but its metrics are a known parser gap (tests/test_crawl_replica.py compares without it)
 BENIGN = ("wrong_charset", "gb18030")  # charset lies a crawler can read through (the parser sniffs the bytes)
 CONTENT_FAULTS = ("gb18030",)  # a fault that really changes the page's text (it inserts 𠀀䶮): a new version is right
 POSTED = ("/module/web/jpage/dataproxy.jsp", "/fjdzapp/search", "/module/xxgk/search.jsp")  # list endpoints reached by POST
@@ -117,9 +116,9 @@ def archive_problems(db: Path) -> list[str]:
 
 
 def compared_sites(sites: list[dict], chosen: tuple[str, ...] = ()) -> set[str]:
-    """Sites the truth-check can judge: not the walled ones, not gkmlpt (its metrics are a known parser gap)."""
+    """Sites the truth-check can judge: all but the walled ones (gkmlpt included since PARSER_VERSION 1.2.0)."""
     ids = {s["id"] for s in sites} if not chosen else set(chosen)
-    return ids - HOSTILE - {GKMLPT}
+    return ids - HOSTILE
 
 
 def archived_urls(db: Path) -> set[str]:
@@ -357,31 +356,40 @@ class KillPoint:
 
 
 FETCHES = "select count(*) from fetches"
+FILES = "select count(*) from fetches where content_type not like 'text/%' and content_type not like '%json%'"
 INGESTED = "select (select count(*) from reports) + (select count(*) from parse_errors)"
 
 
-def kill_points(total_fetches: int, total_reports: int, n: int = 10, seed: int = 5) -> list[KillPoint]:
-    """`n` seeded kill points spread over a crawl of `total_fetches` responses and `total_reports` reports:
-    at start-up, early in the listing, through the report pages and attachments, and in the final ingest."""
+def kill_points(total_fetches: int, total_files: int, total_reports: int, n: int = 10, seed: int = 5) -> list[KillPoint]:
+    """`n` (>= 6) seeded kill points spread over a crawl of `total_fetches` responses (`total_files` of them
+    attachments) and `total_reports` ingested reports: a delay into start-up, the first list pages, through
+    the fetches, during the attachments, and through the ingest up to its very end."""
     rng = random.Random(seed)
-    points = [KillPoint("start-up (seeded delay)", None, delay=round(rng.uniform(0.3, 1.5), 2)),
+    fetch_points = max(1, (n - 4) // 2)
+    ingest_points = max(1, n - 4 - fetch_points)
+    points = [KillPoint("start-up (seeded delay)", None, delay=round(rng.uniform(0.5, 2.0), 2)),
               KillPoint("first list pages", FETCHES, at=rng.randint(1, 3))]
-    middle = max(0, n - 4)
-    for i in range(middle):  # spread over the fetches, each in its own slice
-        lo = int(total_fetches * (0.1 + 0.8 * i / middle))
-        hi = int(total_fetches * (0.1 + 0.8 * (i + 1) / middle))
-        points.append(KillPoint(f"fetch {i + 1}/{middle} of the crawl", FETCHES, at=rng.randint(max(lo, 4), max(hi, 5))))
-    points.append(KillPoint("last fetches (attachments)", FETCHES, at=max(1, total_fetches - rng.randint(1, 3))))
-    points.append(KillPoint("final ingest", INGESTED, at=max(1, total_reports - rng.randint(1, 4))))
+    for i in range(fetch_points):  # each in its own slice of the fetches
+        lo, hi = int(total_fetches * (0.1 + 0.8 * i / fetch_points)), int(total_fetches * (0.1 + 0.8 * (i + 1) / fetch_points))
+        points.append(KillPoint(f"fetches {i + 1}/{fetch_points}", FETCHES, at=rng.randint(max(lo, 4), max(hi, 5))))
+    points.append(KillPoint("during the attachments", FILES, at=rng.randint(1, max(1, total_files - 1))))
+    for i in range(ingest_points):
+        lo, hi = int(total_reports * i / ingest_points), int(total_reports * (i + 1) / ingest_points)
+        points.append(KillPoint(f"ingest {i + 1}/{ingest_points}", INGESTED, at=rng.randint(max(lo, 1), max(hi - 2, 1))))
+    points.append(KillPoint("the last ingests", INGESTED, at=max(1, total_reports - rng.randint(1, 3))))
     return points[:n]
 
 
 def kill_and_resume(replica: Replica, db: Path, sites: tuple[str, ...], point: KillPoint, compared: set[str],
-                    timeout: float = 300) -> KillPoint:
-    """Start a crawl, SIGKILL it at `point`, check the archive; resume with a clean crawl and check again."""
-    proc = subprocess.Popen(crawl_cmd(replica.control_url, db, sites), cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                    timeout: float = 300, pace: float = 0.02) -> KillPoint:
+    """Start a crawl, SIGKILL it at `point`, check the archive; resume with a clean crawl and check again.
+
+    The killed crawl runs with DOWNLOAD_DELAY=`pace` (the loopback replica answers in a millisecond, so
+    without it the whole crawl is over between two polls); the resumed one at full speed."""
+    proc = subprocess.Popen(crawl_cmd(replica.control_url, db, sites, {"DOWNLOAD_DELAY": pace} if pace else None),
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
+    conn = None
     try:
         while proc.poll() is None:
             elapsed = time.monotonic() - started
@@ -390,16 +398,25 @@ def kill_and_resume(replica: Replica, db: Path, sites: tuple[str, ...], point: K
             if point.sql is None:
                 hit = elapsed >= point.delay
             else:
-                hit = count(db, point.sql) >= point.at
+                if conn is None and Path(db).exists():
+                    conn = read_only(db)
+                try:
+                    hit = conn is not None and int(conn.execute(point.sql).fetchone()[0] or 0) >= point.at
+                except sqlite3.OperationalError:
+                    hit = False  # the schema is being created
             if hit:
                 proc.send_signal(signal.SIGKILL)
-                point.killed_at = f"{elapsed:.2f} s, {count(db, FETCHES)} fetches, {count(db, INGESTED)} ingested"
+                proc.wait()
+                point.killed_at = (f"{elapsed:.2f} s, {count(db, FETCHES)} fetches ({count(db, FILES)} attachments), "
+                                   f"{count(db, INGESTED)} ingested")
                 break
-            time.sleep(0.005)
+            time.sleep(0.002)
         else:
             point.exited_before_kill = True
             point.killed_at = "the crawl ended before the kill point"
     finally:
+        if conn is not None:
+            conn.close()
         if proc.poll() is None:
             proc.kill()
         proc.wait()
@@ -415,10 +432,10 @@ def kill_and_resume(replica: Replica, db: Path, sites: tuple[str, ...], point: K
     return point
 
 
-def reference(replica: Replica, db: Path, sites: tuple[str, ...]) -> tuple[int, int]:
-    """(fetches, reports) of one uninterrupted crawl: where the kill points are spread."""
+def reference(replica: Replica, db: Path, sites: tuple[str, ...]) -> tuple[int, int, int]:
+    """(fetches, attachments, ingested reports) of one uninterrupted crawl: where the kill points are spread."""
     crawl(replica, db, sites)
-    return count(db, FETCHES), count(db, INGESTED)
+    return count(db, FETCHES), count(db, FILES), count(db, INGESTED)
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -476,9 +493,10 @@ def main() -> int:
         with Replica(seed=1, rate_limit=100_000) as replica:
             chosen = sites or tuple(s["id"] for s in replica.sites() if s["id"] not in HOSTILE)
             compared = compared_sites(replica.sites(), chosen)
-            fetches, reports = reference(replica, tmp / "reference.db", chosen)
-            print(f"kill points over a crawl of {len(chosen)} sites: {fetches} fetches, {reports} reports")
-            for i, point in enumerate(kill_points(fetches, reports, args.kills, args.kill_seed)):
+            fetches, files, reports = reference(replica, tmp / "reference.db", chosen)
+            print(f"kill points over a crawl of {len(chosen)} sites: {fetches} fetches ({files} attachments), "
+                  f"{reports} reports")
+            for i, point in enumerate(kill_points(fetches, files, reports, args.kills, args.kill_seed)):
                 t0 = time.monotonic()
                 kill_and_resume(replica, tmp / f"kill{i}.db", chosen, point, compared)
                 print(f"  {'ok  ' if point.ok else 'FAIL'} {point.name}: killed at {point.killed_at}; "

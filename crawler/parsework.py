@@ -26,11 +26,27 @@ def parse_job(data: bytes, source: str, content_type: str | None) -> tuple[Repor
         return None, f"{type(e).__name__}: {e}"
 
 
+WORKER_NICE = 10  # workers yield the CPU to the crawl: downloads first, parsing catches up after
+
+
+def _init_worker() -> None:
+    """Lower the worker's priority and import the parsers once, before the first document arrives."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:  # not permitted here: parse at normal priority
+        pass
+    import parsers  # noqa: F401
+
+
 def pool(workers: int = 0) -> ProcessPoolExecutor:
-    """The shared pool (spawned, not forked: forking a running reactor's process is unsafe)."""
+    """The shared pool (spawned, not forked: forking a running reactor's process is unsafe).
+
+    Workers run at a lower priority (nice +10): on a small machine the parse backlog waits, not the
+    reactor, so the crawl runs at download speed and the parsing finishes after it.
+    """
     global _POOL
     if _POOL is None:
         _POOL = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2,
-                                    mp_context=multiprocessing.get_context("spawn"))
+                                    mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL

@@ -5,6 +5,11 @@ its whole listing, marks reports that vanished from the portal as gone (never de
 
 A report page that holds no tables (详见附件) waits for its attachments: the best-parsing attachment
 is ingested under the PAGE's URL, so a report keeps one identity whatever file carries it.
+
+The reactor thread only routes: every archive write (the raw fetch with its zlib and sha256, each
+ingest, mark_seen/mark_gone, the crawl_runs row) is a job for the process's archive writer thread
+(`crawler.archiving.ArchiveWriter`, batched commits), and parsing runs in a pool of lower-priority
+worker processes (`crawler.parsework`). A response is parsed only after its raw fetch committed.
 """
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ from datetime import datetime, timezone
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.archiving import open_archive
+from archive.store import Archive
+from crawler.archiving import archive_writer
 from crawler.items import Fetched
 from crawler.parsework import parse_job, pool
 from parsers.model import Report
@@ -73,13 +79,15 @@ class ArchivePipeline:
         return self.crawler.spider
 
     def open_spider(self) -> None:
-        self.archive = open_archive(self.db)
+        self.writer = archive_writer(self.db)
         portal = self.spider.portal
-        self.archive.upsert_portal(portal.id, portal.name, region=portal.region or None, family=portal.family,
-                                   start_urls=portal.start_urls, schedule=portal.schedule)
-        self.run_id = self.archive.start_run(portal.id)
+        self.run_id = self.writer.call(_open_run, portal)
         self.spider.run_id = self.run_id
         self.opened = self.last_response = time.monotonic()
+
+    def write(self, fn, *args, **kwargs) -> asyncio.Future:
+        """Await an archive write done by the writer thread (resolved once committed)."""
+        return asyncio.wrap_future(self.writer.submit(fn, *args, **kwargs))
 
     # ------------------------------------------------------------------ items
 
@@ -89,10 +97,10 @@ class ArchivePipeline:
         headers = item.headers
         if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
             headers = {**headers, ERROR_HEADER: item.error}
-        fetch_id = self.archive.record_fetch(
-            item.url, final_url=item.final_url or item.url, status=item.status, headers=headers,
-            body=item.body, fetched_at=now(), run_id=self.run_id, portal_id=self.spider.portal.id,
-            content_type=item.content_type)
+        fetch_id = await self.write(
+            Archive.record_fetch, item.url, final_url=item.final_url or item.url, status=item.status,
+            headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
+            portal_id=self.spider.portal.id, content_type=item.content_type)
         self.last_response = time.monotonic()
         if item.role == "report" and not item.error:
             self.start(self.report(item, fetch_id), item.url)
@@ -124,14 +132,16 @@ class ArchivePipeline:
         if item.status == 304 and item.attachments:
             group.waiting = set(item.attachments)  # the report lives in these files: wait for them
         elif item.status == 304:
-            self.seen(url)
             group.done = True
+            group.page_ready.set()
+            await self.seen(url)
         else:
             report, error = await self.parse(item)
             group.page = (fetch_id, report, error)
             if (report is not None and report.metrics) or not item.attachments:
-                self.ingest(fetch_id, report, error, url)
                 group.done = True
+                group.page_ready.set()
+                await self.ingest(fetch_id, report, error, url)
             else:
                 group.waiting = set(item.attachments)
         group.page_ready.set()
@@ -148,7 +158,8 @@ class ArchivePipeline:
             group.failed = True
         else:
             if html_instead_of_file(item.body) or not item.body:
-                reason = "a web page came back where a file was expected (error page, login or missing Referer)"
+                reason = ("a web page came back where a file was expected (error page, login or missing Referer)"
+                          if item.body else "an empty 200 response where a file was expected")
                 self.spider.failures.append((item.url, reason))
                 logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
                 group.failed = True
@@ -157,13 +168,13 @@ class ArchivePipeline:
                 if report is not None and report.metrics:
                     group.parsed.append((fetch_id, report))
                 elif error:  # archived with its error; the report is tried again next run
-                    self.ingest(fetch_id, None, error, url)
                     group.failed = True
+                    await self.ingest(fetch_id, None, error, url)
         group.waiting.discard(item.url)
-        if not group.waiting:
-            self.finish_group(url, group)
+        if not group.waiting and not group.done:
+            await self.finish_group(url, group)
 
-    def finish_group(self, url: str, group: ReportGroup) -> None:
+    async def finish_group(self, url: str, group: ReportGroup) -> None:
         """Ingest the attachment that parsed best, with the page's title/organ/year filling its gaps."""
         group.done = True
         if group.parsed:
@@ -174,27 +185,25 @@ class ArchivePipeline:
                     if report.meta.get(key) in (None, ""):
                         report.meta[key] = value
                 report.attachments = report.attachments or page_report.attachments
-            self.ingest(fetch_id, report, None, url)
+            await self.ingest(fetch_id, report, None, url)
         elif group.unchanged:
-            self.seen(url)
+            await self.seen(url)
         elif group.failed:
             logger.warning("%s: its report is in an attachment that did not arrive; trying again next run", url)
         elif group.page is not None:
-            self.ingest(*group.page, url)
+            await self.ingest(*group.page, url)
 
-    def seen(self, url: str) -> None:
-        self.archive.mark_seen(url, self.run_id)
+    async def seen(self, url: str) -> None:
         self.counts["unchanged"] += 1
+        await self.write(Archive.mark_seen, url, self.run_id)
 
-    def ingest(self, fetch_id: int, report: Report | None, error: str | None, url: str) -> None:
+    async def ingest(self, fetch_id: int, report: Report | None, error: str | None, url: str) -> None:
         if report is None and error is None:
             error = "the parser returned nothing"
-        result = self.archive.ingest(fetch_id, report, error=error, url=url, portal_id=self.spider.portal.id,
-                                     run_id=self.run_id)
-        self.counts[result.outcome] += 1
-        if result.outcome == "unchanged":
-            self.archive.mark_seen(url, self.run_id)
-        elif result.outcome == "parse_error":
+        outcome = await self.write(_ingest, fetch_id, report, error=error, url=url,
+                                   portal_id=self.spider.portal.id, run_id=self.run_id)
+        self.counts[outcome] += 1
+        if outcome == "parse_error":
             logger.warning("could not parse %s: %s (the body is archived; `nianbao reparse` retries it)", url, error)
 
     # ------------------------------------------------------------------ end of run
@@ -205,7 +214,7 @@ class ArchivePipeline:
             await asyncio.wait(set(self.pending))
         for url, group in self.groups.items():
             if not group.done and group.page is not None:  # attachments that never came back
-                self.finish_group(url, group)
+                await self.finish_group(url, group)
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats
@@ -217,7 +226,8 @@ class ArchivePipeline:
             status = "failed"
         else:
             status = "ok"
-        gone = self.archive.mark_gone(spider.portal.id, set(spider.listed), self.run_id) if status == "ok" else 0
+        listed = set(spider.listed)
+        gone = self.writer.call(Archive.mark_gone, spider.portal.id, listed, self.run_id) if status == "ok" else 0
         problems = [f"blocked: {u} — {r}" for u, r in spider.blocked[:3]]
         problems += [f"{u} — {r}" for u, r in spider.failures[:5]]
         more = len(spider.blocked) + len(spider.failures) - len(problems)
@@ -228,7 +238,7 @@ class ArchivePipeline:
                    bytes=stats.get_value("downloader/response_bytes", 0),
                    new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],
                    gone_reports=gone, parse_errors=self.counts["parse_error"], error=error)
-        self.archive.finish_run(self.run_id, status, **row)
+        self.writer.call(Archive.finish_run, self.run_id, status, **row)
         for key, value in {**row, "status": status, "listed": len(spider.listed),
                            "unchanged": self.counts["unchanged"]}.items():
             stats.set_value(f"nianbao/{key}", value)
@@ -237,3 +247,19 @@ class ArchivePipeline:
         logger.info("%s: %s — %d listed, %d new reports, %d new versions, %d unchanged, %d gone, %d parse errors",
                     spider.portal.id, status, len(spider.listed), row["new_reports"], row["new_versions"],
                     self.counts["unchanged"], gone, row["parse_errors"])
+
+
+# ---------------------------------------------------------------------- jobs run by the writer thread
+
+def _open_run(archive: Archive, portal) -> int:
+    archive.upsert_portal(portal.id, portal.name, region=portal.region or None, family=portal.family,
+                          start_urls=portal.start_urls, schedule=portal.schedule)
+    return archive.start_run(portal.id)
+
+
+def _ingest(archive: Archive, fetch_id: int, report: Report | None, **kwargs) -> str:
+    """Ingest a parse result; an unchanged report is also marked seen (one job, one savepoint)."""
+    result = archive.ingest(fetch_id, report, **kwargs)
+    if result.outcome == "unchanged":
+        archive.mark_seen(kwargs["url"], kwargs["run_id"])
+    return result.outcome

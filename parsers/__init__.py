@@ -22,14 +22,15 @@ from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, looks_like_html, read_html
-from parsers.meta import cited_format, find_date, find_organ, find_title, find_year, year_format
+from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
+from parsers.nonreport import not_a_report
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
-PARSER_VERSION = "1.2.0"
+PARSER_VERSION = "1.3.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -113,6 +114,9 @@ def parse_document(doc: Document) -> Report:
     concatenated in document order, so a table split over pages may come as several grids. A reader should
     therefore give every data row of tables 2–4 as one grid row: its label cell(s) then its value cells.
     If the grids yield no template table, the text cell stream (``doc.text``) is tried instead.
+
+    A list page (report links, no table, no report headings, little prose) raises
+    ``ParseError("<source>: not a report: …")`` (see parsers.nonreport).
     """
     text = doc.text or ""
     rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
@@ -121,6 +125,9 @@ def parse_document(doc: Document) -> Report:
     if tables is None or not tables.found:
         tables = interpret(text_rows(text))
     sections = split_sections(text)
+    why = not_a_report(doc, bool(tables.found), len(sections))
+    if why:
+        raise ParseError(f"{doc.source}: not a report: {why}")
     fmt = report_format(tables, text, year, len(sections))
     if year is None:
         date = find_date(text, doc.meta)
@@ -144,13 +151,13 @@ def parse_document(doc: Document) -> Report:
 
 
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:
-    """The template format: table labels decide; with no table read, the cited template notice; else the year.
+    """The template format: table labels decide; with no table read, the cited notice (weighed by year); else the year.
 
     A citation does not override tables: reports citing 〔2019〕60号 often print the 2021 tables.
     """
     if tables.t2_format or tables.t3_format:
         return tables.t2_format or tables.t3_format
-    return (None if tables.found else cited_format(text)) or year_format(year, n_sections)
+    return year_format(year, n_sections) if tables.found else untabled_format(text, year, n_sections)
 
 
 def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:

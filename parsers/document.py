@@ -29,6 +29,8 @@ class Document:
     title: the document's own title (ArticleTitle meta, <h1>, first heading line), if any.
     meta: page metadata by name (PubDate, ContentSource, 发布日期, ...).
     attachments: report files the page links to, as {"url", "name"} (resolved against the page URL when known).
+    links: (text, title attribute) of every other link on the page, scripts included, so a list page of
+        report titles can be told from a report (file links are attachments, not listed here).
     """
 
     source: str
@@ -38,3 +40,4 @@ class Document:
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     attachments: list[dict[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)

@@ -234,6 +234,23 @@ def _script_files(js: str, add) -> None:
                 add(href, _name_for(href, text, a.get("alt", ""), a.get("title", "")))
 
 
+def page_links(page: str) -> list[tuple[str, str]]:
+    """(text, title) of every link that is not a report file, in page order, scripts included.
+
+    Why scripts too: list pages often ship their items as markup inside a script (Hanweb `<datastore>`
+    CDATA records); the list is what tells such a page from a report. File links are attachments."""
+    out = []
+    for m in _ANCHOR.finditer(page):
+        a = _attrs(m.group(1))
+        href, text, title = a.get("href", "").strip(), _text(m.group(2)), a.get("title", "").strip()
+        if _is_file_url(href) or _viewer_file(href) or "nfw-cms-attachment" in a.get("class", "") \
+                or _NAME_WITH_EXT.search(text) or _NAME_WITH_EXT.search(title):
+            continue
+        if text or title:
+            out.append((text, title))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # reading a page
 
@@ -421,7 +438,7 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
         title = title or _page_title(inner_tree, {})
         tables, text = _body(inner_tree, inner)
     return Document(source=source, kind="html", text=text, tables=tables, title=title, meta=meta,
-                    attachments=attachments)
+                    attachments=attachments, links=page_links(page))
 
 
 def _strip_xml_decl(page: str) -> str:

@@ -36,6 +36,12 @@ def _clean(line: str) -> str:
     return " ".join(line.split())
 
 
+def is_report_title(text: str) -> bool:
+    """A short line naming one year's report (`X2024年度政府信息公开工作年度报告`), not a column (`信息公开年报`)."""
+    line = _clean(text)
+    return len(line) <= 70 and bool(re.search(_YEAR, line) and _TITLE_WORDS.search(line))
+
+
 def title_candidates(text: str, limit: int = 25) -> list[str]:
     """Short early lines that look like a report title (a year and report words)."""
     out = []
@@ -181,12 +187,21 @@ _TEMPLATE_NOTICES = (("2021", _citation(2021, 30)), ("2019", _citation(2019, 60)
 
 
 def cited_format(text: str) -> str | None:
-    """The template a report says it follows, from the notice its preamble cites (the newer one wins).
-
-    Why: with no table to read (tables as images, cut off), the citation is stronger evidence than the year.
-    """
+    """The template a report says it follows, from the notice its preamble cites (the newer one wins)."""
     head = nfkc(text[:6000])
     return next((fmt for fmt, notice in _TEMPLATE_NOTICES if notice.search(head)), None)
+
+
+def untabled_format(text: str, year: int | None, n_sections: int) -> str:
+    """The template of a report whose tables were not read (images, cut off): its citation, else the year.
+
+    〔2021〕30号 always decides. 〔2019〕60号 decides only up to 2020 (or with no year): reports of 2021 on
+    keep citing it while printing the 2021 tables (seeds/001), so there the year rule is the better guess.
+    """
+    cited = cited_format(text)
+    if cited == "2021" or (cited == "2019" and (year is None or year <= 2020)):
+        return cited
+    return year_format(year, n_sections)
 
 
 def year_format(year: int | None, n_sections: int) -> str:

@@ -7,6 +7,7 @@ printed before it (since the previous run) are its label window. Then:
 * table 3 rows are aligned to the template sequence by dynamic programming — label similarity
   scores each (run, row) pair, template order is the prior, so typo'd, truncated or floating labels
   still land on the right row, and an unlabelled run can only fill a gap between its neighbours;
+  an enumerated label right before the values (`四、结转下年度继续办理`) names its row outright;
 * table 4 is the value cells after table 3, read in template order (15 cells).
 
 A run is assigned to a row only when its cells fit the row's column count (edge blanks trimmed);
@@ -96,6 +97,7 @@ T3_ROWS = {
     ) + _T3_TAIL,
 }
 _MATCH = 0.5     # a label this similar names the row
+_NAMED = 1.2     # the nearest label is a row's label with its enumerator (`四、结转…`): only rows it matches take the run
 _PLACED = 1.0    # every run placed counts most: a complete table beats one that follows a floating label
 _INNER_SKIP = 0.05  # tie-break between formats: (六)其他处理 as one row (2019) vs three (2021)
 _GAP_FILL = 0.3  # an unlabelled (or unreadably labelled) run fills a template gap between its neighbours
@@ -286,6 +288,20 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
     return best
 
 
+def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None:
+    """The rows the run's nearest label names outright, or None when it names none.
+
+    Why: a label printed right before the values decides the row; farther labels in the window
+    (a column header `其他` above `四、结转下年度继续办理`) or template order must not move it elsewhere.
+    Only an enumerated label counts: a bare `其他` or `总计` nearest the values may be a repeated column header."""
+    if not run.labels or run.labels[-1].lstrip()[:1] in _CONTINUATION:
+        return None
+    scores = label_scores(run.labels[-1], templates)
+    if max(scores) < _NAMED:
+        return None
+    return {j for j, s in enumerate(scores) if s >= _MATCH}
+
+
 def _is_t4_header(run: Run) -> bool:
     """Table 4's header is in the label window (vertical text too: the characters, not words)."""
     text = squeeze("".join(run.labels))
@@ -305,10 +321,13 @@ def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float
         if fits[i] is None:
             continue
         sims = _window_scores(r, templates)
+        named = _named_rows(r, templates)
         # a run of empty cells fills a gap only under its own enumerator (`3.申请` printed blank for 3.其他)
         printed = r.printed
         enum = enumerator("".join(r.labels[-3:]))[0] if r.labels and not printed else None
         for j in range(m):
+            if named is not None and j not in named:
+                continue
             if sims[j] >= _MATCH:
                 score[i][j] = _PLACED + sims[j]
             elif printed or (enum is not None and enum == templates[j].enum):

@@ -298,3 +298,22 @@ def test_empty_edge_cells_of_a_borderless_pipe_table() -> None:
             "信息内容 | 本年收费金额（单位：万元）\n行政事业性收费 | 0")
     m = parse_bytes(text.encode(), "t2.txt").metrics
     assert (m["t2.licensing.decisions"], m["t2.coercion.decisions"], m["t2.fees.amount"]) == (4, None, 0)
+
+
+def test_an_enumerated_row_label_beats_a_column_header_and_order() -> None:
+    """real/r034 shape: the only table-3 row printed is 四、结转…, right under the column headers (…其他), and
+    table 4 follows in three rows of five. The row's own label decides; `其他` (3.其他) and a totals row after
+    it must not take its values."""
+    text = "\n".join([
+        "三、收到和处理政府信息公开申请情况",
+        "本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和 | 申请人情况",
+        "自然人 | 法人或其他组织 | 总计", "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他",
+        "四、结转下年度继续办理 | 1 | 2 | 0 | 0 | 0 | 0 | 3",
+        "四、政府信息公开行政复议、行政诉讼情况", "行政复议 | 行政诉讼", "未经复议直接起诉 | 复议后起诉",
+        " | ".join(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3),
+        "0 | 1 | 0 | 0 | 1", "0 | 0 | 2 | 0 | 2", "0 | 0 | 0 | 3 | 3",
+    ])
+    m = parse_bytes(text.encode(), "r034.txt").metrics
+    assert {k: v for k, v in m.items() if k.startswith("t3.")} == {
+        f"t3.carried_forward.{c}": v for c, v in zip(COLS, [1, 2, 0, 0, 0, 0, 3])}
+    assert (m["t4.review.total"], m["t4.suit_direct.total"], m["t4.suit_after_review.total"]) == (1, 2, 3)

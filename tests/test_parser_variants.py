@@ -85,6 +85,27 @@ def test_layout(layout: str) -> None:
     assert not failures, "\n".join(failures)
 
 
+def empty_blank(layout: str) -> str:
+    """The emptiest blank the layout can show: an empty cell where delimiters keep it, else `/`."""
+    return "" if "" in BLANKS[layout] else "/"
+
+
+@pytest.mark.parametrize("shape", ["groups", "blocks"])
+@pytest.mark.parametrize("layout", vd.LAYOUTS)
+def test_t4_shape_every_document(layout: str, shape: str) -> None:
+    """Table 4 in groups/blocks with empty blanks, over every document, cut-off ones included (real/r034: a
+    table 3 of one labelled row, 四、结转下年度继续办理, before a table 4 in groups)."""
+    opts = visible_blank(vd.Opts(t4_shape=shape, blank=empty_blank(layout)), layout)
+    failures = []
+    for name, truth in TRUTHS:
+        s = seed(name, layout, opts)
+        segs = vd.render_text(vd.build_doc(name, truth, opts, s), layout, opts, s)
+        bad = mismatches(vd.join(segs), vd.truth_of(segs))
+        if bad:
+            failures.append(f"{name} [{layout} {describe(opts)}]: {bad}")
+    assert not failures, "\n".join(failures)
+
+
 QUIRKS = {
     "fullwidth": vd.Opts(fullwidth=True),
     "halfwidth_enum": vd.Opts(halfwidth_enum=True),

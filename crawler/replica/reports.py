@@ -126,12 +126,21 @@ def pick_markup(rng: random.Random, year: int) -> str:
     return rng.choices(MARKUPS, weights)[0]
 
 
+def readable_format(fmt: str, carrier: str, year: int) -> str:
+    """The template a reader can tell from the document itself: tables as images leave only the cited
+    notice, and from 2021 on a 〔2019〕60号 citation does not tell (real reports keep citing it over the
+    2021 tables), so an image-table report of 2021+ is a 2021-template report, which cites 〔2021〕30号."""
+    return "2021" if carrier == "image" and year >= 2021 else fmt
+
+
 def make_report(rng: random.Random, rid: int, organ: str, year: int, *, fmt: str | None = None,
                 markup: str | None = None, carrier: str | None = None) -> Report:
+    """A report drawn from `rng`; `fmt`/`markup`/`carrier` fix those draws (the format as `readable_format` allows)."""
     fmt = fmt or pick_format(rng, year)
     markup = markup or pick_markup(rng, year)
     if carrier is None:
         carrier = rng.choices(CARRIERS, [14, 2, 2, 1])[0] if fmt != "legacy" else "html"
+    fmt = readable_format(fmt, carrier, year)
     quirks = set()
     if markup == "compact" or rng.random() < 0.1:
         quirks.add("blanks")

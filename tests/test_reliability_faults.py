@@ -1,0 +1,164 @@
+"""Issue 6, part 1: a crawl in fault mode, then a clean crawl, end with every report archived exactly once and
+metrics equal to the truth; the fault run accounts for every failure (URL + reason); and faults on an archive
+that is already complete change nothing.
+
+Default run: 5 sites (every family with GET listings: trs ×2, generic, gd, boda; ~290 reports), 25 % fault
+rate, a fault seed under which every fault kind of the replica occurs. The walled hostile-* sites are not
+crawled (the truth-check documents them as unreachable); nothing else is excluded (gkmlpt, once a parser
+gap, compares exactly since PARSER_VERSION 1.2.0). The full version (every non-walled site) is `-m slow`
+and `bench/fault_crawl.py`.
+
+The fault run shrinks DOWNLOAD_TIMEOUT (2 s, the replica stalls 3 s) and DOWNLOAD_MAXSIZE (1 MB, the
+replica's oversize bodies are 2 MB) so those faults trip the real limits quickly.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.replica.faults import FAULT_KINDS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bench():
+    """bench/fault_crawl.py as a module (the test and the full-size bench share the checks)."""
+    if "fault_crawl" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fault_crawl", REPO / "bench" / "fault_crawl.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fault_crawl"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fault_crawl"]
+
+
+SITES = ("trs0", "trs1", "generic", "gd", "boda")
+FAULT_SEED = 10  # with these sites: all 16 kinds, not_pdf twice (GET listings only, so the draws are reproducible)
+
+# What the recorded reason says for a URL whose last answer was this fault (any of the fragments).
+REASONS = {
+    "http500": ["HTTP 500"], "http502": ["HTTP 502"], "http503": ["HTTP 503"],
+    "reset": ["Connection", "ResponseNeverReceived", "ResponseFailed"],
+    "timeout": ["TimeoutError", "took longer than"],
+    "truncated": ["cut off", "parse error", "a web page came back"],
+    "truncated_cl": ["ResponseFailed", "PotentialDataLoss", "DataLoss", "cut off", "Connection"],
+    "bad_gzip": ["gzip", "Gzip"],
+    "oversize": ["larger than download max size"],
+    "redirect_loop": ["redirect loop refused"],
+    "redirect_offsite": ["redirect off the portal refused"],
+    "empty200": ["an empty 200 response"],
+    "soft404": ["error page"],
+    "not_pdf": ["a web page came back where a file was expected"],
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    db = tmp_path_factory.mktemp("reliability-faults") / "archive.db"
+    return bench().fault_then_clean(db, SITES, rate=0.25, fault_seed=FAULT_SEED, again_seed=FAULT_SEED + 1,
+                                    timeout=240)
+
+
+def test_at_least_a_fifth_of_requests_faulted_and_every_kind_occurred(run):
+    faults = run.replica_stats["faults"]
+    assert faults == dict(run.faults)  # the replica's own counters
+    assert run.rate >= 0.20, run.figures()
+    assert set(faults) == set(FAULT_KINDS), f"kinds never drawn: {set(FAULT_KINDS) - set(faults)}"
+
+
+def test_every_fault_that_did_not_recover_is_recorded_with_url_and_reason(run):
+    assert run.unrecovered, "some URLs must have stayed faulted (else retries hid everything)"
+    assert not run.unaccounted, f"faulted for good but recorded nowhere: {run.unaccounted}"
+    assert not run.silent_gaps, f"missing after the fault run, no failure recorded, listing 'ok': {run.silent_gaps[:5]}"
+    for url, kind in run.unrecovered.items():
+        reasons = run.recorded.get(url)
+        if reasons is None:
+            assert run.absorbed(url, kind), (url, kind)
+            continue
+        assert all(r and r.strip() for r in reasons), (url, reasons)
+        if kind in REASONS:
+            assert any(frag in r for r in reasons for frag in REASONS[kind]), (url, kind, reasons)
+    # the failures are in the run's stats and its crawl_runs row too, not only in fetch rows
+    failures = [f for s in run.fault_summaries.values() for f in s["failures"]]
+    assert failures and all(f["url"].startswith("http://127.0.0.") and f["reason"] for f in failures)
+    assert all(s.get("error") for s in run.fault_summaries.values() if s["failures"])
+
+
+def test_the_fault_run_archives_nothing_wrong_and_marks_nothing_gone(run):
+    assert not run.problems_after_fault, run.problems_after_fault
+    assert run.first.archived > 0 and run.first.missing, "faults cost some reports on the first run"
+    assert not run.first.wrong, run.first.wrong[:5]
+    assert all(s.get("gone_reports", 0) == 0 for s in run.fault_summaries.values())
+    assert all(s["status"] in ("ok", "failed") for s in run.fault_summaries.values())
+
+
+def test_after_the_clean_run_every_report_is_archived_once_with_the_truths_metrics(run):
+    assert not run.problems_after_clean, run.problems_after_clean  # integrity, duplicates, half-written versions
+    assert not run.second.missing, run.second.missing[:5]
+    assert run.second.ratio == 1.0, run.second.wrong[:5]
+    assert all(s["status"] == "ok" for s in run.clean_summaries.values()), \
+        {p: s.get("error") for p, s in run.clean_summaries.items()}
+    served = {t["detail_url"] for t in run.truth if t["site"] in SITES}
+    assert run.second.reports == len(served)
+
+
+def test_faults_on_a_complete_archive_cost_only_retries(run):
+    """A second fault run (other draws): no new report, no new version (except where the fault really rewrote
+    the page: gb18030 inserts text), nothing marked gone, the archive still equal to the truth."""
+    changed = run.changed_by_again
+    assert changed == {"new_reports": 0, "new_versions": 0, "gone_reports": 0, "new_version_rows_unexplained": 0}, \
+        (changed, run.again_versions)
+    assert not run.problems_after_again, run.problems_after_again
+    assert not run.third.missing and run.third.ratio == 1.0, run.third.wrong[:5]
+
+
+@pytest.mark.slow
+def test_full_replica_fault_run(tmp_path):
+    """Every non-walled site, gkmlpt included."""
+    full = bench().fault_then_clean(tmp_path / "full.db", (), rate=0.25, fault_seed=11, again_seed=12, timeout=600)
+    assert full.rate >= 0.20 and set(full.faults) == set(FAULT_KINDS), full.figures()
+    assert not full.unaccounted and not full.silent_gaps
+    assert not full.first.wrong and not (full.problems_after_fault + full.problems_after_clean + full.problems_after_again)
+    assert not full.second.missing and full.second.ratio == 1.0, full.second.wrong[:5]
+    assert not any(full.changed_by_again.values()), full.changed_by_again
+
+
+def test_reports_that_change_while_the_crawl_reads_them(tmp_path):
+    """Mid-crawl the portal changes (~10 % of reports revised, some removed, new ones on top of the lists, so
+    list pages shift under the crawler): the run leaves a sound archive, and the next run matches the truth
+    exactly — current reports = the served ones, each once, with today's metrics; removed ones gone."""
+    import subprocess
+    import time
+
+    from crawler.truthcheck import compare
+
+    fc = bench()
+    sites = ("trs1", "gd")
+    db = tmp_path / "archive.db"
+    with fc.Replica(seed=1, rate_limit=100_000) as replica:
+        before = {t["detail_url"] for t in replica.truth() if t["site"] in sites}
+        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, sites, {"DOWNLOAD_DELAY": 0.02}), cwd=fc.REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while fc.count(db, fc.FETCHES) < 15 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        mutated = replica.change(60, seed=4) + replica.add(20, seed=4) + replica.remove(30, seed=4)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 1), err[-2000:]
+        assert not fc.archive_problems(db)
+        truth = replica.truth()
+        after = {t["detail_url"] for t in truth if t["site"] in sites}
+        assert before - after and after - before, "the mutations reached the crawled sites"
+        second = fc.crawl(replica, db, sites)
+    assert all(s["status"] == "ok" for s in second.values()), second
+    assert not fc.archive_problems(db)
+    c = compare(str(db), truth, set(sites))
+    assert not c.missing and c.ratio == 1.0, (c.missing[:5], c.wrong[:5])
+    conn = sqlite3.connect(db)
+    current = {u for (u,) in conn.execute("select url from reports where status = 'current'")}
+    gone = {u for (u,) in conn.execute("select url from reports where status = 'gone'")}
+    assert current == after and gone <= before - after, (current ^ after, gone - (before - after))
+    assert mutated
