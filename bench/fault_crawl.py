@@ -247,8 +247,9 @@ class FaultRun:
         if kind not in BENIGN and url == t["detail_url"]:
             return False
         # a charset lie read through, or a file the report did not need (the page itself carried it)
-        wrong = {u for u, *_ in self.first.wrong}
-        return t["detail_url"] in self.archived_after_fault and t["detail_url"] not in wrong
+        if t["detail_url"] not in self.archived_after_fault:  # missing for another reason, which must be recorded
+            return any(u in self.recorded for u in [t["detail_url"], t["attachment_url"], *t["image_urls"]] if u)
+        return t["detail_url"] not in {u for u, *_ in self.first.wrong}
 
     @property
     def unaccounted(self) -> dict[str, str]:
