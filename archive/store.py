@@ -1,6 +1,7 @@
 """The archive: the only code that writes the SQLite file (raw responses, reports, versions, runs).
 
-Usage by the crawler (one writer process; Datasette reads concurrently thanks to WAL)::
+Usage by the crawler (Datasette reads concurrently thanks to WAL; several processes may write, each
+write transaction is BEGIN IMMEDIATE and waits for the others, see `Archive`)::
 
     archive = Archive("nianbao.db")
     archive.upsert_portal("pingtan", name="平潭综合实验区管委会", region="福建省", start_urls=[...], family="trs")
@@ -533,6 +534,9 @@ class Archive:
                 (report_id, ngrams.index_text(old["text"] or "")),
             )
         text = report.text or "\n".join(report.sections.values())
+        title = fields["title"] or ""
+        if title and title not in text:  # a report is found by its own title too (prose extraction may drop it)
+            text = f"{title}\n{text}"
         self.conn.execute(
             "insert or replace into search(id, organ_id, organ, year, province, format, check_status, status, title, text)"
             " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -95,15 +96,40 @@ def run_pipeline(control_url: str, db: str, log: str) -> None:
                       overrides={"EXTENSIONS": {"__main__.RequestLog": 0}, "BENCH_REQUEST_LOG": log})
     for s in summaries:
         print(json.dumps(s, ensure_ascii=False, default=str))
+    print(json.dumps({"cpu": thread_cpu()}))
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's threads (the reactor, the archive writer, the rest) and of the
+    parse workers, after the crawl."""
+    import threading
+
+    from crawler import parsework
+
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"reactor": time.thread_time(), "writer": 0.0}
+    for thread in threading.enumerate():
+        if thread.name.startswith("archive-writer") and thread.native_id:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+            out["writer"] += (int(fields[11]) + int(fields[12])) / tick
+    own = os.times()
+    out["other threads"] = own.user + own.system - out["reactor"] - out["writer"]
+    if parsework._POOL is not None:
+        parsework._POOL.shutdown(wait=True)
+    workers = os.times()
+    out["parse workers"] = workers.children_user + workers.children_system
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def pipeline(control_url: str, db: Path, log: Path) -> dict:
     proc, cpu = child(["--pipeline", control_url, str(db), str(log)])
     runs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    threads = next((r.pop("cpu") for r in runs if "cpu" in r), {})
+    runs = [r for r in runs if r]
     if not runs:
         sys.exit(f"pipeline crawl failed:\n{proc.stderr[-3000:]}")
     return {"n": sum(r["responses"] for r in runs), "crawl": max(r["crawl_seconds"] for r in runs),
-            "total": max(r["elapsed"] for r in runs), "cpu": cpu,
+            "total": max(r["elapsed"] for r in runs), "cpu": cpu, "threads": threads,
             "reports": sum(r["new_reports"] for r in runs), "status": Counter(r["status"] for r in runs)}
 
 
@@ -201,6 +227,8 @@ def main() -> None:
                   f"pipeline crawl {crawl:6.1f} pages/s ({p['n']} in {p['crawl']:.1f} s) = {crawl / rate:.0%} of bare | "
                   f"end to end incl. parse+ingest {total:6.1f} pages/s ({p['total']:.1f} s, CPU {p['cpu']:.1f} s) "
                   f"= {total / rate:.0%} of bare")
+            print(f"         pipeline CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in p["threads"].items())
+                  + f"; bare CPU per page {b['cpu'] / b['n'] * 1000:.1f} ms")
 
 
 if __name__ == "__main__":
