@@ -162,3 +162,35 @@ def test_reports_that_change_while_the_crawl_reads_them(tmp_path):
     gone = {u for (u,) in conn.execute("select url from reports where status = 'gone'")}
     assert current == after and gone <= before - after, (current ^ after, gone - (before - after))
     assert mutated
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "crawler design gap, not fixed here: a paged listing that shifts while it is read (new reports added on top "
+    "between reading list page 1 and the later pages) pushes reports of the last page past the page count read "
+    "from page 1; the run misses them, still ends 'ok', and mark_gone marks them gone although they are served. "
+    "The next run brings them back. Fix idea: re-read list page 1 at the end of the run and skip mark_gone when "
+    "its links changed (listing moved under us), or require two runs without a report before marking it gone."))
+def test_a_listing_that_shifts_mid_crawl_marks_nothing_gone(tmp_path):
+    import subprocess
+    import time
+
+    fc = bench()
+    db = tmp_path / "archive.db"
+    with fc.Replica(seed=1, rate_limit=100_000) as replica:
+        fc.crawl(replica, db, ("trs1",))
+        start = replica.sites()[1]["start_urls"][0]
+        assert "127.0.0.3" in start
+        seen = fc.count(db, f"select count(*) from fetches where url = '{start}'")
+        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, ("trs1",), {"DOWNLOAD_DELAY": 0.25}),
+                                cwd=fc.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while fc.count(db, f"select count(*) from fetches where url = '{start}'") <= seen and time.monotonic() < deadline:
+            time.sleep(0.002)
+        before = {t["detail_url"] for t in replica.truth() if t["site"] == "trs1"}
+        replica.add(30, seed=4)  # new reports on top of the list, after page 1 was read, before page 2
+        served = {t["detail_url"] for t in replica.truth() if t["site"] == "trs1"}
+        assert served > before, "some of the new reports landed on trs1"
+        proc.communicate(timeout=120)
+    conn = sqlite3.connect(db)
+    gone = {u for (u,) in conn.execute("select url from reports where status = 'gone'")}
+    assert not gone & served, sorted(gone & served)[:3]
