@@ -7,14 +7,16 @@
   SQLite never sees two writers of ours at once, and the reactor never waits for zlib, hashing, an
   ingest or a commit.
 
-The writer commits in batches (every `BATCH_ROWS` jobs or `BATCH_SECONDS` after the first one, whichever
-comes first) and resolves a job's future only after its batch committed: raw first holds, because the
+The writer commits in batches (when no job is waiting, after `BATCH_ROWS` jobs or `BATCH_SECONDS` after the
+first one, whichever comes first), raw responses before derived writes, and resolves a job's future only
+after its batch committed: raw first holds, because the
 pipeline parses and ingests a response only after its `record_fetch` future resolved, i.e. the raw
 fetch is durably in the archive before anything derived from it is written.
 """
 from __future__ import annotations
 
 import atexit
+import itertools
 import logging
 import queue
 import threading
@@ -38,9 +40,19 @@ class ArchiveWriter:
     `submit(fn, *args, **kwargs)` queues `fn(archive, *args, **kwargs)` and returns a
     `concurrent.futures.Future` that resolves (with fn's result or exception) once the transaction
     holding it committed. Jobs call Archive write methods, whose own transactions become savepoints of
-    the batch, so a failing method undoes only itself. `urgent=True` commits right after the job (for a
-    caller that blocks on the result). Jobs run in the order they were submitted.
+    the batch, so a failing method undoes only itself.
+
+    Order: `urgent=True` jobs first (a caller blocks on them; the batch commits right after), then
+    `raw=True` jobs (raw responses: cheap, and the crawl waits for them), then the rest (ingests,
+    mark_seen: derived from fetches that already committed, so they may be overtaken by newer raw
+    writes); first come first served within each class.
+
+    A batch starts as soon as a job arrives and takes further jobs until the queue stays empty for
+    `LINGER` seconds, `batch_rows` jobs ran or `batch_seconds` passed, then commits.
     """
+
+    URGENT, RAW, DERIVED, STOP = range(4)
+    LINGER = 0.02  # how long an open batch waits for one more job (the write lock is held meanwhile)
 
     def __init__(self, path: str | Path, *, batch_rows: int = BATCH_ROWS, batch_seconds: float = BATCH_SECONDS):
         from archive.store import Archive
@@ -49,16 +61,19 @@ class ArchiveWriter:
         self.batch_rows, self.batch_seconds = batch_rows, batch_seconds
         self.archive = Archive(self.path)  # used only by the writer thread from here on
         self.archive.conn.execute("pragma temp_store = memory")  # savepoint journals of a batch stay in RAM
-        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._seq = itertools.count()
         self.batches = self.written = 0
         self.thread = threading.Thread(target=self._run, name=f"archive-writer {Path(self.path).name}", daemon=True)
         self.thread.start()
 
-    def submit(self, fn: Callable[..., Any], *args: Any, urgent: bool = False, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], *args: Any, urgent: bool = False, raw: bool = False,
+               **kwargs: Any) -> Future:
         if not self.thread.is_alive():
             raise RuntimeError(f"the archive writer of {self.path} is closed")
         future: Future = Future()
-        self.jobs.put((future, fn, args, kwargs, urgent))
+        kind = self.URGENT if urgent else self.RAW if raw else self.DERIVED
+        self.jobs.put((kind, next(self._seq), future, fn, args, kwargs))
         return future
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -68,46 +83,47 @@ class ArchiveWriter:
     def close(self) -> None:
         """Finish the queued jobs, stop the thread, checkpoint and close the connection."""
         if self.thread.is_alive():
-            self.jobs.put(None)
+            self.jobs.put((self.STOP, next(self._seq), None, None, (), {}))
             self.thread.join()
         self.archive.close()
 
     # ------------------------------------------------------------------ the thread
     def _run(self) -> None:
-        stop = False
-        while not stop:
+        while True:
             job = self.jobs.get()
-            if job is None:
+            if job[0] == self.STOP:
                 return
-            batch = [job]
-            deadline = time.monotonic() + self.batch_seconds
-            while not job[4] and len(batch) < self.batch_rows:  # gather, without holding the write lock
-                try:
-                    job = self.jobs.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if job is None:
-                    stop = True
-                    break
-                batch.append(job)
-            self._commit(batch)
+            self._batch(job)
 
-    def _commit(self, batch: list) -> None:
+    def _batch(self, job: tuple) -> None:
         from archive.schema import write_transaction
 
+        started = time.monotonic()
+        taken: list[Future] = []
         done: list[tuple[Future, Any, BaseException | None]] = []
         try:
             with write_transaction(self.archive.db):
-                for future, fn, args, kwargs, _ in batch:
-                    if not future.set_running_or_notify_cancel():
-                        continue
-                    try:  # each Archive write method is a savepoint of the batch: a failing one undoes only itself
-                        done.append((future, fn(self.archive, *args, **kwargs), None))
-                    except Exception as e:  # noqa: BLE001 - tell the caller; the batch goes on
-                        done.append((future, None, e))
+                while True:
+                    kind, _, future, fn, args, kwargs = job
+                    taken.append(future)
+                    if future.set_running_or_notify_cancel():
+                        try:  # each Archive write method is a savepoint of the batch: a failing one undoes only itself
+                            done.append((future, fn(self.archive, *args, **kwargs), None))
+                        except Exception as e:  # noqa: BLE001 - tell the caller; the batch goes on
+                            done.append((future, None, e))
+                    left = started + self.batch_seconds - time.monotonic()
+                    if kind == self.URGENT or len(taken) >= self.batch_rows or left <= 0:
+                        break
+                    try:
+                        job = self.jobs.get(timeout=min(left, self.LINGER))
+                    except queue.Empty:
+                        break
+                    if job[0] == self.STOP:
+                        self.jobs.put(job)  # finish this batch first
+                        break
         except BaseException as e:  # the commit itself failed: nothing of the batch is stored
-            logger.error("archive %s: a batch of %d writes failed to commit: %r", self.path, len(batch), e)
-            for future, *_ in batch:
+            logger.error("archive %s: a batch of %d writes failed to commit: %r", self.path, len(taken), e)
+            for future in taken:
                 if not future.done():  # (results are set only after the commit)
                     future.set_exception(e)
             return

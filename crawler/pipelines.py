@@ -98,7 +98,7 @@ class ArchivePipeline:
         if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
             headers = {**headers, ERROR_HEADER: item.error}
         fetch_id = await self.write(
-            Archive.record_fetch, item.url, final_url=item.final_url or item.url, status=item.status,
+            Archive.record_fetch, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
             headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
             portal_id=self.spider.portal.id, content_type=item.content_type)
         self.last_response = time.monotonic()
