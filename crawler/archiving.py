@@ -81,11 +81,13 @@ class ArchiveWriter:
         return self.submit(fn, *args, urgent=True, **kwargs).result()
 
     def close(self) -> None:
-        """Finish the queued jobs, stop the thread, checkpoint and close the connection."""
+        """Finish the queued jobs, stop the thread, checkpoint and close the connection (once)."""
         if self.thread.is_alive():
             self.jobs.put((self.STOP, next(self._seq), None, None, (), {}))
             self.thread.join()
-        self.archive.close()
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            self.archive.close()
 
     # ------------------------------------------------------------------ the thread
     def _run(self) -> None:
