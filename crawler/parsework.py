@@ -26,7 +26,7 @@ def parse_job(data: bytes, source: str, content_type: str | None) -> tuple[Repor
         return None, f"{type(e).__name__}: {e}"
 
 
-WORKER_NICE = 10  # workers yield the CPU to the crawl: downloads first, parsing catches up after
+WORKER_NICE = 19  # workers yield the CPU to the crawl: downloads first, parsing catches up after
 
 
 def _init_worker() -> None:
@@ -41,12 +41,13 @@ def _init_worker() -> None:
 def pool(workers: int = 0) -> ProcessPoolExecutor:
     """The shared pool (spawned, not forked: forking a running reactor's process is unsafe).
 
-    Workers run at a lower priority (nice +10): on a small machine the parse backlog waits, not the
-    reactor, so the crawl runs at download speed and the parsing finishes after it.
+    One core is left to the crawl (the reactor is one thread) and the workers run at the lowest
+    priority (nice +19): on a small machine the parse backlog waits, not the reactor, so the crawl
+    runs at download speed and the parsing finishes after it.
     """
     global _POOL
     if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2,
+        _POOL = ProcessPoolExecutor(max_workers=workers or max(1, (os.cpu_count() or 2) - 1),
                                     mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
