@@ -51,7 +51,7 @@ CONCURRENT_ITEMS = 16
 
 # Where the archive lives (`-s ARCHIVE_DB=...`, `nianbao crawl --db`) and how many parse workers run.
 ARCHIVE_DB = "nianbao.db"
-PARSE_WORKERS = 0  # 0 = one per CPU
+PARSE_WORKERS = 0  # 0 = one per CPU but one (that core is the crawl's)
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
