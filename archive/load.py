@@ -81,11 +81,7 @@ def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> S
             content_type = mimetypes.guess_type(path.name)[0]
             fetch_id = archive.record_fetch(url, final_url=url, status=200, headers={}, body=data,
                                             fetched_at=path.stat().st_mtime, run_id=run_id, content_type=content_type)
-            report, error = parse_job(data, str(path), content_type)
-            result = archive.ingest(fetch_id, report, error=error, url=url)
-            summary.outcomes[result.outcome] += 1
-            if result.outcome == "parse_error":
-                summary.errors.append(f"{path}: {error or 'not storable'}")
+            _parse_and_ingest(archive, summary, fetch_id, data, str(path), content_type, url=url)
         status = "ok"
     finally:
         archive.finish_run(run_id, status)
@@ -112,17 +108,24 @@ def reparse(archive: Archive, *, progress: bool = True) -> Summary:
     status = "interrupted"
     try:
         for fetch_id, url, sha, content_type, report_url in tqdm(jobs, desc="reparse", unit="body", disable=not progress):
-            report, error = parse_job(archive.body(sha), _source(url), content_type)
-            result = archive.ingest(fetch_id, report, error=error, url=report_url, run_id=run_id)
-            summary.outcomes[result.outcome] += 1
-            if result.outcome == "parse_error":
-                summary.errors.append(f"{url}: {error or 'not storable'}")
+            _parse_and_ingest(archive, summary, fetch_id, archive.body(sha), _source(url), content_type,
+                              url=report_url, run_id=run_id)
         status = "ok"
     finally:
         archive.finish_run(run_id, status)
     if summary.outcomes["new_report"] + summary.outcomes["new_version"]:
         archive.optimize_search()
     return summary
+
+
+def _parse_and_ingest(archive: Archive, summary: Summary, fetch_id: int, data: bytes, source: str,
+                      content_type: str | None, *, url: str, run_id: int | None = None) -> None:
+    """The one path from stored bytes to the archive for load and reparse (the crawler's pipeline is the other)."""
+    report, error = parse_job(data, source, content_type)
+    result = archive.ingest(fetch_id, report, error=error, url=url, run_id=run_id)
+    summary.outcomes[result.outcome] += 1
+    if result.outcome == "parse_error":
+        summary.errors.append(f"{source}: {error or 'not storable'}")
 
 
 def _source(url: str) -> str:

@@ -14,7 +14,6 @@ import signal
 import sys
 import time
 import traceback
-import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,14 +33,6 @@ class Timeout(Exception):
 def _alarm(signum, frame):
     raise Timeout()
 
-
-def numbers_in(doc) -> set[float]:
-    texts = [doc.text] + ["".join(c.text.split()) for g in doc.tables for row in g for c in row if c is not None]
-    out: set[float] = set()
-    for t in texts:
-        for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", unicodedata.normalize("NFKC", t)):
-            out.add(float(m.group(0).replace(",", "")))
-    return out
 
 
 def mutate(data: bytes, other: bytes, rnd: random.Random, how: str) -> bytes:
@@ -76,7 +67,7 @@ def run_one(data: bytes, source: str) -> str | None:
     except ParseError as e:
         return None if str(e).startswith(source) else f"ParseError without source: {e}"
     report = parse_document(doc)
-    printed = numbers_in(doc)
+    printed = doc.printed_numbers()
     for key, value in report.metrics.items():
         if value is not None and abs(value) not in printed:
             return f"invented number {key}={value}"

@@ -4,6 +4,8 @@ HTML, PDF, DOCX and DOC readers all produce a Document, so the table interpreter
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 
@@ -41,3 +43,15 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     attachments: list[dict[str, str]] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+
+    def printed_numbers(self) -> set[float]:
+        """Every number the document prints, in its text and its grid cells (spaces removed).
+
+        The parser's promise "no number appears that is not in the document" is checked against this.
+        """
+        texts = [self.text] + ["".join(c.text.split()) for g in self.tables for row in g for c in row if c is not None]
+        found: set[float] = set()
+        for t in texts:
+            for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", unicodedata.normalize("NFKC", t)):
+                found.add(float(m.group(0).replace(",", "")))
+        return found

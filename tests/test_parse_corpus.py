@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -41,22 +39,13 @@ def test_corpus_is_there(corpus: Path) -> None:
     assert len(_docs()) >= 30
 
 
-def numbers_in(doc) -> set[float]:
-    """Every number printed in a document: in its text and in its grid cells (spaces removed)."""
-    texts = [doc.text] + ["".join(c.text.split()) for g in doc.tables for row in g for c in row if c is not None]
-    found: set[float] = set()
-    for t in texts:
-        for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", unicodedata.normalize("NFKC", t)):
-            found.add(float(m.group(0).replace(",", "")))
-    return found
-
 
 @pytest.mark.parametrize("path", _docs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_only_schema_keys_and_numbers_from_the_document(path: Path) -> None:
     doc = read_any(path.read_bytes(), str(path))
     report = parse_document(doc)
     assert set(report.metrics) <= set(metric_labels())
-    printed = numbers_in(doc)
+    printed = doc.printed_numbers()
     for key, value in report.metrics.items():
         assert value is None or abs(value) in printed, f"{key}={value} is not printed in {path.name}"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from functools import lru_cache
 
 import pytest
@@ -32,14 +31,6 @@ def html_sources() -> tuple[bytes, ...]:
     return tuple(p.read_bytes() for p in sorted((CORPUS / "html").glob("pingtan_202[345].html")))
 
 
-def numbers_in(doc) -> set[float]:
-    texts = [doc.text] + ["".join(c.text.split()) for g in doc.tables for row in g for c in row if c is not None]
-    out: set[float] = set()
-    for t in texts:
-        for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", unicodedata.normalize("NFKC", t)):
-            out.add(float(m.group(0).replace(",", "")))
-    return out
-
 
 def check(data: bytes, source: str = "fuzz.txt") -> None:
     try:
@@ -48,7 +39,7 @@ def check(data: bytes, source: str = "fuzz.txt") -> None:
         assert str(e).startswith(source)
         return
     report = parse_document(doc)  # no safety net here: any exception is a bug
-    printed = numbers_in(doc)
+    printed = doc.printed_numbers()
     for key, value in report.metrics.items():
         assert value is None or abs(value) in printed, f"{key}={value} not in the input"
     report.to_json()
