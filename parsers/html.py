@@ -121,8 +121,16 @@ def _text(fragment: str) -> str:
     return " ".join(htmllib.unescape(_TAG.sub("", fragment)).split())
 
 
+def _url_path(url: str) -> str:
+    """A URL's path; "" for one urllib cannot split (a broken `[` host in a damaged page)."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
+
+
 def _is_file_url(url: str) -> bool:
-    path = unquote(urlsplit(url).path) if "://" in url or url.startswith(("/", ".")) else unquote(url.split("?")[0])
+    path = unquote(_url_path(url)) if "://" in url or url.startswith(("/", ".")) else unquote(url.split("?")[0])
     return bool(_FILE_PATH.search(path.strip()))
 
 
@@ -150,7 +158,7 @@ def _name_for(url: str, *labels: str) -> str:
     for label in labels:
         if label not in _GENERIC_TEXT:
             return label
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return unquote(_url_path(url).rsplit("/", 1)[-1])
 
 
 def find_attachments(html: bytes | str, base_url: str | None = None) -> list[dict]:
@@ -166,14 +174,20 @@ def find_attachments(html: bytes | str, base_url: str | None = None) -> list[dic
     base = base_url
     m = re.search(r"""<base\b[^>]{0,500}?href\s*=\s*["']?([^"'\s>]+)""", page[:20000], re.I)
     if m:
-        base = urljoin(base_url, m.group(1)) if base_url else m.group(1)
+        try:
+            base = urljoin(base_url, m.group(1)) if base_url else m.group(1)
+        except ValueError:
+            pass  # a malformed <base href>: keep the page URL
     found: list[dict] = []
     seen: set[str] = set()
 
     def add(url: str, name: str) -> None:
         if not url or url.lower().startswith(("javascript:", "mailto:", "#", "data:")):
             return
-        full = _resolve(url, base)
+        try:
+            full = _resolve(url, base)
+        except ValueError:
+            return  # a malformed URL (e.g. a broken IPv6 host) is not a link anyone can fetch
         if full not in seen:
             seen.add(full)
             found.append({"url": full, "name": name})

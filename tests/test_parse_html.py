@@ -128,3 +128,14 @@ def test_js_string_literals() -> None:
     assert js_string("\\ud83d\\ude00") == "\U0001f600" and js_string("bad \\u12") is None
     assert embedded_content("<script>x = {content: '<p>a</p>', title: 'b'}</script>") == "<p>a</p>"
     assert embedded_content("<style>p:after {content: '<p>'}</style><script>x = {content: 'no tags'}</script>") is None
+
+
+def test_a_malformed_link_is_skipped_not_raised():
+    """Found by bench/fuzz_parsers.py: a damaged href with a `[` host made urllib raise ValueError."""
+    from parsers.html import find_attachments
+
+    page = '<a href="http://[broken/report.pdf">a.pdf</a><a href="./ok/2024.pdf">2024.pdf</a>'
+    assert find_attachments(page, "http://example.gov.cn/col/") == [
+        {"url": "http://example.gov.cn/col/ok/2024.pdf", "name": "2024.pdf"}]
+    assert find_attachments('<base href="http://[x"><a href="r.pdf">r.pdf</a>', "http://a.gov.cn/") == [
+        {"url": "http://a.gov.cn/r.pdf", "name": "r.pdf"}]
