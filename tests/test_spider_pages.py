@@ -236,3 +236,16 @@ def test_family_detection_from_the_first_page(replica):
             continue
         status, body, charset = fetch(s["start_urls"][0])
         assert detect_family(decode_html(body, charset)) == s["family"], s["id"]
+
+
+def test_one_damaged_href_does_not_cost_the_pages_other_links():
+    """A list page with a link urllib cannot join (a broken `[` host) still yields its other report links."""
+    from parsel import Selector
+
+    from crawler.pages.common import anchors
+
+    html = ('<ul><li><a href="http://[broken/t1.htm" title="XX县2023年政府信息公开工作年度报告">x</a></li>'
+            '<li><a href="./202401/t20240120_1.htm" title="XX县2024年政府信息公开工作年度报告">y</a></li></ul>')
+    links = anchors(Selector(text=html), "http://127.0.0.2/zwgk/zfxxgknb/index.html")
+    assert [(l.url, l.title) for l in links] == [
+        ("http://127.0.0.2/zwgk/zfxxgknb/202401/t20240120_1.htm", "XX县2024年政府信息公开工作年度报告")]

@@ -98,8 +98,12 @@ def anchors(sel: Selector, base_url: str) -> list[Link]:
             if not m:
                 continue
             href = m.group(1)
+        try:
+            url = urljoin(base_url, href)
+        except ValueError:
+            continue  # a damaged href (e.g. a broken `[` host) must not cost the page's other links
         title = clean(a.attrib.get("title")) or clean("".join(a.xpath(".//text()").getall()))
-        out.append(Link(urljoin(base_url, href), title))
+        out.append(Link(url, title))
     return out
 
 
