@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 from tqdm import tqdm
@@ -68,9 +69,7 @@ def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> S
     """Import report files: unchanged bytes at the same path are recognised without parsing."""
     summary = Summary()
     files = report_files([Path(p) for p in paths], summary)
-    run_id = archive.start_run(None)
-    status = "interrupted"
-    try:
+    with _run(archive, summary) as run_id:
         for path in tqdm(files, desc="load", unit="file", disable=not progress):
             data = path.read_bytes()
             url = path.resolve().as_uri()
@@ -82,11 +81,6 @@ def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> S
             fetch_id = archive.record_fetch(url, final_url=url, status=200, headers={}, body=data,
                                             fetched_at=path.stat().st_mtime, run_id=run_id, content_type=content_type)
             _parse_and_ingest(archive, summary, fetch_id, data, str(path), content_type, url=url)
-        status = "ok"
-    finally:
-        archive.finish_run(run_id, status)
-    if summary.outcomes["new_report"] + summary.outcomes["new_version"]:
-        archive.optimize_search()
     return summary
 
 
@@ -104,18 +98,26 @@ def reparse(archive: Archive, *, progress: bool = True) -> Summary:
            where p.resolved = 0 and p.id = (select max(id) from parse_errors q where q.fetch_id = p.fetch_id)
            order by 1"""
     ).fetchall()
-    run_id = archive.start_run(None)
-    status = "interrupted"
-    try:
+    with _run(archive, summary) as run_id:
         for fetch_id, url, sha, content_type, report_url in tqdm(jobs, desc="reparse", unit="body", disable=not progress):
             _parse_and_ingest(archive, summary, fetch_id, archive.body(sha), _source(url), content_type,
                               url=report_url, run_id=run_id)
+    return summary
+
+
+@contextmanager
+def _run(archive: Archive, summary: Summary) -> Iterator[int]:
+    """A crawl_runs row around a load or reparse (interrupted unless it ends cleanly), then a search
+    index optimise if anything new was stored."""
+    run_id = archive.start_run(None)
+    status = "interrupted"
+    try:
+        yield run_id
         status = "ok"
     finally:
         archive.finish_run(run_id, status)
     if summary.outcomes["new_report"] + summary.outcomes["new_version"]:
         archive.optimize_search()
-    return summary
 
 
 def _parse_and_ingest(archive: Archive, summary: Summary, fetch_id: int, data: bytes, source: str,

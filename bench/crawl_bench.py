@@ -200,6 +200,7 @@ def main() -> None:
         run_pipeline(*args.pipeline)
         return
 
+    from crawler.parsework import default_workers
     from crawler.replica import Replica
     from crawler.run import settings_for
 
@@ -211,7 +212,7 @@ def main() -> None:
         rows = [json.loads(line) for line in (tmp / "cold.jsonl").read_text(encoding="utf-8").splitlines()]
         methods = Counter(r["method"] for r in rows)
         print(f"replica: {len(replica.sites())} sites ({len({r['portal'] for r in rows})} crawled), "
-              f"{os.cpu_count()} CPUs; parse workers: {settings.getint('PARSE_WORKERS') or max(1, (os.cpu_count() or 2) - 1)}")
+              f"{os.cpu_count()} CPUs; parse workers: {settings.getint('PARSE_WORKERS') or default_workers()}")
         print(f"settings of both runs (crawler.settings + FAST), one crawler per portal: {shown}")
         print(f"the pipeline sent {len(rows)} requests ({', '.join(f'{n} {m}' for m, n in methods.items())}; "
               f"+ robots.txt, retries, redirects) and got {p['n']} responses; {p['reports']} reports; "

@@ -44,7 +44,7 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
     echo("  by format: " + ", ".join(f"{f}: {n}" for f, n in formats))
     failed = conn.execute("select count(*), coalesce(sum(checks_failed), 0) from reports "
                           "where status = 'current' and check_status = 'failed'").fetchone()
-    echo(f"  arithmetic checks (勾稽关系) failed: {failed[1]} checks in {failed[0]} reports")
+    echo(f"  checks failed (勾稽关系, or tables not found): {failed[1]} checks in {failed[0]} reports")
     conn.close()
     blocked = [r for r in runs if r["status"] == "blocked"]
     for r in blocked:

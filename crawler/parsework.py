@@ -38,6 +38,11 @@ def _init_worker() -> None:
     import parsers  # noqa: F401
 
 
+def default_workers() -> int:
+    """Parse workers when PARSE_WORKERS is 0: one per CPU but one, which is the crawl's."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 def pool(workers: int = 0) -> ProcessPoolExecutor:
     """The shared pool (spawned, not forked: forking a running reactor's process is unsafe).
 
@@ -47,7 +52,7 @@ def pool(workers: int = 0) -> ProcessPoolExecutor:
     """
     global _POOL
     if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=workers or max(1, (os.cpu_count() or 2) - 1),
+        _POOL = ProcessPoolExecutor(max_workers=workers or default_workers(),
                                     mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
