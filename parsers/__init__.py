@@ -22,6 +22,7 @@ from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, looks_like_html, read_html
+from parsers.loose import place_loose_numbers
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.nonreport import not_a_report
@@ -30,7 +31,7 @@ from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
-PARSER_VERSION = "1.3.0"
+PARSER_VERSION = "1.4.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -124,6 +125,7 @@ def parse_document(doc: Document) -> Report:
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
         tables = interpret(text_rows(text))
+    place_loose_numbers(tables)
     sections = split_sections(text)
     why = not_a_report(doc, bool(tables.found), len(sections))
     if why:

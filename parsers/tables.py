@@ -11,7 +11,8 @@ printed before it (since the previous run) are its label window. Then:
 * table 4 is the value cells after table 3, read in template order (15 cells).
 
 A run is assigned to a row only when its cells fit the row's column count (edge blanks trimmed);
-a short run counts only at the very end of a cut-off document. Numbers are never moved or invented.
+a short run counts only at the very end of a cut-off document. Numbers are never invented; a loose
+number is put into a row only where the document confirms its cell (parsers.loose).
 """
 from __future__ import annotations
 
@@ -113,6 +114,7 @@ class Run:
     at_end: bool = False
     used: bool = False
     inline: bool = False  # started after a label on the same row (`行政复议\t\t\t`: a header's padding)
+    row: str | None = None  # the row it was read as (`t2.rules`, `t3.granted`, `t4`), once placed
 
     @property
     def has_value(self) -> bool:
@@ -130,6 +132,7 @@ class TableResult:
     t2_format: str | None = None
     t3_format: str | None = None
     found: set[str] = field(default_factory=set)  # "t2" / "t3" / "t4"
+    runs: list[Run] = field(default_factory=list)  # every run in document order, placed ones marked (parsers.loose)
 
 
 def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
@@ -192,7 +195,7 @@ def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token
 
 # ------------------------------------------------------------------------------ table 2
 
-def _t2_row(run: Run) -> str | None:
+def t2_row(run: Run) -> str | None:
     """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`)."""
     for k in range(1, 7):
         if len(run.labels) < k:
@@ -244,7 +247,7 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
     found: list[tuple[Run, str]] = []
     seen: set[str] = set()
     for run in runs:
-        key = _t2_row(run)
+        key = t2_row(run)
         if key and key not in seen:
             seen.add(key)
             found.append((run, key))
@@ -258,7 +261,7 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
         cells = fit(run, len(columns))
         if cells is None:
             continue
-        run.used = True
+        run.used, run.row = True, f"t2.{key}"
         result.found.add("t2")
         result.t2_format = fmt  # only a row read tells the format: a label in prose or an old 统计表 does not
         _put(result.metrics, f"t2.{key}", columns, cells)
@@ -390,7 +393,7 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     result.t3_format = fmt if decided else None  # only the (六)其他处理 rows tell the formats apart
     result.found.add("t3")
     for run, tmpl, cells in matches:
-        run.used = True
+        run.used, run.row = True, f"t3.{tmpl.key}"
         _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells)
     return [r for r, _, _ in matches]
 
@@ -424,7 +427,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
         return
     result.found.add("t4")
     for r in region:
-        r.used = True
+        r.used, r.row = True, "t4"
     flat = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
     for key, tok in zip(flat, fitted):
         result.metrics[key] = tok.value if tok.kind == VALUE else None
@@ -488,4 +491,5 @@ def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResul
     runs = [part for run in runs for part in _split_rows(run)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
     read_t4(runs, result, t3_runs[-1] if t3_runs else None)
+    result.runs = runs
     return result

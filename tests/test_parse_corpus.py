@@ -11,14 +11,6 @@ from parsers.evaluate import labelled_inputs, score
 from parsers.schema import metric_labels
 from tests.conftest import CORPUS
 
-# Documents whose truth needs a value the input text does not print where the truth puts it.
-# Kept visible (strict xfail) instead of tuned around; see the parser report.
-KNOWN = {
-    "kewei_2024.txt": "extraction prints the 四、结转 总计 cell empty; truth fills 1 from arithmetic/narrative",
-    "shanghai_office_2025.txt": "t2 规章/规范性文件 rows print 2 of 3 cells; the 本年废止件数 cells float above the table",
-}
-
-
 def _docs() -> list[Path]:
     if not CORPUS.is_dir():
         return []
@@ -27,8 +19,6 @@ def _docs() -> list[Path]:
 
 @pytest.mark.parametrize("path", _docs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_document_matches_truth(path: Path) -> None:
-    if path.name in KNOWN:
-        pytest.xfail(KNOWN[path.name])
     truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     report = parse_file(path)
     s = score(str(path), truth, report.meta, report.metrics)
