@@ -37,7 +37,9 @@ def load(db: Path, paths: tuple[Path, ...], quiet: bool) -> None:
 @click.command()
 @db_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def reparse(db: Path, quiet: bool) -> None:
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Parse processes (0: one per CPU).")
+def reparse(db: Path, quiet: bool, workers: int) -> None:
     """Re-parse every stored report body with the current parser (no network; a version only where it changed)."""
     from archive.load import reparse as run_reparse
     from archive.store import Archive
@@ -45,7 +47,7 @@ def reparse(db: Path, quiet: bool) -> None:
     if not db.is_file():
         raise click.ClickException(f"{db}: no such archive")
     with Archive(db) as archive:
-        summary = run_reparse(archive, progress=not quiet)
+        summary = run_reparse(archive, progress=not quiet, workers=workers)
     for error in summary.errors:
         click.echo(f"parse error: {error}", err=True)
     click.echo(f"{db}: {summary.line()}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from tqdm import tqdm
 
 from archive.store import Archive
-from crawler.parsework import parse_job
+from crawler.parsework import parse_in_order, parse_job
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".pdf", ".docx", ".doc"}
 
@@ -84,11 +85,12 @@ def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> S
     return summary
 
 
-def reparse(archive: Archive, *, progress: bool = True) -> Summary:
+def reparse(archive: Archive, *, progress: bool = True, workers: int = 0) -> Summary:
     """Re-parse every report's latest body and every unresolved parse error with the current parser.
 
     Only the stored bytes are used (no network). A report gets a version row only where the new result
-    differs from its current version.
+    differs from its current version. Parsing runs on `workers` processes (0: one per CPU); this
+    process reads the bodies and writes every result, in job order.
     """
     summary = Summary()
     jobs = archive.conn.execute(
@@ -98,11 +100,24 @@ def reparse(archive: Archive, *, progress: bool = True) -> Summary:
            where p.resolved = 0 and p.id = (select max(id) from parse_errors q where q.fetch_id = p.fetch_id)
            order by 1"""
     ).fetchall()
+    parsed = parse_in_order((_job(archive, url, sha, content_type, report_url) for _, url, sha, content_type, report_url in jobs),
+                            workers or os.cpu_count() or 1)
     with _run(archive, summary) as run_id:
-        for fetch_id, url, sha, content_type, report_url in tqdm(jobs, desc="reparse", unit="body", disable=not progress):
-            _parse_and_ingest(archive, summary, fetch_id, archive.body(sha), _source(url), content_type,
-                              url=report_url, run_id=run_id)
+        for (fetch_id, url, _, _, report_url), (report, error) in tqdm(
+                zip(jobs, parsed), total=len(jobs), desc="reparse", unit="body", disable=not progress):
+            _ingest(archive, summary, fetch_id, report, error, _source(url), url=report_url, run_id=run_id)
     return summary
+
+
+def _job(archive: Archive, url: str, sha: str, content_type: str | None, report_url: str) -> tuple:
+    """parse_job's arguments for a stored body; an attachment comes with the stored page it hangs off."""
+    job = (archive.body(sha), _source(url), content_type)
+    if url == report_url:
+        return job
+    page = archive.conn.execute(
+        "select url, sha256, content_type from fetches where url = ? and status = 200 order by id desc limit 1",
+        (report_url,)).fetchone()
+    return job + ((archive.body(page[1]), page[0], page[2]),) if page else job
 
 
 @contextmanager
@@ -122,8 +137,14 @@ def _run(archive: Archive, summary: Summary) -> Iterator[int]:
 
 def _parse_and_ingest(archive: Archive, summary: Summary, fetch_id: int, data: bytes, source: str,
                       content_type: str | None, *, url: str, run_id: int | None = None) -> None:
-    """The one path from stored bytes to the archive for load and reparse (the crawler's pipeline is the other)."""
+    """Parse one stored body here and ingest it (load)."""
     report, error = parse_job(data, source, content_type)
+    _ingest(archive, summary, fetch_id, report, error, source, url=url, run_id=run_id)
+
+
+def _ingest(archive: Archive, summary: Summary, fetch_id: int, report, error: str | None, source: str, *,
+            url: str, run_id: int | None = None) -> None:
+    """The one path from a parse result to the archive for load and reparse (the crawler's pipeline is the other)."""
     result = archive.ingest(fetch_id, report, error=error, url=url, run_id=run_id)
     summary.outcomes[result.outcome] += 1
     if result.outcome == "parse_error":

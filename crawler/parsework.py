@@ -9,30 +9,42 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Iterable, Iterator
 
 from parsers.model import Report
 
 _POOL: ProcessPoolExecutor | None = None
+Job = tuple  # parse_job's arguments: (data, source, content type[, page job])
 
 
-def parse_job(data: bytes, source: str, content_type: str | None) -> tuple[Report | None, str | None]:
-    """(report, None) or (None, reason). Never raises: a parser bug must not lose the crawl."""
+def parse_job(data: bytes, source: str, content_type: str | None,
+              page: "Job | None" = None) -> tuple[Report | None, str | None]:
+    """(report, None) or (None, reason). Never raises: a parser bug must not lose the crawl.
+
+    `page`: for an attachment, the report page it hangs off (data, source, content type); its meta
+    completes the attachment's report (`Report.take_page`), as the crawl does."""
     from parsers import parse_bytes  # imported in the worker
 
     try:
-        return parse_bytes(data, source, content_type), None
+        report = parse_bytes(data, source, content_type)
     except Exception as e:  # noqa: BLE001 - any parser failure is recorded with the body, not raised
         return None, f"{type(e).__name__}: {e}"
+    if page is not None:
+        page_report, _ = parse_job(*page)
+        if page_report is not None:
+            report.take_page(page_report)
+    return report, None
 
 
 WORKER_NICE = 19  # workers yield the CPU to the crawl: downloads first, parsing catches up after
 
 
-def _init_worker() -> None:
+def _init_worker(nice: int = WORKER_NICE) -> None:
     """Lower the worker's priority and import the parsers once, before the first document arrives."""
     try:
-        os.nice(WORKER_NICE)
+        os.nice(nice)
     except OSError:  # not permitted here: parse at normal priority
         pass
     import parsers  # noqa: F401
@@ -56,3 +68,26 @@ def pool(workers: int = 0) -> ProcessPoolExecutor:
                                     mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
+
+
+
+
+def parse_in_order(jobs: Iterable[Job], workers: int) -> Iterator[tuple[Report | None, str | None]]:
+    """parse_job over `jobs` on `workers` processes (in this one when workers <= 1), results in job order.
+
+    For batch work (`nianbao reparse`): the workers run at normal priority, and only a few bodies per
+    worker are read ahead, so memory stays bounded however large the archive is.
+    """
+    if workers <= 1:
+        for job in jobs:
+            yield parse_job(*job)
+        return
+    ahead: deque[Future] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(0,)) as executor:
+        for job in jobs:
+            ahead.append(executor.submit(parse_job, *job))
+            if len(ahead) >= 4 * workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()

@@ -24,7 +24,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from archive.store import Archive
-from crawler.archiving import archive_writer
+from crawler.archiving import archive_writer, open_archive
 from crawler.items import Fetched
 from crawler.parsework import parse_job, pool
 from parsers.model import Report
@@ -122,21 +122,31 @@ class ArchivePipeline:
             logger.error("archiving %s failed: %r (the raw response is stored)", url, task.exception(),
                          exc_info=task.exception())
 
-    async def parse(self, item: Fetched) -> tuple[Report | None, str | None]:
+    async def parse(self, body: bytes, url: str, content_type: str | None) -> tuple[Report | None, str | None]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool(self.workers), parse_job, item.body, item.url, item.content_type)
+        return await loop.run_in_executor(pool(self.workers), parse_job, body, url, content_type)
+
+    async def stored_page(self, url: str) -> tuple[int, Report | None, str | None] | None:
+        """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
+        archive = open_archive(self.db)
+        row = archive.conn.execute("select id, sha256, content_type from fetches where url = ? and status = 200"
+                                   " order by id desc limit 1", (url,)).fetchone()
+        if row is None:
+            return None
+        return (row[0], *await self.parse(archive.body(row[1]), url, row[2]))
 
     async def report(self, item: Fetched, fetch_id: int) -> None:
         url = item.report_url or item.url
         group = self.groups.setdefault(url, ReportGroup())
         if item.status == 304 and item.attachments:
             group.waiting = set(item.attachments)  # the report lives in these files: wait for them
+            group.page = await self.stored_page(url)
         elif item.status == 304:
             group.done = True
             group.page_ready.set()
             await self.seen(url)
         else:
-            report, error = await self.parse(item)
+            report, error = await self.parse(item.body, item.url, item.content_type)
             group.page = (fetch_id, report, error)
             if (report is not None and report.metrics) or not item.attachments:
                 group.done = True
@@ -164,7 +174,7 @@ class ArchivePipeline:
                 logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
                 group.failed = True
             else:
-                report, error = await self.parse(item)
+                report, error = await self.parse(item.body, item.url, item.content_type)
                 if report is not None and report.metrics:
                     group.parsed.append((fetch_id, report))
                 elif error:  # archived with its error; the report is tried again next run
@@ -181,10 +191,7 @@ class ArchivePipeline:
             fetch_id, report = max(group.parsed, key=lambda p: len(p[1].metrics))
             page_report = group.page[1] if group.page else None
             if page_report is not None:
-                for key, value in page_report.meta.items():
-                    if report.meta.get(key) in (None, ""):
-                        report.meta[key] = value
-                report.attachments = report.attachments or page_report.attachments
+                report.take_page(page_report)
             await self.ingest(fetch_id, report, None, url)
         elif group.unchanged:
             await self.seen(url)

@@ -47,6 +47,15 @@ class Report:
     text: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
 
+    def take_page(self, page: "Report") -> None:
+        """Complete an attachment's report from the report page it hangs off: the page's meta fills what
+        the file does not print (title, organ, year, date) and the page's attachment list is kept, so a
+        report keeps one identity and content whichever run or command parsed it."""
+        for key, value in page.meta.items():
+            if self.meta.get(key) in (None, ""):
+                self.meta[key] = value
+        self.attachments = self.attachments or page.attachments
+
     def to_json(self) -> dict[str, Any]:
         """The `nianbao parse --jsonl` shape."""
         return {

@@ -110,3 +110,14 @@ def test_reparse_uses_stored_bodies_and_retries_parse_errors(tmp_path, corpus):
         assert archive.conn.execute("select resolved from parse_errors").fetchall() == [(1,)]
         assert archive.db["report_versions"].count == before["report_versions"] + 1
         consistent(archive)
+
+
+def test_parallel_parsing_gives_the_serial_results_in_order(corpus):
+    from crawler.parsework import parse_in_order
+
+    paths = sorted((corpus / "seeds").glob("*.txt")) + sorted((corpus / "html").glob("pingtan_202*.html"))
+    jobs = [(p.read_bytes(), str(p), None) for p in paths] + [(b"", "empty.txt", None)]
+    serial = [(r.source, r.metrics, r.meta) if r else e for r, e in parse_in_order(iter(jobs), 1)]
+    parallel = [(r.source, r.metrics, r.meta) if r else e for r, e in parse_in_order(iter(jobs), 2)]
+    assert parallel == serial
+    assert [s[0] for s in serial[:-1]] == [str(p) for p in paths] and "empty document" in serial[-1]

@@ -132,3 +132,21 @@ def test_changes_are_stored_exactly(crawled):
     removed = {t["detail_url"] for t in truths[1]} - {t["detail_url"] for t in truths[2]}
     assert gone == removed
     assert not c.missing and c.carrier_ratio("html") == 1.0 and c.carrier_ratio("docx") == 1.0
+
+
+def test_reparse_of_the_crawled_archive_changes_nothing(crawled, tmp_path):
+    """`nianbao reparse` with the same parser finds every report unchanged: reports read from an attachment
+    are completed from their page the same way by the crawl (first run, or a 304 page with a changed file)
+    and by the re-parse, so no spurious version or report appears."""
+    import shutil
+
+    from archive.load import reparse
+    from archive.store import Archive
+
+    db = tmp_path / "copy.db"
+    shutil.copy(crawled[0], db)
+    with Archive(db) as archive:
+        reports = archive.db["reports"].count
+        summary = reparse(archive, progress=False, workers=2)
+        assert archive.db["reports"].count == reports
+    assert set(summary.outcomes) == {"unchanged"}, summary.line()
