@@ -7,7 +7,7 @@ rows above `| 四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 |  |`). 
 be guessing, so each rule needs a second piece of evidence from the same document, and a cell stays as
 the table printed it whenever the evidence is missing or points at more than one place:
 
-* table 3: a row printed with its 总计 blank takes a loose number from inside the table when that number
+* table 3: a row printed with its 总计 blank takes a loose number from the table (before table 4) when that number
   is the sum of the row's six applicant cells and the table's own column arithmetic (new + carried over
   = handled + carried forward, or the result rows adding up to (七)总计) holds with it, and no other
   loose number fits the same way;
@@ -48,7 +48,8 @@ def _place_t3_totals(tables: TableResult) -> None:
     placed = [i for i, r in enumerate(runs) if (r.row or "").startswith("t3.")]
     if not placed:
         return
-    loose = [r for r in runs[placed[0]:placed[-1]] if _loose(r) is not None]
+    end = next((i for i, r in enumerate(runs) if r.row == "t4"), len(runs))  # a loose cell may trail the last row
+    loose = [r for r in runs[placed[0]:max(end, placed[-1])] if _loose(r) is not None]
     for run in runs[placed[0]:placed[-1] + 1]:
         if not (run.row or "").startswith("t3."):
             continue

@@ -24,6 +24,12 @@ def test_blank_total_takes_the_loose_number_the_arithmetic_confirms(corpus: Path
     assert m["t3.carried_forward.natural"] == 1
 
 
+def test_a_loose_number_after_the_last_row_counts_too(corpus: Path) -> None:
+    last = "| 四、结转下年度继续办理 | 1 | 0 | 0 | 0 | 0 | 0 |  |\n"
+    m = _kewei(corpus, (LOOSE_ONE, "信息公开申请\n"), (last, last + "1\n"))
+    assert m["t3.carried_forward.total"] == 1
+
+
 def test_blank_total_stays_blank_when_the_arithmetic_does_not_hold(corpus: Path) -> None:
     m = _kewei(corpus, (HANDLED, HANDLED.replace("35 |", "36 |")))
     assert m["t3.handled_total.total"] == 36
