@@ -96,8 +96,11 @@ class WorkerMixin(RedisMixin):
 
     scrapy-redis measures idleness from the last time its start-URL list was non-empty, so a worker
     that was busy for a minute would close the moment the frontier is briefly empty; here any
-    request or response counts as activity.
+    request or response counts as activity. A worker never re-reads a listing's first page at its own
+    idleness (others may still be reading the listing): the writer does, once every worker closed.
     """
+
+    rereads_listings = False
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -117,7 +120,7 @@ class WorkerMixin(RedisMixin):
             yield request
 
     def make_request_from_data(self, data: bytes) -> Request:
-        return self.follow_request(Follow(data.decode("utf-8"), self.entry))
+        return self.follow_request(Follow(data.decode("utf-8"), self.entry), top=True)
 
     def spider_idle(self) -> None:
         self.schedule_next_requests()
@@ -217,7 +220,9 @@ def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_u
 
 class WriterMixin:
     """Replays the workers' Fetched items through ArchivePipeline, rebuilding the spider state
-    (listed reports, list pages, failures, blocks) that decides the run's status."""
+    (listed reports, list pages, failures, blocks, listings' first pages) that decides the run's status.
+    Once every worker closed, the writer itself re-reads the listings' first pages (and walks a listing
+    that moved again), like a one-process crawl."""
 
     workers: list[subprocess.Popen]
     redis_url: str
@@ -266,6 +271,11 @@ class WriterMixin:
             (self.blocked if item.blocked else self.failures).append((item.url, item.error))
         if item.role == "report" and item.report_url:
             self.listed.setdefault(item.report_url, item.title)
+        if item.head is not None:
+            self.note_head(item.head)
+
+    def listing_read_whole(self) -> bool:
+        return not self.close_reason and super().listing_read_whole()
 
     def idle_close(self) -> None:
         if self.close_reason:

@@ -3,6 +3,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.pages.common import Follow
+
+
+@dataclass
+class Head:
+    """The first page of a listing as one read showed it: the top, where a portal adds new reports, so a
+    change in its report links means the listing moved (and pushed reports onto pages already read)."""
+
+    follow: Follow
+    links: tuple[str, ...]  # its report links, in listing order
+    further: int  # how many further list pages it pointed to (the page count moves with removals too)
+    confirmed: bool = False  # read again at the end of the run and found unchanged
+
+    def shows(self) -> tuple[tuple[str, ...], int]:
+        return self.links, self.further
+
 
 @dataclass
 class Fetched:
@@ -15,6 +31,7 @@ class Fetched:
     attachments: for a report page, the attachment URLs the spider requested (the pipeline waits for them).
     error: why the fetch failed or was refused (then `body` holds whatever came back, maybe nothing).
     blocked: the failure was a bot wall / robots.txt refusal rather than an ordinary error.
+    head: for the first page of a listing, what it showed (a distributed run's writer re-reads it at the end).
     """
 
     url: str
@@ -28,6 +45,7 @@ class Fetched:
     attachments: list[str] = field(default_factory=list)
     error: str | None = None
     blocked: bool = False
+    head: Head | None = None
 
     def __repr__(self) -> str:  # bodies are megabytes; logs need the gist
         extra = f" error={self.error!r}" if self.error else ""

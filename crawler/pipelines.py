@@ -1,7 +1,8 @@
 """The archive pipeline: raw bytes into `fetches` first, parsing in worker processes, then ingest.
 
 Per portal run it writes one `crawl_runs` row (start_run … finish_run) and, after a run that read
-its whole listing, marks reports that vanished from the portal as gone (never deletes them).
+its whole listing and found it still in place at the end (`PortalSpider.reread_heads`), marks reports
+that vanished from the portal as gone (never deletes them).
 
 A report page that holds no tables (详见附件) waits for its attachments: the best-parsing attachment
 is ingested under the PAGE's URL, so a report keeps one identity whatever file carries it.
@@ -234,13 +235,16 @@ class ArchivePipeline:
         else:
             status = "ok"
         listed = set(spider.listed)
-        gone = self.writer.call(Archive.mark_gone, spider.portal.id, listed, self.run_id) if status == "ok" else 0
+        complete = status == "ok" and not spider.listing_moved  # gone means: missing from a complete listing
+        gone = self.writer.call(Archive.mark_gone, spider.portal.id, listed, self.run_id) if complete else 0
         problems = [f"blocked: {u} — {r}" for u, r in spider.blocked[:3]]
         problems += [f"{u} — {r}" for u, r in spider.failures[:5]]
         more = len(spider.blocked) + len(spider.failures) - len(problems)
         error = "; ".join(problems) + (f"; and {more} more" if more > 0 else "") if problems else None
         if reason != "finished" and status != "blocked":
             error = f"stopped before the end ({reason})" + (f"; {error}" if error else "")
+        if status == "ok" and spider.listing_moved:
+            error = spider.listing_moved + (f"; {error}" if error else "")
         row = dict(requests=stats.get_value("downloader/request_count", 0),
                    bytes=stats.get_value("downloader/response_bytes", 0),
                    new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],

@@ -93,6 +93,15 @@ def test_two_workers_crawl_the_whole_replica_once_and_miss_nothing(tmp_path, rep
             if archived != truth:
                 wrong[site] = (len(truth - archived), len(archived - truth), sorted(truth - archived)[:2])
         assert not wrong, wrong
+        # once every worker closed, the writer re-read each listing's first page (the start page where that
+        # lists reports, else the first page reached from it that does): every portal has a page read twice
+        sites = {s["id"]: s for s in replica.sites()}
+        twice = {i: conn.execute("select count(*) - count(distinct url) from fetches where portal_id = ?",
+                                 (i,)).fetchone()[0] for i in SITES}
+        assert all(n >= 1 for n in twice.values()), twice
+        start_reads = {i: conn.execute("select count(*) from fetches where url = ?", (sites[i]["start_urls"][0],))
+                       .fetchone()[0] for i in ("trs0", "trs1", "boda")}
+        assert set(start_reads.values()) == {2}, start_reads
     finally:
         conn.close()
     fetched = [int(n) for n in re.findall(r"worker pid \d+ fetched (\d+) responses", first.stderr)]

@@ -3,22 +3,39 @@
 Spiders only fetch and route. Every response becomes a `Fetched` item (raw bytes, untouched); list
 pages are read by page objects (`crawler.pages`) to find report links by title and further pages;
 report bodies are parsed later, outside the reactor, by `crawler.pipelines`.
+
+A listing can move while it is read (a report published on top pushes the others down a page). So when
+the run has nothing left to fetch, the first page of each listing is read again (one plain, unconditional
+request each); if its links changed, the listing is walked again from that read, so reports pushed past
+the pages read are fetched in this run, and the check repeats. A listing that still moves after
+`REREADS` re-reads leaves the run `listing_moved`: nothing is marked gone on an incomplete listing.
 """
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.archiving import archived_source, open_archive
-from crawler.items import Fetched
-from crawler.pages import PARSERS, Follow, Link, Page, looks_like_error_page
+from crawler.items import Fetched, Head
+from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
 from crawler.pages.detect import ENTRY
 from crawler.portals import Portal, load_portals
 from crawler.walls import describe_failure
 from parsers.html import find_attachments
+
+REREADS = 3  # end-of-run re-reads of a listing's first page before a run that keeps seeing it move gives up
+ListKey = tuple[str, str, str | None]
+
+
+def list_key(follow: Follow) -> ListKey:
+    """What identifies a list page request (a POST page is its body as much as its URL)."""
+    return follow.method, follow.url, follow.body
 
 
 def header_dict(response: Response) -> dict[str, str]:
@@ -35,6 +52,7 @@ class PortalSpider(scrapy.Spider):
 
     family = "generic"
     entry = "generic.list"
+    rereads_listings = True  # False for a distributed run's workers: their idleness is not the end of the run
 
     def __init__(self, portal: Portal | str | None = None, portals: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -47,19 +65,40 @@ class PortalSpider(scrapy.Spider):
         self.list_failures: list[tuple[str, str]] = []
         self.failures: list[tuple[str, str]] = []
         self.blocked: list[tuple[str, str]] = []
+        self.heads: dict[ListKey, Head] = {}  # the first page of each listing, as last read
+        self.rereads = 0  # end-of-run re-read rounds so far; from the first on, list pages are walked again
+        self.rewalked: set[ListKey] = set()  # list pages requested in the current re-walk
+        self.listing_moved: str | None = None  # why nothing may be marked gone although the run read everything
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.reread_heads, signal=signals.spider_idle)
+        return spider
 
     # ------------------------------------------------------------------ requests
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.portal.start_urls:
-            yield self.follow_request(Follow(url, self.entry))
+            yield self.follow_request(Follow(url, self.entry), top=True)
 
-    def follow_request(self, follow: Follow) -> scrapy.Request:
+    def follow_request(self, follow: Follow, top: bool = False) -> scrapy.Request:
+        """`top`: no page on the way here listed reports yet, so this page may be a listing's first page."""
         return scrapy.Request(
             follow.url, method=follow.method, body=follow.body, headers=follow.headers or None,
-            callback=self.parse_list, errback=self.failed, dont_filter=follow.method == "POST",
-            meta={"role": "list", "follow": follow},
+            callback=self.parse_list, errback=self.failed, dont_filter=follow.method == "POST" or self.rereads > 0,
+            meta={"role": "list", "follow": follow, "top": top},
         )
+
+    def follow_requests(self, follows: list[Follow], top: bool) -> Iterator[scrapy.Request]:
+        """The further list pages of a page. A re-walk bypasses the dupefilter (it read them before), so
+        it keeps its own: each page once per re-walk."""
+        for follow in follows:
+            if self.rereads:
+                if list_key(follow) in self.rewalked:
+                    continue
+                self.rewalked.add(list_key(follow))
+            yield self.follow_request(follow, top)
 
     def report_request(self, link: Link, referer: str) -> scrapy.Request | None:
         if link.url in self.listed or not self.portal.allows(link.url):
@@ -83,27 +122,77 @@ class PortalSpider(scrapy.Spider):
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         follow: Follow = response.meta["follow"]
-        yield self.fetched(response, "list")
-        page = self.page(response)
-        problem = body_problem(page, response)
-        if problem is None:
-            try:
-                listing = PARSERS[follow.parser](page, follow)
-            except (ValueError, KeyError, TypeError) as e:  # malformed JSON/XML, a template we do not know
-                problem = f"could not read the list page ({type(e).__name__}: {e})"
-        if problem is not None:
+        listing, problem = self.read_list(response, follow)
+        head = self.head_of(response, follow, listing) if listing is not None else None
+        yield self.fetched(response, "list", head=head)
+        if listing is None:
             # A list page we could not read means the listing is incomplete: nothing may be marked gone.
             self.logger.warning("list page %s: %s (it will be read again on the next run)", response.url, problem)
             self.list_failures.append((response.url, problem))
             self.failures.append((response.url, problem))
             return
         self.list_pages_ok += 1
+        if head is not None and not self.note_head(head, reread=response.meta.get("reread", False)):
+            return  # read again at the end of the run and unchanged: its listing was read whole
         for link in listing.reports:
             request = self.report_request(link, response.url)
             if request is not None:
                 yield request
-        for nxt in listing.follow:
-            yield self.follow_request(nxt)
+        yield from self.follow_requests(listing.follow, top=response.meta.get("top", False) and not listing.reports)
+
+    def read_list(self, response: Response, follow: Follow) -> tuple[Listing | None, str | None]:
+        """The listing a list page shows, or why it cannot be trusted."""
+        page = self.page(response)
+        problem = body_problem(page, response)
+        if problem is not None:
+            return None, problem
+        try:
+            return PARSERS[follow.parser](page, follow), None
+        except (ValueError, KeyError, TypeError) as e:  # malformed JSON/XML, a template we do not know
+            return None, f"could not read the list page ({type(e).__name__}: {e})"
+
+    def head_of(self, response: Response, follow: Follow, listing: Listing) -> Head | None:
+        """The page as a listing's first page: the first page on the way from a start URL that lists reports."""
+        if not response.meta.get("reread") and not (response.meta.get("top") and listing.reports):
+            return None
+        return Head(follow, tuple(link.url for link in listing.reports), len(listing.follow))
+
+    def note_head(self, head: Head, reread: bool = False) -> bool:
+        """Remember a listing's first page; for a re-read, whether it moved (then its listing is walked again)."""
+        key = list_key(head.follow)
+        before = self.heads.get(key)
+        if reread and before is not None and before.shows() == head.shows():
+            before.confirmed = True
+            return False
+        if reread:
+            self.logger.warning("%s: the listing moved while it was read (its first page changed); reading it "
+                                "again so no report pushed past the pages read is missed", head.follow.url)
+        self.heads[key] = head
+        return True
+
+    # ------------------------------------------------------------------ end of run
+
+    def listing_read_whole(self) -> bool:
+        """Every list page was read (none failed, nothing blocked): the only runs that may mark reports gone."""
+        return not self.list_failures and not self.blocked and self.list_pages_ok > 0
+
+    def reread_heads(self) -> None:
+        """Nothing left to fetch: read the first page of each listing not yet confirmed once more."""
+        pending = [head for head in self.heads.values() if not head.confirmed]
+        if not self.rereads_listings or not pending or self.listing_moved or not self.listing_read_whole():
+            return
+        if self.rereads >= REREADS:
+            self.listing_moved = (f"the listing kept moving while it was read ({self.rereads} re-reads of "
+                                  f"{pending[0].follow.url}); nothing marked gone this run")
+            self.logger.warning("%s: %s", self.portal.id, self.listing_moved)
+            return
+        self.rereads += 1
+        self.rewalked = {list_key(head.follow) for head in pending}
+        for head in pending:
+            request = self.follow_request(head.follow, top=True)
+            request.meta["reread"] = True
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     def parse_report(self, response: Response) -> Iterator[Any]:
         report_url = response.meta["report_url"]
