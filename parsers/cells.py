@@ -52,7 +52,7 @@ class Row:
 
 def nfkc(s: str) -> str:
     """Full-width digits/brackets/colons to ASCII, NBSP/ideographic spaces to spaces."""
-    return unicodedata.normalize("NFKC", s)
+    return s if s.isascii() else unicodedata.normalize("NFKC", s)  # ASCII is NFKC already (most value cells)
 
 
 def to_number(s: str) -> int | float:

@@ -35,7 +35,8 @@ def _fmt(x: Number) -> str:
 
 def table_checks(metrics: dict) -> list[Check]:
     checks: list[Check] = []
-    present_rows = [r for r in _RESULT_ROWS if any(k.startswith(f"t3.{r}.") for k in metrics)]
+    rows = {k.split(".")[1] for k in metrics if k.startswith("t3.")}
+    present_rows = [r for r in _RESULT_ROWS if r in rows]
     for col in T3_COLUMNS:
         c = _balance(metrics, col)
         if c:
@@ -45,8 +46,7 @@ def table_checks(metrics: dict) -> list[Check]:
                            f"t3.handled_total.{col}", f"result rows add up to (七)总计 [{col}]")
             if c:
                 checks.append(c)
-    rows = sorted({k.split(".")[1] for k in metrics if k.startswith("t3.")}, key=_row_order)
-    for row in rows:
+    for row in sorted(rows, key=_row_order):
         c = _sum_check(f"t3.row.{row}", metrics, [f"t3.{row}.{a}" for a in _APPLICANTS], f"t3.{row}.total",
                        f"six applicant columns add up to 总计 [{row}]")
         if c:

@@ -84,10 +84,10 @@ def _place_t2_repealed(tables: TableResult) -> None:
         run = runs[i]
         if (run.row or "").startswith("t3."):
             break
-        key = t2_row(run) if not run.used else None
+        one_short = len(run.cells) == len(columns["rules"]) - 1 and all(c.kind == VALUE for c in run.cells)
+        key = t2_row(run) if one_short and not run.used else None
         if key in ("rules", "normative") and f"t2.{key}.issued" not in metrics:
-            if len(run.cells) == len(columns[key]) - 1 and all(c.kind == VALUE for c in run.cells):
-                short.append((run, key))
+            short.append((run, key))
             continue
         nxt = runs[i + 1] if i + 1 < len(runs) else None
         if _loose(run) is not None and nxt is not None and nxt.labels and _REPEAL_NOTE.match(nfkc(nxt.labels[0])):

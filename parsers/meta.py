@@ -8,6 +8,7 @@ then the signature line above the closing date. A document that never names itse
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsers.cells import nfkc
 
@@ -30,9 +31,11 @@ _BREADCRUMB = re.compile(r">|»|当前位置|所在位置|当前页面|首页")
 _NOISE_PREFIX = re.compile(r"^(?:page\s*\d+|p\.\s*\d+)", re.I)
 
 
+_LINE_EDGES = re.compile(r"^[#>*\s•·\-|]+|[*|\s]+$")
+
+
 def _clean(line: str) -> str:
-    line = nfkc(line).strip()
-    line = re.sub(r"^[#>*\s•·\-|]+|[*|\s]+$", "", line)
+    line = _LINE_EDGES.sub("", nfkc(line).strip())
     return " ".join(line.split())
 
 
@@ -44,6 +47,11 @@ def is_report_title(text: str) -> bool:
 
 def title_candidates(text: str, limit: int = 25) -> list[str]:
     """Short early lines that look like a report title (a year and report words)."""
+    return list(_title_candidates(text, limit))
+
+
+@lru_cache(maxsize=4)  # organ, year and title each ask for the same document's candidates
+def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
     out = []
     lines = [l for l in (_clean(x) for x in text.split("\n")[:80]) if l][:limit]
     for i, line in enumerate(lines):
@@ -58,7 +66,7 @@ def title_candidates(text: str, limit: int = 25) -> list[str]:
         elif i + 1 < len(lines) and len(line) <= 30 and _CJK.search(line) and not re.search(_YEAR, line) \
                 and re.match(_YEAR, lines[i + 1]) and _TITLE_WORDS.search(lines[i + 1]):
             out.append(line + lines[i + 1])  # organ on its own line above `2021年…年度报告`
-    return out
+    return tuple(out)
 
 
 def organ_from_title(title: str) -> str | None:
