@@ -22,7 +22,8 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
     with Replica(seed=seed, port=port) as replica:
         sites = replica.sites()
         echo(f"replica: {len(sites)} portals on 127.0.0.x:{replica.port} "
-             f"({sum(s['reports'] for s in sites)} reports; 4 of the portals are hostile on purpose)")
+             f"({sum(s['reports'] for s in sites)} reports; {sum(s['family'] == 'hostile' for s in sites)} of the portals "
+             "are hostile on purpose)")
         runs = crawl(portals_from_sites(sites), db, fast=True, progress=True)
         truth = replica.truth()
     elapsed = time.monotonic() - started

@@ -1,16 +1,20 @@
-"""Downloader middlewares, one job each: conditional requests, Retry-After backoff, no off-portal redirects."""
+"""Downloader middlewares, one job each: conditional requests, Retry-After backoff, no off-portal redirects,
+the other scheme when one of http/https is broken."""
 from __future__ import annotations
 
 import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from OpenSSL import SSL
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import cookies as _cookies
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadConnectionRefusedError, DownloadFailedError, IgnoreRequest
 from scrapy.http import Response
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.web.client import ResponseNeverReceived
 
 from crawler.archiving import archived_source, open_archive
 from tldextract import TLDExtract
@@ -129,3 +133,94 @@ class OffsiteRedirectMiddleware:
             return response
         self.crawler.stats.inc_value("nianbao/offsite_redirects")
         raise IgnoreRequest(f"redirect off the portal refused: {request.url} -> {target}")
+
+
+class NeitherSchemeWorks(Exception):
+    """A request failed at the connection level on both http:// and https://."""
+
+
+class SchemeFallbackMiddleware:
+    """Quirk #20: a portal whose https is broken (TLS handshake fails) while its http works, or the reverse.
+    When a request to a host that has not answered yet fails at the connection level after its retries, ask
+    for the same URL once on the other scheme; if that answers, send the host's later requests straight
+    there and say so in the log. Hosts are the same on both schemes, so allowed hosts, the redirect guard,
+    the download slot and robots.txt (keyed by host) treat the switched URLs as the same portal; a report is
+    stored under the URL it was listed with, and the list pages read over the working scheme give the same
+    URLs on every run, so conditional requests keep working. Both failing raises `NeitherSchemeWorks`
+    with both reasons, which the run records as its error. Runs after RetryMiddleware (550) for exceptions."""
+
+    FALLBACK = "scheme_fallback"  # meta: (the URL that failed, why) on the one request sent on the other scheme
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.switched: dict[str, str] = {}  # host -> the scheme this run uses for it
+        self.answered: set[str] = set()     # hosts that gave any response: their failures are ordinary ones
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "SchemeFallbackMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Request | None:
+        parts = urlsplit(request.url)
+        scheme = self.switched.get(parts.hostname or "")
+        if scheme is None or parts.scheme == scheme:
+            return None
+        return request.replace(url=other_scheme(request.url))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        self.answered.add(host)
+        failed = request.meta.get(self.FALLBACK)
+        if failed and host not in self.switched:
+            self.switched[host] = parts.scheme
+            self.crawler.stats.set_value("nianbao/scheme_switched", dict(self.switched))
+            logger.warning("%s: %s; using %s:// for this host", origin(failed[0]), failed[1], parts.scheme)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        reason = connection_failure(exception)
+        parts = urlsplit(request.url)
+        if reason is None or parts.scheme not in ("http", "https") or parts.hostname in self.answered:
+            return None
+        failed = request.meta.get(self.FALLBACK)
+        if failed:
+            raise NeitherSchemeWorks(f"{failed[0]}: {failed[1]}; {request.url}: {reason}")
+        retry = request.replace(url=other_scheme(request.url))
+        retry.meta[self.FALLBACK] = (request.url, reason)
+        logger.info("%s: %s; trying %s once", origin(request.url), reason, retry.url)
+        return retry
+
+
+def other_scheme(url: str) -> str:
+    """`url` on the other one of http/https; a port other than the scheme's default stays (one port, both
+    schemes), an explicit default port goes."""
+    parts = urlsplit(url)
+    scheme = "http" if parts.scheme == "https" else "https"
+    netloc = parts.netloc
+    if parts.port == (443 if parts.scheme == "https" else 80):
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def connection_failure(exc: BaseException) -> str | None:
+    """In plain words, why a request failed before any response byte came back (refused, TLS handshake,
+    connection closed), or None for other failures (a timeout, a cut-off body, DNS): those are not the
+    scheme's fault."""
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectError) and not isinstance(exc, DNSLookupError):
+        return f"could not connect ({exc})"
+    cause = exc.__cause__ if isinstance(exc, DownloadFailedError) else exc
+    if not isinstance(cause, ResponseNeverReceived):
+        return None
+    for failure in cause.reasons:
+        if isinstance(failure.value, SSL.Error):  # args: ([(library, function, reason), …],)
+            reasons = [e[-1] for e in (failure.value.args[0] if failure.value.args else []) if e]
+            return f"TLS handshake failed ({'; '.join(reasons) or 'SSL error'})"
+    return "the connection closed before any answer"

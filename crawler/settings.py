@@ -37,6 +37,7 @@ TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 450,
+    "crawler.middlewares.SchemeFallbackMiddleware": 540,  # sees a failure after RetryMiddleware (550) gave up
     "crawler.middlewares.RetryAfterMiddleware": 560,  # process_response runs before RetryMiddleware (550)
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
 }

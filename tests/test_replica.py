@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -45,6 +46,8 @@ def test_every_start_page_answers(rep):
     expected = {"hostile-412": 412, "hostile-521": 521}
     for s in rep.sites():
         for url in s["start_urls"]:
+            if not url.startswith(s["base_url"]):  # quirk 20: the start URL is on the broken scheme
+                url = s["base_url"] + urlsplit(url).path
             assert fetch(url).status == expected.get(s["id"], 200), url
 
 

@@ -22,11 +22,14 @@ Layout (stable; every site has its own loopback address, all on ONE port, defaul
   127.0.0.14   hostile-521      hostile  /zfxxgknb/index.html                           521 + document.cookie=__jsl_clearance_s=…;location.href=… until the cookie is sent (19)
   127.0.0.15   hostile-429      hostile  /zfxxgknb/index.html                           429 + Retry-After after `rate_limit` requests per minute per client (19)
   127.0.0.16   hostile-robots   hostile  /zfxxgknb/index.html                           robots.txt `Disallow: /`; pages themselves are served (19)
+  127.0.0.17   hostile-tls      hostile  https://…/zfxxgknb/index.html                  https: TLS handshake fails (fatal alert); http works and is the base URL (20)
+  127.0.0.18   hostile-nohttp   hostile  http://…/zfxxgknb/index.html                   http: connection reset; https works (self-signed certificate made at start) (20)
 
 Every report is an HTML page; some carry their tables only in a PDF/DOCX attachment (page text
 "详见附件"), some only as <img> (truth then has no table keys), legacy (pre-2019) ones have none.
 Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 304).
-TLS quirk (#20) is not reproduced: the replica speaks plain HTTP only.
+TLS quirk (#20): both schemes share the site's one port (crawler.replica.tls tells them apart by the first
+byte); sites() gives the start URL on the broken scheme, base_url and the truth's URLs on the working one.
 
 Use: `Replica(seed=1).start()` in tests (see crawler.replica.server), or `python -m crawler.replica
 --port 8800` in the foreground (port 0 in tests: a free port shared by all addresses).
@@ -41,7 +44,8 @@ API (Python, and over HTTP on the control address):
   change(n, seed) / add(n, seed) / remove(n, seed) -> rids       POST /__replica__/mutate?change=&add=&remove=&seed=
   set_zero(site, zero=True)  the column lists nothing            POST /__replica__/set_zero?site=&zero=1
   set_faults(rate, seed, delay)                                  POST /__replica__/fault?rate=&seed=&delay=
-  stats(): requests per site and kind (list|detail|attachment|image|api|robots|block|fault|other), statuses,
+  stats(): requests per site and kind (list|detail|attachment|image|api|robots|block|fault|other, and broken:
+           connections failed on a site's broken scheme), statuses,
            faults by kind, bodies (report-body URL -> full 200 downloads), not_modified   GET /__replica__/stats.json
   reset_stats()                                                  POST /__replica__/reset_stats
 Faults (Replica(fault_rate=0.25, fault_seed=…)): drawn per (seed, host, path+query, attempt number), so a

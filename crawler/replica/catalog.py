@@ -16,7 +16,7 @@ from crawler.replica.reports import Report, county_name, make_report, organ_name
 # reports per site (≥ 400 in all); sized so every pager has several pages
 SITE_SIZES = {"trs0": 90, "trs1": 45, "fujian": 35, "hanweb": 70, "hanweb-xxgk": 39, "gd": 45, "gkmlpt": 130,
               "boda": 60, "generic": 50, "gbk": 15, "lying": 15, "hostile-412": 5, "hostile-521": 5,
-              "hostile-429": 5, "hostile-robots": 5}
+              "hostile-429": 5, "hostile-robots": 5, "hostile-tls": 12, "hostile-nohttp": 12}
 MUTABLE_SITES = [s for s in SITE_SIZES if not s.startswith("hostile")]
 
 

@@ -19,12 +19,21 @@ class SiteInfo:
     host: str
     start_paths: tuple[str, ...]
     name: str  # the portal's name, as a site header would show it
+    broken: str = ""  # quirk #20: "https" (TLS fails, http works) or "http" (http fails, https works)
+
+    @property
+    def scheme(self) -> str:
+        """The scheme the site works on: its links and the truth's URLs use it."""
+        return "https" if self.broken == "http" else "http"
 
     def base_url(self, port: int) -> str:
-        return f"http://{self.host}:{port}"
+        return f"{self.scheme}://{self.host}:{port}"
 
     def start_urls(self, port: int) -> list[str]:
-        return [self.base_url(port) + p for p in self.start_paths]
+        """Where a user points the crawler: on the broken scheme when there is one, as a URL copied from a
+        browser (which upgraded to https, or kept an old http bookmark) would be."""
+        base = f"{self.broken}://{self.host}:{port}" if self.broken else self.base_url(port)
+        return [base + p for p in self.start_paths]
 
 
 SITE_LAYOUT: tuple[SiteInfo, ...] = (
@@ -43,6 +52,8 @@ SITE_LAYOUT: tuple[SiteInfo, ...] = (
     SiteInfo("hostile-521", "hostile", "127.0.0.14", ("/zfxxgknb/index.html",), "梅溪县人民政府"),
     SiteInfo("hostile-429", "hostile", "127.0.0.15", ("/zfxxgknb/index.html",), "限流县人民政府"),
     SiteInfo("hostile-robots", "hostile", "127.0.0.16", ("/zfxxgknb/index.html",), "顺义县人民政府"),
+    SiteInfo("hostile-tls", "hostile", "127.0.0.17", ("/zfxxgknb/index.html",), "澄海县人民政府", broken="https"),
+    SiteInfo("hostile-nohttp", "hostile", "127.0.0.18", ("/zfxxgknb/index.html",), "饶平县人民政府", broken="http"),
 )
 
 

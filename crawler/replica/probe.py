@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -16,7 +17,7 @@ class Probe:
     status: int | None               # None: no response (reset, timeout, refused)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     body: bytes = b""
-    error: str | None = None         # reset | timeout | incomplete | refused
+    error: str | None = None         # reset | timeout | incomplete | refused | tls
 
     def text(self, encoding: str = "utf-8") -> str:
         return self.body.decode(encoding, "replace")
@@ -25,7 +26,11 @@ class Probe:
 def fetch(url: str, method: str = "GET", form: dict[str, str] | None = None, headers: dict[str, str] | None = None,
           timeout: float = 10.0) -> Probe:
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    if parts.scheme == "https":  # the replica's certificate is self-signed, as many portals' are
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     body = urlencode(form).encode() if form is not None else None
     hdrs = dict(headers or {})
     if body is not None:
@@ -44,6 +49,8 @@ def fetch(url: str, method: str = "GET", form: dict[str, str] | None = None, hea
         return Probe(resp.status, got, data)
     except ConnectionRefusedError:
         return Probe(None, error="refused")
+    except ssl.SSLError:
+        return Probe(None, error="tls")
     except socket.timeout:
         return Probe(None, error="timeout")
     except (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError):

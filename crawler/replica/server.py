@@ -26,12 +26,28 @@ from crawler.replica.layout import CONTROL_HOST, SITE_LAYOUT, site_info
 from crawler.replica.sites import SITE_CLASSES
 from crawler.replica.sites.base import Request, Response, Site
 from crawler.replica.sites.generic import NON_REPORTS
+from crawler.replica.tls import TlsSides, self_signed_context
 
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 1024   # http.server's default of 5 stalls Scrapy (ecosystem.md §2)
     daemon_threads = True
     allow_reuse_address = True
+    tls: TlsSides | None = None  # set for a site with a broken scheme (quirk #20)
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        """Serve one connection; on a site with a TLS side, only after sorting out (or failing) its scheme."""
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        conn, scheme = self.tls.accept(request)
+        if conn is None:
+            if scheme == self.tls.broken:
+                self.replica.count_broken(self.host_id)  # type: ignore[attr-defined]
+            return None
+        try:
+            return super().finish_request(conn, client_address)
+        finally:
+            conn.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -70,6 +86,8 @@ class Replica:
 
     def start(self) -> "Replica":
         hosts = [CONTROL_HOST] + list(self.sites_by_host)
+        tls_hosts = [h for h, site in self.sites_by_host.items() if site.info.broken]
+        context = self_signed_context(tls_hosts) if tls_hosts else None
         for _ in range(20):
             servers: list[_Server] = []
             try:
@@ -78,6 +96,8 @@ class Replica:
                     s = _Server((host, port), _Handler)
                     s.replica = self  # type: ignore[attr-defined]
                     s.host_id = host  # type: ignore[attr-defined]
+                    if context is not None and host in tls_hosts:
+                        s.tls = TlsSides(self.sites_by_host[host].info.broken, context)
                     port = s.server_address[1]
                     servers.append(s)
             except OSError:
@@ -183,6 +203,11 @@ class Replica:
                     "statuses": {k: {str(s): n for s, n in v.items()} for k, v in self.statuses.items()},
                     "faults": dict(self.fault_counts), "bodies": dict(self.bodies),
                     "not_modified": dict(self.not_modified)}
+
+    def count_broken(self, host: str) -> None:
+        """A connection failed on purpose on a site's broken scheme (kind "broken" in stats)."""
+        with self._lock:
+            self.requests[self.sites_by_host[host].info.id]["broken"] += 1
 
     def cached(self, e: Entry, kind: str, make: Callable[[], bytes]) -> bytes:
         """Render lazily, once per report revision (PDFs take ~0.1 s)."""

@@ -3,11 +3,12 @@ from crawler.replica.sites.boda import Boda
 from crawler.replica.sites.gd import Gkmlpt, Nfcms
 from crawler.replica.sites.generic import Generic, Lying
 from crawler.replica.sites.hanweb import Hanweb, HanwebXxgk
-from crawler.replica.sites.hostile import Hostile412, Hostile429, Hostile521, HostileRobots
+from crawler.replica.sites.hostile import Hostile412, Hostile429, Hostile521, HostileRobots, HostileSite
 from crawler.replica.sites.trs import Fujian, GbkSite, Trs0, Trs1
 
 SITE_CLASSES = {
     "trs0": Trs0, "trs1": Trs1, "fujian": Fujian, "hanweb": Hanweb, "hanweb-xxgk": HanwebXxgk, "gd": Nfcms,
     "gkmlpt": Gkmlpt, "boda": Boda, "generic": Generic, "gbk": GbkSite, "lying": Lying,
     "hostile-412": Hostile412, "hostile-521": Hostile521, "hostile-429": Hostile429, "hostile-robots": HostileRobots,
+    "hostile-tls": HostileSite, "hostile-nohttp": HostileSite,  # their broken scheme: crawler.replica.tls
 }

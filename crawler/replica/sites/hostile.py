@@ -1,9 +1,10 @@
-"""Hostile hosts, one quirk each so each can be tested alone (cms-patterns.md §4, row 19).
+"""Hostile hosts, one quirk each so each can be tested alone (cms-patterns.md §4, rows 19 and 20).
 
 - 412: 瑞数-like; every request answers 412 with an inline `$_ts` script (never passable).
 - 521: 加速乐-like; 521 + `document.cookie=__jsl_clearance_s=…;location.href=…` until that cookie is sent.
 - 429: more than `rate_limit` requests per minute from one client -> 429 + Retry-After.
 - robots: a normal site whose robots.txt says `Disallow: /`.
+- tls / nohttp: plain `HostileSite`s whose https (tls) or http (nohttp) side fails (crawler.replica.tls).
 Behind the block each is a small TRS-like site, so a crawler that gets through sees reports.
 """
 from __future__ import annotations
