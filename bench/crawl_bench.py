@@ -1,7 +1,7 @@
 """Pages/s of the full crawl pipeline (spiders + archive + parse pool) next to a bare Scrapy spider that
 fetches the same requests with the same settings, in the same run, against the local replica.
 
-    .venv/bin/python bench/crawl_bench.py [--rounds 2]
+    .venv/bin/python bench/crawl_bench.py [--rounds 2] [--latency-ms 0 50]
 
 Like with like:
 - settings: both runs use `crawler.run.settings_for(db, fast=True)`, i.e. crawler.settings + FAST, what
@@ -13,8 +13,13 @@ Like with like:
   same order (descending priorities), under the same per-host concurrency. It has no item pipeline and
   none of our downloader middlewares: it only downloads.
 
-Order: a cold pipeline run (the replica renders PDFs/DOCX on first use), then per round: pipeline, then
-bare replaying that pipeline run's requests (both see warm replica caches).
+Order, per server latency: a cold pipeline run (the replica renders PDFs/DOCX on first use), then per
+round: pipeline, then bare replaying that pipeline run's requests (both see warm replica caches).
+
+Latency: at 0 ms (loopback) the replica answers at once and both runs are CPU-bound on this machine, so
+the ratio is the pipeline's CPU cost per page (the replica server shares the same cores); at 50 ms a
+response takes as long as on a fast real server (county portals answer in 100-1000 ms, and a real crawl
+also waits 2 s between requests to a host), so the ratio says whether the pipeline keeps up with downloads.
 
 Figures: bare = responses / seconds of its crawl; pipeline crawl = responses / seconds until the last
 response was archived raw (`crawl_seconds`); end to end = until the last parse and ingest finished
@@ -190,6 +195,9 @@ def bare(log: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--latency-ms", type=float, nargs="+", default=[0, 50],
+                    help="server latencies to measure at (ms before each response's first byte); 0 = loopback, "
+                         "where CPU is the only limit")
     ap.add_argument("--bare", help=argparse.SUPPRESS)
     ap.add_argument("--pipeline", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -206,30 +214,36 @@ def main() -> None:
 
     settings = settings_for("x.db", fast=True)
     shown = " ".join(f"{k}={settings.get(k)}" for k in SHOWN)
-    with tempfile.TemporaryDirectory() as tmp, Replica(seed=1, rate_limit=100_000) as replica:
-        tmp = Path(tmp)
-        p = pipeline(replica.control_url, tmp / "cold.db", tmp / "cold.jsonl")
-        rows = [json.loads(line) for line in (tmp / "cold.jsonl").read_text(encoding="utf-8").splitlines()]
-        methods = Counter(r["method"] for r in rows)
-        print(f"replica: {len(replica.sites())} sites ({len({r['portal'] for r in rows})} crawled), "
-              f"{os.cpu_count()} CPUs; parse workers: {settings.getint('PARSE_WORKERS') or default_workers()}")
-        print(f"settings of both runs (crawler.settings + FAST), one crawler per portal: {shown}")
-        print(f"the pipeline sent {len(rows)} requests ({', '.join(f'{n} {m}' for m, n in methods.items())}; "
-              f"+ robots.txt, retries, redirects) and got {p['n']} responses; {p['reports']} reports; "
-              f"runs {dict(p['status'])}; the bare spider replays the same requests per portal in the same order")
-        print(f"cold    pipeline crawl {p['n'] / p['crawl']:6.1f} pages/s, end to end {p['n'] / p['total']:6.1f} pages/s "
-              f"(replica renders PDFs/DOCX on first use)")
-        for i in range(args.rounds):
-            p = pipeline(replica.control_url, tmp / f"round{i}.db", tmp / f"round{i}.jsonl")
-            b = bare(tmp / f"round{i}.jsonl")
-            rate = b["n"] / b["secs"]
-            crawl, total = p["n"] / p["crawl"], p["n"] / p["total"]
-            print(f"round {i + 1}: bare {rate:6.1f} pages/s ({b['n']} in {b['secs']:.1f} s, CPU {b['cpu']:.1f} s) | "
-                  f"pipeline crawl {crawl:6.1f} pages/s ({p['n']} in {p['crawl']:.1f} s) = {crawl / rate:.0%} of bare | "
-                  f"end to end incl. parse+ingest {total:6.1f} pages/s ({p['total']:.1f} s, CPU {p['cpu']:.1f} s) "
-                  f"= {total / rate:.0%} of bare")
-            print(f"         pipeline CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in p["threads"].items())
-                  + f"; bare CPU per page {b['cpu'] / b['n'] * 1000:.1f} ms")
+    print(f"{os.cpu_count()} CPUs; parse workers: {settings.getint('PARSE_WORKERS') or default_workers()}")
+    print(f"settings of both runs (crawler.settings + FAST), one crawler per portal: {shown}")
+    for latency in args.latency_ms:
+        with tempfile.TemporaryDirectory() as tmp, \
+                Replica(seed=1, rate_limit=100_000, latency=latency / 1000) as replica:
+            measure(replica, Path(tmp), args.rounds, f"server latency {latency:g} ms")
+
+
+def measure(replica, tmp: Path, rounds: int, label: str) -> None:
+    """A cold pipeline run, then `rounds` of (pipeline, bare replay of its requests), printed."""
+    p = pipeline(replica.control_url, tmp / "cold.db", tmp / "cold.jsonl")
+    rows = [json.loads(line) for line in (tmp / "cold.jsonl").read_text(encoding="utf-8").splitlines()]
+    methods = Counter(r["method"] for r in rows)
+    print(f"{label}: replica {len(replica.sites())} sites ({len({r['portal'] for r in rows})} crawled); "
+          f"the pipeline sent {len(rows)} requests ({', '.join(f'{n} {m}' for m, n in methods.items())}; "
+          f"+ robots.txt, retries, redirects) and got {p['n']} responses; {p['reports']} reports; "
+          f"runs {dict(p['status'])}; the bare spider replays the same requests per portal in the same order")
+    print(f"  cold    pipeline crawl {p['n'] / p['crawl']:6.1f} pages/s, end to end {p['n'] / p['total']:6.1f} pages/s "
+          f"(replica renders PDFs/DOCX on first use)")
+    for i in range(rounds):
+        p = pipeline(replica.control_url, tmp / f"round{i}.db", tmp / f"round{i}.jsonl")
+        b = bare(tmp / f"round{i}.jsonl")
+        rate = b["n"] / b["secs"]
+        crawl, total = p["n"] / p["crawl"], p["n"] / p["total"]
+        print(f"  round {i + 1}: bare {rate:6.1f} pages/s ({b['n']} in {b['secs']:.1f} s, CPU {b['cpu']:.1f} s) | "
+              f"pipeline crawl {crawl:6.1f} pages/s ({p['n']} in {p['crawl']:.1f} s) = {crawl / rate:.0%} of bare | "
+              f"end to end incl. parse+ingest {total:6.1f} pages/s ({p['total']:.1f} s, CPU {p['cpu']:.1f} s) "
+              f"= {total / rate:.0%} of bare")
+        print(f"           pipeline CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in p["threads"].items())
+              + f"; bare CPU per page {b['cpu'] / b['n'] * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,11 @@ _JS_URL = re.compile(r"""\b(?:url|href|file|path|fileurl|filepath|src)\s*["']?\s
 _JS_NAME = re.compile(r"""\b(?:name|filename|title|alt|fileName)\s*["']?\s*[:=]\s*["']([^"']{1,500})["']""", re.I)
 _JS_FILE = re.compile(r"""["']([^"'\s<>{}]{0,1000}/[^"'\s<>{}/]{1,300}\.""" + _EXT_RE + r""")["']""", re.I)
 _HINT = re.compile(r"\." + _EXT_RE + r"\b|nfw-cms-attachment|file=", re.I)
+# What every link the finders below accept contains: a file extension, the NFCMS attachment class or a
+# viewer's `file=`. Checked first, page-wide, in a form Python scans ~5x faster than _HINT (a literal
+# first character, plain substring search): most report pages offer no file at all.
+_DOT_EXT = re.compile(r"\.(?i:" + _EXT_RE + r")\b")
+_HINT_WORDS = ("nfw-cms-attachment", "file=")
 _GENERIC_TEXT = {"点击下载", "下载", "附件", "文件下载", "点击查看", "查看", "下载附件", "附件下载", "原文下载"}
 
 
@@ -171,6 +176,8 @@ def find_attachments(html: bytes | str, base_url: str | None = None) -> list[dic
     URLs are made absolute when `base_url` is given (a `<base href>` in the page wins).
     """
     page = decode_html(html) if isinstance(html, bytes) else html
+    if not _DOT_EXT.search(page) and not any(word in page for word in _HINT_WORDS):
+        return []
     base = base_url
     m = re.search(r"""<base\b[^>]{0,500}?href\s*=\s*["']?([^"'\s>]+)""", page[:20000], re.I)
     if m:

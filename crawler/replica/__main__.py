@@ -1,4 +1,4 @@
-"""`python -m crawler.replica [--port 8800] [--seed 1] [--fault-rate 0.25]`: run the replica in the foreground."""
+"""`python -m crawler.replica [--port 8800] [--seed 1] [--fault-rate 0.25] [--latency 0.05]`: run the replica in the foreground."""
 from __future__ import annotations
 
 import argparse
@@ -18,9 +18,10 @@ def main() -> None:
     ap.add_argument("--fault-seed", type=int, default=0)
     ap.add_argument("--fault-delay", type=float, default=2.0)
     ap.add_argument("--rate-limit", type=int, default=10, help="hostile-429: requests per minute per client")
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds each site response waits (a real server's)")
     args = ap.parse_args()
     replica = Replica(args.seed, args.port, fault_rate=args.fault_rate, fault_seed=args.fault_seed,
-                      fault_delay=args.fault_delay, rate_limit=args.rate_limit).start()
+                      fault_delay=args.fault_delay, rate_limit=args.rate_limit, latency=args.latency).start()
     print(json.dumps({"control": replica.control_url, "sites": replica.sites()}, ensure_ascii=False, indent=1),
           flush=True)
     stop = threading.Event()

@@ -68,8 +68,9 @@ class Replica:
 
     def __init__(self, seed: int = 1, port: int = 0, *, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_delay: float = 2.0, oversize_bytes: int = 3_000_000, rate_limit: int = 10,
-                 retry_after: int = 60) -> None:
+                 retry_after: int = 60, latency: float = 0.0) -> None:
         self.catalog = Catalog(seed)
+        self.latency = latency  # seconds every site response waits before its first byte, like a real server
         self.requested_port = port
         self.port = port
         self.faults = FaultConfig(fault_rate, fault_seed, fault_delay, oversize_bytes)
@@ -272,6 +273,8 @@ class Replica:
         if action == "stall":
             time.sleep(self.faults.delay)
             action = "send"
+        if self.latency:
+            time.sleep(self.latency)
         self._write(h, resp, action, head=req.method == "HEAD")
 
     @staticmethod
