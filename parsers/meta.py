@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 
 from parsers.cells import nfkc
 
@@ -53,7 +54,7 @@ def title_candidates(text: str, limit: int = 25) -> list[str]:
 @lru_cache(maxsize=4)  # organ, year and title each ask for the same document's candidates
 def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
     out = []
-    lines = [l for l in (_clean(x) for x in text.split("\n")[:80]) if l][:limit]
+    lines = list(islice(filter(None, map(_clean, text.split("\n", 80)[:80])), limit))
     for i, line in enumerate(lines):
         joined = line
         # titles wrapped over two lines: `2024 年上海市科委政府信息公开工作` + `年度报告`

@@ -311,14 +311,19 @@ def _is_t4_header(run: Run) -> bool:
     return len(_T4_HEADER_CHARS.intersection(text)) >= 6 or ("复议" in text and "诉讼" in text)
 
 
-def align_t3(runs: list[Run], templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
-    """Monotone alignment of runs to template rows maximising label similarity (order is the prior)."""
-    # runs under table 4's header belong to table 4, however their nearest label (总计) reads
+def t3_candidates(runs: list[Run]) -> tuple[list[Run], list[list[Token] | None]]:
+    """The runs that may be table-3 rows, and each one's cells as 7 columns (None: it cannot be a row).
+    Runs under table 4's header belong to table 4, however their nearest label (总计) reads."""
     cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
+    return cand, [fit(r, 7) for r in cand]
+
+
+def align_t3(cand: list[Run], fits: list[list[Token] | None],
+             templates: tuple[RowTemplate, ...]) -> tuple[float, list[tuple[Run, RowTemplate, list[Token]]]]:
+    """Monotone alignment of runs to template rows maximising label similarity (order is the prior)."""
     n, m = len(cand), len(templates)
     if n == 0:
         return 0.0, []
-    fits = [fit(r, 7) for r in cand]
     score = [[None] * m for _ in range(n)]
     for i, r in enumerate(cand):
         if fits[i] is None:
@@ -379,7 +384,8 @@ def _split_rows(run: Run) -> list[Run]:
 
 
 def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Run]:
-    options = {fmt: align_t3(runs, rows) for fmt, rows in T3_ROWS.items()}
+    cand, fits = t3_candidates(runs)
+    options = {fmt: align_t3(cand, fits, rows) for fmt, rows in T3_ROWS.items()}
     labelled = {fmt: sum(1 for _, _, _ in m) for fmt, (_, m) in options.items()}
     if not any(labelled.values()):
         return []
