@@ -10,12 +10,17 @@ HANDLED = "| （七）总计 | 33 | 2 | 0 | 0 | 0 | 0 | 35 |"
 LOOSE_ONE = "信息公开申请\n1\n"
 
 
-def _kewei(corpus: Path, *edits: tuple[str, str]) -> dict:
-    text = (corpus / "real" / "kewei_2024.txt").read_text(encoding="utf-8")
+def _edited(corpus: Path, name: str, *edits: tuple[str, str]) -> dict:
+    """The metrics of real/NAME.txt with each (old, new) edit made once."""
+    text = (corpus / "real" / f"{name}.txt").read_text(encoding="utf-8")
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new, 1)
-    return parse_bytes(text.encode("utf-8"), "kewei_2024.txt").metrics
+    return parse_bytes(text.encode("utf-8"), f"{name}.txt").metrics
+
+
+def _kewei(corpus: Path, *edits: tuple[str, str]) -> dict:
+    return _edited(corpus, "kewei_2024", *edits)
 
 
 def test_blank_total_takes_the_loose_number_the_arithmetic_confirms(corpus: Path) -> None:
@@ -51,11 +56,7 @@ SH_RULES = {"t2.rules.issued": 22, "t2.rules.repealed": 22, "t2.rules.in_force":
 
 
 def _shanghai(corpus: Path, *edits: tuple[str, str]) -> dict:
-    text = (corpus / "real" / "shanghai_office_2025.txt").read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    return parse_bytes(text.encode("utf-8"), "shanghai_office_2025.txt").metrics
+    return _edited(corpus, "shanghai_office_2025", *edits)
 
 
 def test_short_t2_rows_take_the_loose_numbers_noted_as_repeals(corpus: Path) -> None:
