@@ -62,7 +62,7 @@ def find_organ(conn: sqlite3.Connection, query: str) -> dict:
     if not query:
         raise OrganNotFound("an empty organ name")
     sql = ("select o.id, o.name, o.names, (select group_concat(year) from (select year from reports r"
-           " where r.organ_id = o.id and year is not null order by year)) as years from organs o where {}")
+           " where r.organ_id = o.id and year is not null and r.status != 'replaced' order by year)) as years from organs o where {}")
     exact = _rows(conn, sql.format("o.name = ? or o.core = ? or exists (select 1 from json_each(o.names) where value = ?)"),
                   (query, core_name(query), query))
     rows = exact or _rows(conn, sql.format("o.name like ? escape '\\' or o.names like ? escape '\\'"),
@@ -90,7 +90,8 @@ def years(conn: sqlite3.Connection, organ_id: int) -> list[Year]:
     return [Year(**r) for r in _rows(
         conn,
         "select year, id as report_id, current_version_id as version_id, format, title, url from reports"
-        " where organ_id = ? and year is not null and current_version_id is not null order by year",
+        " where organ_id = ? and year is not null and current_version_id is not null and status != 'replaced'"
+        " order by year",
         (organ_id,),
     )]
 

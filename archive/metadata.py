@@ -30,7 +30,7 @@ QUERIES: dict[str, dict] = {
                        "punctuation allowed). Same index as the search box of the search table.",
         "sql": """select s.id as report_id, s.organ, s.year, s.title, s.province, s.format, s.status
 from search s
-where s.id in (select rowid from search_fts where search_fts match nianbao_match(:q))
+where s.id in (select rowid from search_fts where search_fts match nianbao_match(:q)) and s.status != 'replaced'
 order by s.year desc, s.organ""",
     },
     "organ_timeline": {
@@ -40,7 +40,7 @@ order by s.year desc, s.organ""",
   {_key_columns('r')},
   r.url, r.id as report_id, o.id as organ_id
 from reports r join organs o on o.id = r.organ_id
-where {ORGAN_MATCH}
+where {ORGAN_MATCH} and r.status != 'replaced'
 order by o.name, r.year""",
     },
     "largest_changes": {
@@ -58,6 +58,7 @@ where (coalesce(a.province, '') like '%' || :region || '%' or coalesce(a.region,
        or a.organ like '%' || :region || '%')
   and m1.key like coalesce(nullif(:key, ''), 't3.%.total')
   and m1.value is not null and m2.value is not null and m1.value != m2.value
+  and a.status != 'replaced' and b.status != 'replaced'
 order by abs(m2.value - m1.value) desc
 limit 200""",
     },
@@ -66,7 +67,7 @@ limit 200""",
         "description": "Checks of current report versions that failed (the report's own arithmetic does not add up).",
         "sql": """select r.organ, r.year, c.name as check_name, c.detail, c.check_values, r.url, r.id as report_id
 from checks c join reports r on r.current_version_id = c.version_id
-where c.passed = 0
+where c.passed = 0 and r.status != 'replaced'
 order by r.year desc, r.organ""",
     },
     "broken_carry_over": {
@@ -79,7 +80,7 @@ from reports a
 join reports b on b.organ_id = a.organ_id and b.year = a.year + 1
 join metrics f on f.version_id = a.current_version_id and f.key = 't3.carried_forward.total'
 join metrics o on o.version_id = b.current_version_id and o.key = 't3.carried_over.total'
-where f.value is not o.value
+where f.value is not o.value and a.status != 'replaced' and b.status != 'replaced'
 order by b.year desc, a.organ""",
     },
     "missing_years": {
@@ -88,12 +89,12 @@ order by b.year desc, a.organ""",
                        "(:year narrows to one year; leave empty for all).",
         "sql": """with recursive span(organ_id, y, last) as (
   select organ_id, min(year), (select max(year) from reports) from reports
-  where organ_id is not null and year is not null group by organ_id
+  where organ_id is not null and year is not null and status != 'replaced' group by organ_id
   union all select organ_id, y + 1, last from span where y < last
 )
 select o.name as organ, s.y as missing_year, o.province, o.id as organ_id
 from span s join organs o on o.id = s.organ_id
-where not exists (select 1 from reports r where r.organ_id = s.organ_id and r.year = s.y)
+where not exists (select 1 from reports r where r.organ_id = s.organ_id and r.year = s.y and r.status != 'replaced')
   and (:year = '' or s.y = cast(:year as integer))
 order by s.y desc, o.name""",
     },
@@ -122,7 +123,8 @@ def build(database: str) -> dict:
         "reports": {
             "title": "年度报告",
             "description": "One row per organ × year; points at its current version. status gone = no longer listed "
-                           "on the portal (kept). The organ column links to the year-over-year diff.",
+                           "on the portal (kept); replaced = its page now reads as another organ or year (kept, "
+                           "left out of current metrics and diffs). The organ column links to the year-over-year diff.",
             "facets": REPORT_FACETS,
             "sort_desc": "year",
             "label_column": "title",

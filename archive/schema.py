@@ -197,9 +197,10 @@ def _view_sql() -> dict[str, str]:
        r.current_version_id as version_id
 from reports r
 join metrics m on m.version_id = r.current_version_id
-join metric_keys k on k.key = m.key""",
+join metric_keys k on k.key = m.key
+where r.status != 'replaced'""",
         "report_metrics": f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
-        "from reports r",
+        "from reports r where r.status != 'replaced'",
     }
 
 

@@ -468,6 +468,7 @@ class Archive:
             report_id = row["id"]
             current = self._one("select content_sha256 from report_versions where id = ?", (row["current_version_id"],))
             outcome = "unchanged" if current and current["content_sha256"] == chash else "new_version"
+        self._replace_others(report_id, url, portal_id, stamp)
         if outcome == "unchanged":
             version_id = row["current_version_id"]  # type: ignore[index]
             self.conn.execute("update report_versions set last_seen = ? where id = ?", (stamp, version_id))
@@ -493,6 +494,18 @@ class Archive:
                           (report_id, report_id))
         self._index(report_id, fields, report)
         return IngestResult(outcome, report_id, version_id)
+
+    def _replace_others(self, report_id: int, url: str, portal_id: str | None, stamp: str) -> None:
+        """One URL carries one report. When its document now reads as another organ or year (a corrected
+        title, a better parser), the report stored for the old reading is `replaced`: kept with its
+        versions, left out of current metrics, diffs and search, and current again if the document
+        reads that way again."""
+        others = [r[0] for r in self.conn.execute(
+            "select id from reports where url = ? and portal_id is ? and id != ? and status != 'replaced'",
+            (url, portal_id, report_id))]
+        for other in others:
+            self._update_report(other, {"status": "replaced", "gone_since": stamp})
+            self.conn.execute("update search set status = 'replaced' where id = ?", (other,))
 
     def _update_report(self, report_id: int, fields: dict) -> None:
         sets = ", ".join(f"{k} = ?" for k in fields)
@@ -549,7 +562,7 @@ class Archive:
         """A 304 or an unchanged body: the reports at this URL are still there (a gone one comes back)."""
         stamp = now()
         with self.db.atomic():
-            ids = [r[0] for r in self.conn.execute("select id from reports where url = ?", (url,))]
+            ids = [r[0] for r in self.conn.execute("select id from reports where url = ? and status != 'replaced'", (url,))]
             for report_id in ids:
                 self.conn.execute(
                     "update reports set last_seen = ?, status = 'current', gone_since = null where id = ?", (stamp, report_id)

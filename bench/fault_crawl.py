@@ -138,17 +138,20 @@ def base_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def unrecovered(log: list[tuple[str, str, int, str | None]], port: int) -> dict[str, str]:
+def unrecovered(log: list[tuple[str, str, int, str | None]], replica: Replica) -> dict[str, str]:
     """URL -> fault kind, for every URL whose LAST request was faulted (no later attempt succeeded).
 
     POST list endpoints share one path for many requests (the page is in the body), so only the last
-    request to such a path is judged; GET URLs are judged exactly."""
+    request to such a path is judged; GET URLs are judged exactly. A URL is written with the scheme its
+    site answers on (https for the site whose http is broken), as the crawler stores it."""
+    schemes = {urlsplit(s["base_url"]).hostname: urlsplit(s["base_url"]).scheme for s in replica.sites()}
     last: dict[tuple[str, str], tuple[int, str | None]] = {}
     for host, raw_path, attempt, kind in log:
         key = (host, raw_path)
         if key not in last or attempt >= last[key][0]:
             last[key] = (attempt, kind)
-    return {base_url(f"http://{host}:{port}{path}"): kind for (host, path), (_, kind) in last.items() if kind}
+    return {base_url(f"{schemes.get(host, 'http')}://{host}:{replica.port}{path}"): kind
+            for (host, path), (_, kind) in last.items() if kind}
 
 
 def recorded_failures(db: Path, summaries: dict[str, dict], run_ids: set[int] | None = None) -> dict[str, list[str]]:
@@ -287,7 +290,7 @@ def fault_then_clean(db: Path, sites: tuple[str, ...] = (), *, seed: int = 1, ra
         out.requests = len(log)
         out.faults = Counter(k for *_, k in log if k)
         assert out.faults == Counter(replica.stats()["faults"]), "the log and the replica's counters agree"
-        out.unrecovered = unrecovered(log, replica.port)
+        out.unrecovered = unrecovered(log, replica)
         out.recorded = recorded_failures(db, out.fault_summaries)
         out.truth = replica.truth()
         out.first = compare(str(db), out.truth, out.compared)
@@ -305,7 +308,7 @@ def fault_then_clean(db: Path, sites: tuple[str, ...] = (), *, seed: int = 1, ra
             replica.faults.log = log
             out.again_summaries = crawl(replica, db, chosen, overrides, timeout)
             replica.faults.log = None
-            again_faults = unrecovered(log, replica.port)
+            again_faults = unrecovered(log, replica)
             conn = read_only(db)
             try:  # new version rows: which file they were parsed from, and its last fault this run
                 rows = conn.execute("select v.source_url, f.url from report_versions v join fetches f on f.id = v.fetch_id"

@@ -189,6 +189,30 @@ def test_validators_come_from_the_last_200(archive):
     assert archive.validators(url) == {"If-None-Match": '"v1"', "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}
 
 
+def test_a_page_that_now_reads_as_another_year_replaces_its_old_report(archive):
+    """One URL carries one report: a corrected title (2022 -> 2023) leaves the old reading `replaced` (kept,
+    out of current metrics, diffs, search queries and mark_seen), and reading it the old way again restores it."""
+    from archive.diff import years
+
+    old = _ingest(archive, _report("河东镇", 2022), "http://x/nb")
+    other = _ingest(archive, _report("河东镇", 2021), "http://x/nb2021")
+    new = _ingest(archive, _report("河东镇", 2023), "http://x/nb")
+    assert new.outcome == "new_report" and new.report_id != old.report_id
+    status = lambda: dict(archive.conn.execute("select year, status from reports"))  # noqa: E731
+    assert status() == {2021: "current", 2022: "replaced", 2023: "current"}
+    archive.mark_seen("http://x/nb")
+    assert status()[2022] == "replaced"
+    organ_id = archive.conn.execute("select organ_id from reports where id = ?", (new.report_id,)).fetchone()[0]
+    assert [y.year for y in years(archive.conn, organ_id)] == [2021, 2023]
+    in_view = {r[0] for r in archive.conn.execute("select year from report_metrics")}
+    assert in_view == {2021, 2023}
+    again = _ingest(archive, _report("河东镇", 2022), "http://x/nb")
+    assert again.report_id == old.report_id and again.outcome == "unchanged"
+    assert status() == {2021: "current", 2022: "current", 2023: "replaced"}
+    assert other.report_id not in (old.report_id, new.report_id) and archive.db["reports"].count == 3
+    consistent(archive)
+
+
 def test_gone_reports_stay_and_come_back(archive):
     archive.upsert_portal("p1", name="门户")
     urls = [f"http://x/{i}" for i in range(3)]

@@ -11,7 +11,9 @@ import email.utils
 import hashlib
 import json
 import socket
+import ssl
 import struct
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -34,6 +36,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     tls: TlsSides | None = None  # set for a site with a broken scheme (quirk #20)
+
+    def handle_error(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        """A client that hung up mid-answer (its timeout, a reset, TLS torn down) is normal for a portal;
+        anything else is a replica bug and is printed."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
 
     def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
         """Serve one connection; on a site with a TLS side, only after sorting out (or failing) its scheme."""
