@@ -16,11 +16,11 @@ from typing import Iterable, Iterator
 from parsers.model import Report
 
 _POOL: ProcessPoolExecutor | None = None
-Job = tuple  # parse_job's arguments: (data, source, content type[, page job])
+Page = tuple[bytes, str, str | None]  # a document as parse_job takes it: data, source, content type
 
 
 def parse_job(data: bytes, source: str, content_type: str | None,
-              page: "Job | None" = None) -> tuple[Report | None, str | None]:
+              page: Page | None = None) -> tuple[Report | None, str | None]:
     """(report, None) or (None, reason). Never raises: a parser bug must not lose the crawl.
 
     `page`: for an attachment, the report page it hangs off (data, source, content type); its meta
@@ -72,8 +72,9 @@ def pool(workers: int = 0) -> ProcessPoolExecutor:
 
 
 
-def parse_in_order(jobs: Iterable[Job], workers: int) -> Iterator[tuple[Report | None, str | None]]:
-    """parse_job over `jobs` on `workers` processes (in this one when workers <= 1), results in job order.
+def parse_in_order(jobs: Iterable[tuple], workers: int) -> Iterator[tuple[Report | None, str | None]]:
+    """parse_job over `jobs` (its argument tuples) on `workers` processes (in this one when workers <= 1),
+    results in job order.
 
     For batch work (`nianbao reparse`): the workers run at normal priority, and only a few bodies per
     worker are read ahead, so memory stays bounded however large the archive is.
