@@ -57,7 +57,8 @@ def _place_t3_totals(tables: TableResult) -> None:
         parts = [metrics.get(f"{run.row}.{c}") for c in _APPLICANTS]
         if total not in metrics or metrics[total] is not None or any(p is None for p in parts):
             continue
-        fitting = [r for r in loose if not r.used and r.cells[0].value == sum(parts) and _confirmed(metrics, total, r.cells[0].value)]
+        fitting = [r for r in loose
+                   if not r.used and r.cells[0].value == sum(parts) and _confirmed(metrics, total, r.cells[0].value)]
         if len(fitting) == 1:
             metrics[total] = fitting[0].cells[0].value
             fitting[0].used, fitting[0].row = True, run.row
