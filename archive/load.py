@@ -114,10 +114,8 @@ def _job(archive: Archive, url: str, sha: str, content_type: str | None, report_
     job = (archive.body(sha), _source(url), content_type)
     if url == report_url:
         return job
-    page = archive.conn.execute(
-        "select url, sha256, content_type from fetches where url = ? and status = 200 order by id desc limit 1",
-        (report_url,)).fetchone()
-    return job + ((archive.body(page[1]), page[0], page[2]),) if page else job
+    page = archive.latest_fetch(report_url, status=200)
+    return job + ((archive.body(page["sha256"]), page["url"], page["content_type"]),) if page else job
 
 
 @contextmanager

@@ -321,9 +321,10 @@ class Archive:
             raise KeyError(f"no fetch {fetch_id}")
         return row
 
-    def latest_fetch(self, url: str) -> dict | None:
-        """The newest response recorded for a URL (any status)."""
-        return self._one("select * from fetches where url = ? order by fetched_at desc, id desc limit 1", (url,))
+    def latest_fetch(self, url: str, status: int | None = None) -> dict | None:
+        """The newest response recorded for a URL (any status, or only responses with `status`)."""
+        return self._one("select * from fetches where url = ? and (? is null or status = ?)"
+                         " order by fetched_at desc, id desc limit 1", (url, status, status))
 
     def validators(self, url: str) -> dict[str, str]:
         """Headers for a conditional GET, from the last 200 response for this URL (empty if none).

@@ -130,11 +130,10 @@ class ArchivePipeline:
     async def stored_page(self, url: str) -> tuple[int, Report | None, str | None] | None:
         """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
         archive = open_archive(self.db)
-        row = archive.conn.execute("select id, sha256, content_type from fetches where url = ? and status = 200"
-                                   " order by id desc limit 1", (url,)).fetchone()
-        if row is None:
+        page = archive.latest_fetch(url, status=200)
+        if page is None:
             return None
-        return (row[0], *await self.parse(archive.body(row[1]), url, row[2]))
+        return (page["id"], *await self.parse(archive.body(page["sha256"]), url, page["content_type"]))
 
     async def report(self, item: Fetched, fetch_id: int) -> None:
         url = item.report_url or item.url
