@@ -209,7 +209,7 @@ def main() -> None:
         return
 
     from crawler.parsework import default_workers
-    from crawler.replica import Replica
+    from replica import Replica
     from crawler.run import settings_for
 
     settings = settings_for("x.db", fast=True)

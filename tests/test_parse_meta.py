@@ -60,8 +60,8 @@ def test_newer_notice_wins_when_both_are_cited() -> None:
 @pytest.mark.parametrize("seed", [1, 3, 7])
 def test_replica_truth_of_image_table_reports_is_what_the_page_says(seed: int) -> None:
     """The replica's truth format for a report whose tables are images must be readable from its text."""
-    from crawler.replica.catalog import Catalog
-    from crawler.replica.markup import body_html
+    from replica.catalog import Catalog
+    from replica.markup import body_html
 
     catalog = Catalog(seed)
     reports = [e.report for e in catalog.entries() if e.report.carrier == "image"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import Replica
+from replica import Replica
 from parsers import ParseError, parse_bytes, parse_file
 
 LIST_PAGE = "pingtan_zfxxgknb_list_index.html"

@@ -17,7 +17,7 @@ import pytest
 from crawler.pages import PARSERS, Follow, Page, is_report_title
 from crawler.pages.detect import ENTRY, detect_family
 from crawler.portals import Portal
-from crawler.replica import Replica
+from replica import Replica
 from crawler.spiders.trs import TrsSpider
 from parsers.html import decode_html
 

@@ -4,7 +4,7 @@
 - 521: 加速乐-like; 521 + `document.cookie=__jsl_clearance_s=…;location.href=…` until that cookie is sent.
 - 429: more than `rate_limit` requests per minute from one client -> 429 + Retry-After.
 - robots: a normal site whose robots.txt says `Disallow: /`.
-- tls / nohttp: plain `HostileSite`s whose https (tls) or http (nohttp) side fails (crawler.replica.tls).
+- tls / nohttp: plain `HostileSite`s whose https (tls) or http (nohttp) side fails (replica.tls).
 Behind the block each is a small TRS-like site, so a crawler that gets through sees reports.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from crawler.replica.sites.base import Request, Response
-from crawler.replica.sites.trs import TrsSite
+from replica.sites.base import Request, Response
+from replica.sites.trs import TrsSite
 
 TS_PAGE = ('<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
            '<meta id="9DhefwqGPrzGxEp9hPaoag" content="{token}" r="m"><script type="text/javascript" r="m">'

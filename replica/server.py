@@ -2,7 +2,7 @@
 
 Why one address per site: hosts, cookies, Referer checks, robots.txt and per-host politeness
 then behave exactly as on real portals, with no resolver tricks. `Replica` runs the servers
-in background threads (tests) or in the foreground (`python -m crawler.replica`); the control
+in background threads (tests) or in the foreground (`python -m replica`); the control
 address 127.0.0.1 answers /__replica__/… (truth, sites, stats, mutate, set_zero, fault).
 """
 from __future__ import annotations
@@ -22,13 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.replica.catalog import Catalog, Entry
-from crawler.replica.faults import LOOP_PARAM, FaultConfig, draw, faulty, loop_redirect
-from crawler.replica.layout import CONTROL_HOST, SITE_LAYOUT, site_info
-from crawler.replica.sites import SITE_CLASSES
-from crawler.replica.sites.base import Request, Response, Site
-from crawler.replica.sites.generic import NON_REPORTS
-from crawler.replica.tls import TlsSides, self_signed_context
+from replica.catalog import Catalog, Entry
+from replica.faults import LOOP_PARAM, FaultConfig, draw, faulty, loop_redirect
+from replica.layout import CONTROL_HOST, SITE_LAYOUT, site_info
+from replica.sites import SITE_CLASSES
+from replica.sites.base import Request, Response, Site
+from replica.sites.generic import NON_REPORTS
+from replica.tls import TlsSides, self_signed_context
 
 
 class _Server(ThreadingHTTPServer):

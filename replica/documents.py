@@ -11,9 +11,9 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from crawler.replica.prose import blocks
-from crawler.replica.reports import Report
-from crawler.replica.tables import Cell, Grid, grid
+from replica.prose import blocks
+from replica.reports import Report
+from replica.tables import Cell, Grid, grid
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from crawler.replica.catalog import Entry, published_dt
-from crawler.replica.sites.base import Request, Response, Site, esc
+from replica.catalog import Entry, published_dt
+from replica.sites.base import Request, Response, Site, esc
 
 OWNER = 1348324972
 
@@ -31,7 +31,7 @@ class Boda(Site):
         return f"/__local/{e.doc_id % 16:X}/{e.doc_id % 251:02X}/{e.doc_id}{which.upper()}_W.png"
 
     def content_html(self, e: Entry, link_html: str = "") -> str:
-        from crawler.replica.markup import attachment_only_body, body_html
+        from replica.markup import attachment_only_body, body_html
         if e.report.carrier in ("pdf", "docx"):
             return attachment_only_body(e.report)
         return body_html(e.report, lambda which: self.image_path(e, which))

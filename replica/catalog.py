@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from crawler.replica.layout import SITE_LAYOUT
-from crawler.replica.reports import Report, county_name, make_report, organ_name
+from replica.layout import SITE_LAYOUT
+from replica.reports import Report, county_name, make_report, organ_name
 
 # reports per site (≥ 400 in all); sized so every pager has several pages
 SITE_SIZES = {"trs0": 90, "trs1": 45, "fujian": 35, "hanweb": 70, "hanweb-xxgk": 39, "gd": 45, "gkmlpt": 130,

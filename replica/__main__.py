@@ -1,4 +1,4 @@
-"""`python -m crawler.replica [--port 8800] [--seed 1] [--fault-rate 0.25] [--latency 0.05]`: run the replica in the foreground."""
+"""`python -m replica [--port 8800] [--seed 1] [--fault-rate 0.25] [--latency 0.05]`: run the replica in the foreground."""
 from __future__ import annotations
 
 import argparse
@@ -6,12 +6,12 @@ import json
 import signal
 import threading
 
-from crawler.replica.layout import DEFAULT_PORT
-from crawler.replica.server import Replica
+from replica.layout import DEFAULT_PORT
+from replica.server import Replica
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m crawler.replica", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     ap.add_argument("--port", type=int, default=DEFAULT_PORT)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fault-rate", type=float, default=0.0)

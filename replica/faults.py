@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from crawler.replica.layout import OFFSITE_HOST
-from crawler.replica.sites.base import Response
+from replica.layout import OFFSITE_HOST
+from replica.sites.base import Response
 
 FAULT_KINDS = ("http500", "http502", "http503", "reset", "timeout", "truncated", "truncated_cl", "bad_gzip",
                "wrong_charset", "gb18030", "oversize", "redirect_loop", "redirect_offsite", "empty200", "soft404",

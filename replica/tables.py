@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from crawler.replica.prose import legacy_numbers
-from crawler.replica.reports import APPLICANTS, T3_COLS, T4_COLS, T4_GROUPS, Metrics, Report, format_number
+from replica.prose import legacy_numbers
+from replica.reports import APPLICANTS, T3_COLS, T4_COLS, T4_GROUPS, Metrics, Report, format_number
 
 
 @dataclass(frozen=True)

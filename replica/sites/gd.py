@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 
-from crawler.replica.catalog import Entry, published_dt
-from crawler.replica.sites.base import Request, Response, Site, esc
+from replica.catalog import Entry, published_dt
+from replica.sites.base import Request, Response, Site, esc
 
 
 def _attachment(e: Entry, kind: str) -> str:
@@ -56,7 +56,7 @@ class Nfcms(Site):
                 f"</body></html>")
 
     def content_html(self, e: Entry, link_html: str = "") -> str:
-        from crawler.replica.markup import attachment_only_body, body_html
+        from replica.markup import attachment_only_body, body_html
         if e.report.carrier in ("pdf", "docx"):
             return attachment_only_body(e.report, link_html)
         return body_html(e.report, lambda which: self.image_path(e, which))

@@ -13,9 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
-from crawler.replica.prose import Block, blocks
-from crawler.replica.reports import Report
-from crawler.replica.tables import Cell, Grid, grid, split_result_label, word_grid_shift
+from replica.prose import Block, blocks
+from replica.reports import Report
+from replica.tables import Cell, Grid, grid, split_result_label, word_grid_shift
 
 NBSP_RUN = "\n &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;"
 

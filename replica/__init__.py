@@ -28,10 +28,10 @@ Layout (stable; every site has its own loopback address, all on ONE port, defaul
 Every report is an HTML page; some carry their tables only in a PDF/DOCX attachment (page text
 "详见附件"), some only as <img> (truth then has no table keys), legacy (pre-2019) ones have none.
 Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 304).
-TLS quirk (#20): both schemes share the site's one port (crawler.replica.tls tells them apart by the first
+TLS quirk (#20): both schemes share the site's one port (replica.tls tells them apart by the first
 byte); sites() gives the start URL on the broken scheme, base_url and the truth's URLs on the working one.
 
-Use: `Replica(seed=1).start()` in tests (see crawler.replica.server), or `python -m crawler.replica
+Use: `Replica(seed=1).start()` in tests (see replica.server), or `python -m replica
 --port 8800` in the foreground (port 0 in tests: a free port shared by all addresses).
 
 API (Python, and over HTTP on the control address):
@@ -50,9 +50,9 @@ API (Python, and over HTTP on the control address):
   reset_stats()                                                  POST /__replica__/reset_stats
 Faults (Replica(fault_rate=0.25, fault_seed=…)): drawn per (seed, host, path+query, attempt number), so a
 retry gets a fresh draw and a crawl is reproducible; robots.txt is never faulted. Kinds: see
-crawler.replica.faults.FAULT_KINDS.
+replica.faults.FAULT_KINDS.
 """
-from crawler.replica.layout import SITE_LAYOUT, SiteInfo
-from crawler.replica.server import Replica
+from replica.layout import SITE_LAYOUT, SiteInfo
+from replica.server import Replica
 
 __all__ = ["Replica", "SITE_LAYOUT", "SiteInfo"]

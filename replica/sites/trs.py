@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import math
 
-from crawler.replica.catalog import Entry, published_dt
-from crawler.replica.sites.base import Request, Response, Site, esc
+from replica.catalog import Entry, published_dt
+from replica.sites.base import Request, Response, Site, esc
 
 PAST_END = ('<html><head><meta http-equiv="refresh" content="0; url=./"><title>跳转</title></head>'
             "<body></body></html>")

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
 
-from crawler.replica.catalog import Catalog, Entry, published_dt
-from crawler.replica.documents import render_docx, render_pdf, render_table_png
-from crawler.replica.layout import SiteInfo
-from crawler.replica.markup import attachment_only_body, body_html
+from replica.catalog import Catalog, Entry, published_dt
+from replica.documents import render_docx, render_pdf, render_table_png
+from replica.layout import SiteInfo
+from replica.markup import attachment_only_body, body_html
 
 if TYPE_CHECKING:
-    from crawler.replica.server import Replica
+    from replica.server import Replica
 
 MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "png": "image/png"}

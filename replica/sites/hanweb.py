@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 
-from crawler.replica.catalog import Entry, published_dt
-from crawler.replica.sites.base import Request, Response, Site, esc
+from replica.catalog import Entry, published_dt
+from replica.sites.base import Request, Response, Site, esc
 
 
 class HanwebBase(Site):
@@ -34,7 +34,7 @@ class HanwebBase(Site):
 
     def content_html(self, e: Entry, link_html: str = "") -> str:
         """Images are site-absolute on Hanweb (/picture/…)."""
-        from crawler.replica.markup import attachment_only_body, body_html
+        from replica.markup import attachment_only_body, body_html
         if e.report.carrier in ("pdf", "docx"):
             return attachment_only_body(e.report, link_html)
         return body_html(e.report, lambda which: self.image_path(e, which))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 
-from crawler.replica.catalog import Entry, published_dt
-from crawler.replica.sites.base import Request, Response, Site, esc
+from replica.catalog import Entry, published_dt
+from replica.sites.base import Request, Response, Site, esc
 
 NON_REPORTS = [  # (doc id, date, title): items of the 年报 column that are not reports
     (5101, "2015-03-02", "关于2014年政府信息公开工作要点落实情况的函"),
