@@ -1,7 +1,7 @@
 """`nianbao load` and `nianbao reparse`: files a user already has, and stored bodies, through the crawler's parse path.
 
 A loaded file is a pseudo-fetch (`file://` URL, fetched_at = the file's mtime) so the archive keeps its
-bytes and provenance exactly like a crawled page; parsing is `crawler.parsework.parse_job`, the same
+bytes and provenance exactly like a crawled page; parsing is `parsers.pool.parse_job`, the same
 function the crawler's worker pool runs.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from tqdm import tqdm
 
 from archive.store import Archive
-from crawler.parsework import parse_in_order, parse_job
+from parsers.pool import parse_in_order, parse_job
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".pdf", ".docx", ".doc"}
 

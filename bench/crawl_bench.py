@@ -208,7 +208,7 @@ def main() -> None:
         run_pipeline(*args.pipeline)
         return
 
-    from crawler.parsework import default_workers
+    from parsers.pool import default_workers
     from replica import Replica
     from crawler.run import settings_for
 

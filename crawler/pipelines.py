@@ -10,7 +10,7 @@ is ingested under the PAGE's URL, so a report keeps one identity whatever file c
 The reactor thread only routes: every archive write (the raw fetch with its zlib and sha256, each
 ingest, mark_seen/mark_gone, the crawl_runs row) is a job for the process's archive writer thread
 (`crawler.archiving.ArchiveWriter`, batched commits), and parsing runs in a pool of lower-priority
-worker processes (`crawler.parsework`). A response is parsed only after its raw fetch committed.
+worker processes (`parsers.pool`). A response is parsed only after its raw fetch committed.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from scrapy.crawler import Crawler
 from archive.store import Archive
 from crawler.archiving import archive_writer, open_archive
 from crawler.items import Fetched
-from crawler.parsework import parse_job, pool
+from parsers.pool import parse_job, pool
 from parsers.model import Report
 
 logger = logging.getLogger(__name__)
