@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import ngrams, organs
+from archive import ngrams, organs, queries
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
@@ -187,6 +187,23 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @classmethod
+    def read_only(cls, path: str | Path) -> "Archive":
+        """The archive on a read-only connection, its schema left as it is: for processes that must never
+        write (a distributed run's workers read validators while the one writer writes)."""
+        archive = cls.__new__(cls)
+        archive.path = Path(path)
+        archive.db = _Database(sqlite3.connect(f"file:{archive.path.resolve()}?mode=ro", uri=True, timeout=60))
+        return archive
+
+    def keep_temp_in_memory(self) -> None:
+        """Savepoint journals and temporary tables stay in RAM (a batching writer nests many savepoints)."""
+        self.conn.execute("pragma temp_store = memory")
+
+    def archived_source(self, report_url: str) -> str | None:
+        """The URL the archived report at `report_url` was parsed from (see `queries.archived_source`)."""
+        return queries.archived_source(self.conn, report_url)
 
     def _one(self, sql: str, params: Iterable = ()) -> dict | None:
         cur = self.conn.execute(sql, tuple(params))

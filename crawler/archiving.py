@@ -60,7 +60,7 @@ class ArchiveWriter:
         self.path = str(path)
         self.batch_rows, self.batch_seconds = batch_rows, batch_seconds
         self.archive = Archive(self.path)  # used only by the writer thread from here on
-        self.archive.conn.execute("pragma temp_store = memory")  # savepoint journals of a batch stay in RAM
+        self.archive.keep_temp_in_memory()
         self.jobs: queue.PriorityQueue = queue.PriorityQueue()
         self._seq = itertools.count()
         self.batches = self.written = 0
@@ -156,13 +156,3 @@ def open_archive(path: str | Path):
     if key not in _ARCHIVES:
         _ARCHIVES[key] = Archive(key)
     return _ARCHIVES[key]
-
-
-def archived_source(archive, report_url: str) -> str | None:
-    """The URL the archived report at `report_url` was parsed from (the page, or its attachment), or None
-    when no report was ever archived there (then nothing may be asked for conditionally: a 304 would
-    hide a report we never got)."""
-    row = archive.conn.execute(
-        "select f.url from reports r join fetches f on f.id = r.fetch_id where r.url = ? order by r.id desc limit 1",
-        (report_url,)).fetchone()
-    return row[0] if row else None

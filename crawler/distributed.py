@@ -28,18 +28,15 @@ import logging
 import os
 import pickle
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, AsyncIterator
 
 import redis
-import sqlite_utils
 from scrapy import Request, signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
@@ -145,9 +142,7 @@ class ReadOnlyValidators(ConditionalRequestMiddleware):
 
     def archive(self) -> Archive:
         if not hasattr(self, "_archive"):
-            conn = sqlite3.connect(f"file:{Path(self.db).resolve()}?mode=ro", uri=True, timeout=60)
-            self._archive = Archive.__new__(Archive)  # the same validators query, on a read-only connection
-            self._archive.path, self._archive.db = Path(self.db), sqlite_utils.Database(conn)
+            self._archive = Archive.read_only(self.db)  # the same validators query, on a read-only connection
         return self._archive
 
 

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.web.client import ResponseNeverReceived
 
-from crawler.archiving import archived_source, open_archive
+from crawler.archiving import open_archive
 from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ConditionalRequestMiddleware:
         if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
             return None
         archive = open_archive(self.db)
-        source = archived_source(archive, request.meta.get("report_url") or request.url)
+        source = archive.archived_source(request.meta.get("report_url") or request.url)
         if source is None or (request.meta.get("role") == "attachment" and source != request.url):
             return None
         for name, value in archive.validators(request.url).items():

@@ -6,13 +6,13 @@ the replica, because it is the one place that puts the two together.
 """
 from __future__ import annotations
 
-import sqlite3
 import time
-from pathlib import Path
+from contextlib import closing
 from typing import Callable
 
 import click
 
+from archive import queries
 from crawler.portals import portals_from_sites
 
 
@@ -30,7 +30,6 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
         runs = crawl(portals_from_sites(sites), db, fast=True, progress=True)
         truth = replica.truth()
     elapsed = time.monotonic() - started
-    conn = sqlite3.connect(db)
     echo("")
     echo(f"{'portal':<16} {'status':<8} {'listed':>6} {'new':>5} {'changed':>7} {'unchanged':>9} {'gone':>4} "
          f"{'parse err':>9} {'requests':>8}")
@@ -39,17 +38,14 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
              f"{r.get('new_versions', 0):>7} {r.get('unchanged', 0):>9} {r.get('gone_reports', 0):>4} "
              f"{r.get('parse_errors', 0):>9} {r.get('requests', 0):>8}")
     echo("")
-    total = conn.execute("select count(*) from reports where status = 'current'").fetchone()[0]
-    echo(f"archive {db}: {total} current reports")
-    years = conn.execute("select year, count(*) from reports where status = 'current' group by year order by year").fetchall()
-    echo("  by year:   " + ", ".join(f"{y or '?'}: {n}" for y, n in years))
-    formats = conn.execute("select coalesce(format, '?'), count(*) from reports where status = 'current' "
-                           "group by 1 order by 2 desc").fetchall()
-    echo("  by format: " + ", ".join(f"{f}: {n}" for f, n in formats))
-    failed = conn.execute("select count(*), coalesce(sum(checks_failed), 0) from reports "
-                          "where status = 'current' and check_status = 'failed'").fetchone()
-    echo(f"  checks failed (勾稽关系, or tables not found): {failed[1]} checks in {failed[0]} reports")
-    conn.close()
+    with closing(queries.reader(db)) as conn:
+        overview = queries.current_reports_overview(conn)
+        organ = queries.organ_with_most_years(conn)
+    echo(f"archive {db}: {overview['total']} current reports")
+    echo("  by year:   " + ", ".join(f"{y or '?'}: {n}" for y, n in overview["by_year"]))
+    echo("  by format: " + ", ".join(f"{f}: {n}" for f, n in overview["by_format"]))
+    echo(f"  checks failed (勾稽关系, or tables not found): {overview['failed_checks']} checks in "
+         f"{overview['failed_reports']} reports")
     blocked = [r for r in runs if r["status"] == "blocked"]
     for r in blocked:
         echo(f"  blocked: {r['portal']}: {(r.get('error') or '').split(';')[0]}")
@@ -60,21 +56,9 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
     echo(f"  time: {elapsed:.1f} s")
     echo("")
     echo(f"Open it in Datasette:   nianbao serve --db {db}")
-    organ = _an_organ(db)
     echo(f"Diff an organ's years:  nianbao diff {organ or '<organ>'} --db {db}")
     echo(f"Run the demo again to see an incremental crawl (304s, 0 new reports): nianbao demo --db {db}")
     return runs
-
-
-def _an_organ(db: str) -> str | None:
-    """An organ with more than one year archived, to suggest a meaningful diff."""
-    if not Path(db).exists():
-        return None
-    conn = sqlite3.connect(db)
-    row = conn.execute("select organ from reports where organ is not null group by organ_id "
-                       "having count(distinct year) > 1 order by count(*) desc limit 1").fetchone()
-    conn.close()
-    return row[0] if row else None
 
 
 @click.command("demo")

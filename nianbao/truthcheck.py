@@ -6,9 +6,11 @@ value (None = printed blank). A report the archive lacks counts all its truth ce
 """
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
+from contextlib import closing
 from dataclasses import dataclass, field
+
+from archive import queries
 
 
 @dataclass
@@ -38,13 +40,8 @@ def _same(a: object, b: object) -> bool:
 
 def compare(db_path: str, truth: list[dict], sites: set[str] | None = None) -> Comparison:
     """`truth` is `Replica.truth()`; only listed reports of `sites` (default: all) are compared."""
-    conn = sqlite3.connect(db_path)
-    rows = conn.execute("select url, current_version_id from reports where status = 'current'").fetchall()
-    version_of = {url: vid for url, vid in rows}
-    values: dict[int, dict[str, float | None]] = defaultdict(dict)
-    for vid, key, value in conn.execute("select version_id, key, value from metrics"):
-        values[vid][key] = value
-    conn.close()
+    with closing(queries.reader(db_path)) as conn:
+        archived = queries.current_metrics_by_url(conn)
     out = Comparison()
     for t in truth:
         if not t.get("listed", True) or (sites is not None and t["site"] not in sites):
@@ -52,13 +49,12 @@ def compare(db_path: str, truth: list[dict], sites: set[str] | None = None) -> C
         out.reports += 1
         url = t["detail_url"]
         expected = t["truth"]["metrics"]
-        vid = version_of.get(url)
-        if vid is None:
+        got = archived.get(url)
+        if got is None:
             out.missing.append(url)
-            got: dict[str, float | None] = {}
+            got = {}
         else:
             out.archived += 1
-            got = values.get(vid, {})
         counter = out.by_carrier[t["carrier"]]
         for key in set(expected) | set(got):
             ok = key in expected and key in got and _same(expected[key], got[key])
@@ -67,7 +63,7 @@ def compare(db_path: str, truth: list[dict], sites: set[str] | None = None) -> C
             if ok:
                 out.matching += 1
                 counter[0] += 1
-            elif vid is not None:
+            elif url in archived:
                 out.wrong.append((url, key, expected.get(key, "absent"), got.get(key, "absent")))
     return out
 

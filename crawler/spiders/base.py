@@ -21,7 +21,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.archiving import archived_source, open_archive
+from crawler.archiving import open_archive
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
 from crawler.pages.detect import ENTRY
@@ -221,7 +221,7 @@ class PortalSpider(scrapy.Spider):
     def attachments_of_stored_page(self, url: str) -> list[str]:
         """The file the archived report of this page was parsed from, when that was not the page itself."""
         db = self.settings.get("ARCHIVE_DB")
-        source = archived_source(open_archive(db), url) if db else None
+        source = open_archive(db).archived_source(url) if db else None
         return [source] if source and source != url and self.portal.allows(source) else []
 
     def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
