@@ -42,9 +42,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
-from archive.store import Archive
 from crawler.items import Fetched
-from crawler.middlewares import ConditionalRequestMiddleware
 from crawler.pages import Follow
 from crawler.portals import load_portals
 from crawler import settings as project
@@ -128,24 +126,6 @@ class WorkerMixin(RedisMixin):
             raise DontCloseSpider
 
 
-class ReadOnlyValidators(ConditionalRequestMiddleware):
-    """Conditional requests for workers without writing the archive: `Archive()` migrates the schema on
-    open, which would make every worker a writer racing the one real writer."""
-
-    def process_request(self, request: Request) -> None:
-        if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
-            return None
-        for name, value in self.archive().validators(request.url).items():
-            if value:
-                request.headers[name] = value
-        return None
-
-    def archive(self) -> Archive:
-        if not hasattr(self, "_archive"):
-            self._archive = Archive.read_only(self.db)  # the same validators query, on a read-only connection
-        return self._archive
-
-
 class PushToWriter:
     """Item pipeline of a worker: every Fetched goes onto the run's Redis list for the one writer."""
 
@@ -191,9 +171,8 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "REDIS_START_URLS_KEY": keys.start,
         "MAX_IDLE_TIME_BEFORE_CLOSE": IDLE_CLOSE,
         "ITEM_PIPELINES": {**{name: None for name in project.ITEM_PIPELINES}, "crawler.distributed.PushToWriter": 300},
-        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
-                                   "crawler.middlewares.ConditionalRequestMiddleware": None,
-                                   "crawler.distributed.ReadOnlyValidators": 450},
+        "ARCHIVE_READ_ONLY": True,          # validators only: opening a writable Archive migrates the schema,
+                                            # which would make every worker a writer racing the one real writer
         "NIANBAO_ITEMS_KEY": keys.items,
     }
 

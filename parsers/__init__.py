@@ -21,13 +21,14 @@ from pathlib import Path
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
-from parsers.html import decode_html, find_attachments, looks_like_html, read_html
+from parsers.html import decode_html, find_attachments, read_html
 from parsers.loose import place_loose_numbers
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.nonreport import not_a_report
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
+from parsers.sniff import document_kind
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
@@ -47,22 +48,6 @@ def _reader(kind: str):
         raise ParseError(f"the {kind.upper()} reader is unavailable ({module}.{name}: {e})") from e
 
 
-def sniff(data: bytes, content_type: str | None = None) -> str:
-    """The reader kind for these bytes: pdf | docx | doc | html | text (bytes win over the header)."""
-    head = data[:2048]
-    if head.lstrip()[:5] == b"%PDF-" or head[:4] == b"%PDF":
-        return "pdf"
-    if head[:2] == b"PK":
-        return "docx" if b"word/" in data[:200000] else "zip"
-    if head[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
-        return "doc"
-    ct = (content_type or "").lower()
-    text_head = head.decode("latin-1").lower()
-    if "html" in ct or looks_like_html(text_head):
-        return "html"
-    return "text"
-
-
 def read_any(data: bytes, source: str, content_type: str | None = None) -> Document:
     """Read raw bytes into a Document with the reader the bytes call for."""
     if isinstance(data, str):
@@ -72,7 +57,7 @@ def read_any(data: bytes, source: str, content_type: str | None = None) -> Docum
     data = bytes(data)
     if not data.strip():
         raise ParseError(f"{source}: empty document")
-    kind = sniff(data, content_type)
+    kind = document_kind(data, content_type)
     if kind == "zip":
         raise ParseError(f"{source}: a zip archive that is not a Word document")
     try:

@@ -220,7 +220,6 @@ ALLOWED = {
     ("crawler/schedule.py", "mkdir"): "the scheduler's log / lock directory beside the archive",
     ("crawler/portals.py", "open"): "reads portals.toml",
     ("crawler/schedule_cli.py", "open"): "reads portals.toml",
-    ("crawler/archiving.py", "put"): "queue.put: jobs for the in-process archive writer thread",
 }
 
 

@@ -187,7 +187,7 @@ def test_boda_descending_pages(replica):
 
 
 def test_boda_download_needs_the_article_as_referer(replica):
-    from crawler.pipelines import html_instead_of_file
+    from parsers.sniff import html_instead_of_file
 
     t = next(t for t in replica.truth() if t["site"] == "boda" and t["attachment_url"])
     spider = TrsSpider(portal=Portal("boda", "x", site(replica, "boda")["start_urls"]))

@@ -21,7 +21,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.archiving import open_archive
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
 from crawler.pages.detect import ENTRY
@@ -200,7 +199,7 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             # Unchanged page. If its report was parsed from an attachment (详见附件), the file may have
             # changed on its own: ask for it again, conditionally.
-            files = self.attachments_of_stored_page(response.url)
+            files = self.attachments_of_stored_page(response)
             yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
             yield from self.attachment_requests(files, response.url, report_url)
             return
@@ -218,11 +217,11 @@ class PortalSpider(scrapy.Spider):
     def attachment_urls(self, text: str, url: str) -> list[str]:
         return list(dict.fromkeys(a["url"] for a in find_attachments(text, url) if self.portal.allows(a["url"])))
 
-    def attachments_of_stored_page(self, url: str) -> list[str]:
-        """The file the archived report of this page was parsed from, when that was not the page itself."""
-        db = self.settings.get("ARCHIVE_DB")
-        source = open_archive(db).archived_source(url) if db else None
-        return [source] if source and source != url and self.portal.allows(source) else []
+    def attachments_of_stored_page(self, response: Response) -> list[str]:
+        """The file the archived report of this page was parsed from, when that was not the page itself
+        (the archivist put it in the request's meta)."""
+        source = response.meta.get("archived_source")
+        return [source] if source and source != response.url and self.portal.allows(source) else []
 
     def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
         for url in files:

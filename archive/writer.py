@@ -1,4 +1,4 @@
-"""The crawl's archive connections, one set per database file per process.
+"""An archive's connections for a crawl, one set per database file per process.
 
 - `open_archive(path)`: an `archive.store.Archive` for the reactor thread's READS (conditional-request
   validators, where an archived report came from). Reads are sub-millisecond and never wait in WAL mode.
@@ -10,8 +10,8 @@
 The writer commits in batches (when no job is waiting, after `BATCH_ROWS` jobs or `BATCH_SECONDS` after the
 first one, whichever comes first), raw responses before derived writes, and resolves a job's future only
 after its batch committed: raw first holds, because the
-pipeline parses and ingests a response only after its `record_fetch` future resolved, i.e. the raw
-fetch is durably in the archive before anything derived from it is written.
+crawl (crawler.archivist) parses and ingests a response only after its `record_fetch` future resolved, i.e.
+the raw fetch is durably in the archive before anything derived from it is written.
 """
 from __future__ import annotations
 
