@@ -14,11 +14,10 @@ from collections import Counter
 
 import pytest
 
-from crawler.pages import PARSERS, Follow, Page, is_report_title
-from crawler.pages.detect import ENTRY, detect_family
+from crawler.pages import ENTRY, PARSERS, Follow, Page, detect_family, is_report_title
 from crawler.portals import Portal
 from replica import Replica
-from crawler.spiders.trs import TrsSpider
+from crawler.spiders import TrsSpider
 from parsers.html import decode_html
 
 

@@ -23,7 +23,6 @@ from twisted.python.failure import Failure
 
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
-from crawler.pages.detect import ENTRY
 from crawler.portals import Portal, load_portals
 from crawler.walls import describe_failure
 from parsers.html import find_attachments
@@ -275,4 +274,4 @@ def spider_for(family: str) -> type[PortalSpider]:
     return SPIDERS[family]
 
 
-__all__ = ["PortalSpider", "spider_for", "ENTRY"]
+__all__ = ["PortalSpider", "spider_for"]

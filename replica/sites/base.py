@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 from urllib.parse import quote
 
 from replica.catalog import Catalog, Entry, published_dt
@@ -17,8 +17,15 @@ from replica.documents import render_docx, render_pdf, render_table_png
 from replica.layout import SiteInfo
 from replica.markup import attachment_only_body, body_html
 
-if TYPE_CHECKING:
-    from replica.server import Replica
+
+class Host(Protocol):
+    """What a site needs of the server that hosts it (`replica.server.Replica`)."""
+
+    catalog: Catalog
+    port: int
+
+    def cached(self, e: Entry, kind: str, make: Callable[[], bytes]) -> bytes: ...
+
 
 MIME = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "png": "image/png"}
@@ -63,7 +70,7 @@ class Site:
     encoding = "utf-8"
     query_in_key = False  # True where attachments are addressed by query string (download.jsp, downfile.jsp)
 
-    def __init__(self, info: SiteInfo, replica: "Replica") -> None:
+    def __init__(self, info: SiteInfo, replica: Host) -> None:
         self.info = info
         self.replica = replica
         self.catalog: Catalog = replica.catalog
