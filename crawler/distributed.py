@@ -2,11 +2,11 @@
 
     nianbao crawl --redis redis://127.0.0.1:6379 --workers 4 PORTAL...
 
-Why one writer: the archive pipeline pairs a report page with its attachments and waits for them,
+Why one writer: the archivist (crawler.archivist) pairs a report page with its attachments and waits for them,
 and with a shared frontier the page and its PDF are often fetched by different processes; only a
 process that sees every response can pair them. So workers fetch and route only: each response
 (a `Fetched` item, raw bytes) is pickled onto a Redis list, and the process that started the workers
-drains that list through the ordinary `crawler.pipelines.ArchivePipeline` (same parsing, same
+drains that list through the ordinary pipeline and `Archivist` (same parsing, same
 crawl_runs row, same blocked/failed/ok rules as a one-process crawl). Workers only read the archive
 (conditional-request validators), so they must see the archive file: run them on one machine,
 or several machines with the file on shared storage for reads.
@@ -193,7 +193,7 @@ def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_u
 # ---------------------------------------------------------------- the writer
 
 class WriterMixin:
-    """Replays the workers' Fetched items through ArchivePipeline, rebuilding the spider state
+    """Replays the workers' Fetched items through the pipeline to the Archivist, rebuilding the spider state
     (listed reports, list pages, failures, blocks, listings' first pages) that decides the run's status.
     Once every worker closed, the writer itself re-reads the listings' first pages (and walks a listing
     that moved again), like a one-process crawl."""

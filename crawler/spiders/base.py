@@ -2,7 +2,7 @@
 
 Spiders only fetch and route. Every response becomes a `Fetched` item (raw bytes, untouched); list
 pages are read by page objects (`crawler.pages`) to find report links by title and further pages;
-report bodies are parsed later, outside the reactor, by `crawler.pipelines`.
+report bodies are parsed later, outside the reactor (crawler.archivist).
 
 A listing can move while it is read (a report published on top pushes the others down a page). So when
 the run has nothing left to fetch, the first page of each listing is read again (one plain, unconditional
@@ -20,6 +20,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
+
+from archive.store import normalize_headers
 
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
@@ -36,13 +39,9 @@ def list_key(follow: Follow) -> ListKey:
     return follow.method, follow.url, follow.body
 
 
-def header_dict(response: Response) -> dict[str, str]:
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-
-
 def declared_charset(response: Response) -> str | None:
-    ctype = response.headers.get("Content-Type", b"").decode("latin-1")
-    return ctype.split("charset=", 1)[1].strip(" ;\"'") if "charset=" in ctype else None
+    """The charset the Content-Type header declares (w3lib's reading, aliases resolved), or None."""
+    return http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
 class PortalSpider(scrapy.Spider):
@@ -115,7 +114,7 @@ class PortalSpider(scrapy.Spider):
 
     def fetched(self, response: Response, role: str, **extra: Any) -> Fetched:
         return Fetched(url=response.request.url if response.request else response.url, role=role,
-                       final_url=response.url, status=response.status, headers=header_dict(response),
+                       final_url=response.url, status=response.status, headers=normalize_headers(response.headers),
                        body=response.body, **extra)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
@@ -249,7 +248,7 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("fetch failed: %s — %s (it will be retried on the next run)", url, reason)
         yield Fetched(url=url, role=role, final_url=response.url if response else request.url,
                       status=response.status if response else 0,
-                      headers=header_dict(response) if response else {},
+                      headers=normalize_headers(response.headers) if response else {},
                       body=response.body if response else b"", report_url=request.meta.get("report_url"),
                       error=reason, blocked=blocked)
 
