@@ -9,7 +9,7 @@ import click
 
 from nianbao import __version__
 
-COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli")
+COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli", "crawler.discover_cli")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
