@@ -87,15 +87,17 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
               help="Replica port. Keep it the same between runs: URLs include it, and a re-run is only incremental "
                    "for the same URLs.")
 @click.option("--seed", default=1, show_default=True, help="Replica seed (which synthetic reports it serves).")
-def demo_cmd(db: str, port: int, seed: int) -> None:
+@click.option("--county", is_flag=True, help="Instead: discover the replica's whole counties, then crawl what was found.")
+def demo_cmd(db: str, port: int, seed: int, county: bool) -> None:
     """Start the built-in replica portals, crawl all of them into DB, and summarise the archive.
 
     Everything runs locally on loopback addresses; nothing is fetched from the internet. Run it twice:
     the second run downloads no report again (304s) and stores 0 new reports and 0 new versions.
     """
     from crawler.demo import run_demo
+    from crawler.discover_demo import run_county_demo
 
-    run_demo(db, port=port, seed=seed, echo=click.echo)
+    (run_county_demo if county else run_demo)(db, port=port, seed=seed, echo=click.echo)
 
 
 commands: list[click.Command] = [crawl_cmd, demo_cmd]

@@ -110,6 +110,8 @@ class NavHost(Site):
             resp = col.handle(req)
             if resp.status != 404:
                 return resp
+        if any(f'href="{req.path}"' in html for html in pages.values()):  # a menu item with nothing to find
+            return self.page(_html(self.info.name, '<p>暂无信息</p><a href="/">返回首页</a>'), kind="other")
         return not_found()
 
 
