@@ -46,6 +46,8 @@ UNIT_TEXT = re.compile(r"^[^\d\s]{2,30}(?:局|委员会|委|办公室|办|中心
 DATA_URL = re.compile(r"""(?:\burl\s*:\s*|getJSON\(\s*|\$\.(?:get|post)\(\s*|fetch\(\s*|\.load\(\s*)["']([^"']+)["']""")
 NAME_KEYS = ("name", "text", "title", "label", "deptName", "unitName", "orgName", "dwmc", "jgmc")
 URL_KEYS = ("url", "href", "link", "linkurl", "path")
+COLUMN_TITLE = re.compile(r"年报|年度报告")
+COUNTY_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:自治县|县|区|市|旗))")
 SITE_SUFFIX = re.compile(r"(?:门户网站|官方网站|官网|首页|网站)$")
 
 
@@ -84,11 +86,17 @@ class Scope:
 
 
 def site_owner(page: Page) -> str:
-    """The site's owner as its <title> names it (`青山县人民政府门户网站` → 青山县人民政府)."""
+    """The site's owner as its <title> names it (`青山县人民政府门户网站` → 青山县人民政府; on a platform page
+    `河阳县政府信息公开_XX省政务公开平台` → 河阳县人民政府)."""
     title = clean(" ".join(page.selector.css("title ::text").getall()))
     parts = [SITE_SUFFIX.sub("", p) for p in re.split(r"[-_|—–\s]+", title) if p]
     owners = [p for p in parts if re.search(r"(?:人民政府|政府|管委会|委员会|局)$", p)]
-    return owners[-1] if owners else (parts[-1] if parts else urlsplit(page.url).hostname or page.url)
+    if owners:
+        return owners[-1]
+    place = COUNTY_IN_TEXT.search(title)
+    if place:
+        return place.group(1) + "人民政府"
+    return urlsplit(page.url).hostname or page.url  # nothing better: the unit is for a person to fill in
 
 
 def county_of(owner: str) -> str:
@@ -169,7 +177,7 @@ class DiscoverSpider(scrapy.Spider):
 
     async def start(self) -> Any:
         for url in self.start_list:
-            self.scope.add(url, whole_host=True)
+            self.scope.add(url, whole_host=False)  # a homepage: the whole host; a platform page: its part
             yield self.request(url, "nav", depth=0, via=[], unit=None, origin=url)
 
     def request(self, url: str, kind: str, *, depth: int, via: list[str], unit: str | None, origin: str,
@@ -202,7 +210,9 @@ class DiscoverSpider(scrapy.Spider):
             yield from filter(None, [self.request(shell, "nav", depth=depth, via=via, unit=unit, origin=m["origin"],
                                                   owner=owner)])
             return
-        if "gkmlpt" in page.url and "_CONFIG" in page.text:
+        if ("gkmlpt" in page.url and "_CONFIG" in page.text) or (depth == 0 and COLUMN_TITLE.search(
+                clean(" ".join(page.selector.css("title ::text").getall())))):
+            # a gkmlpt index, or a start URL that is a 年报 column itself
             yield from self.parse_column(response, page)
             return
         for link in page_links(page):
@@ -226,7 +236,7 @@ class DiscoverSpider(scrapy.Spider):
             if req is not None:
                 yield req
         for url in script_data_urls(page):
-            if self.scope.allows(url):
+            if urlsplit(url).netloc == urlsplit(page.url).netloc:  # what the page's own script loads
                 req = self.request(url, "data", via=via, unit=unit, **follow)
                 if req is not None:
                     yield req

@@ -82,6 +82,26 @@ def test_discover_says_how_it_got_there(discovered):
     assert gov["unit_inferred"] and "/620521/" in gov["url"]  # the provincial platform, this county's part only
 
 
+def test_discover_from_a_platform_page_or_a_column(county_replica):
+    """Started on a 信息公开 platform (TRS zfxxgk, Hanweb unit tree, a county's part of the provincial platform,
+    gkmlpt) or on a column itself: that platform's columns only."""
+    port = county_replica.port
+    starts = {"qingshan": f"http://127.0.0.30:{port}/zfxxgk/index.html", "songxi": f"http://127.0.0.33:{port}/col/col1001/index.html",
+              "heyang": f"http://127.0.0.40:{port}/620521/xxgk/index.shtml"}
+    others = [f"http://127.0.0.8:{port}/gkmlpt/index", f"http://127.0.0.9:{port}/xxgk/xxgknb.htm"]
+    proc = nianbao("discover", *starts.values(), *others, "--json")
+    found = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    truth = {c["id"]: c["columns"] for c in county_replica.counties()}
+    for cid, start in starts.items():
+        got = {(f["url"], f["unit"]) for f in found if f["origin"] == start}
+        platform_host = start.split("/")[2]
+        expected = {(c["url"], c["unit"]) for c in truth[cid] if c["url"].split("/")[2] == platform_host}
+        if cid == "songxi":  # the government's own column hangs off 政务公开, not off the platform page
+            expected = {e for e in expected if "1229114100" not in e[0]}
+        assert got == expected and len(got) >= 19, (cid, sorted(expected ^ got)[:4])
+    assert {(f["family"], f["url"]) for f in found if f["origin"] in others} == {("gd", others[0]), ("boda", others[1])}
+
+
 def test_discover_output_is_a_portals_file_to_review(county_replica, discovered):
     _, out, _ = discovered
     portals = load_portals(out)
