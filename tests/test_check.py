@@ -67,3 +67,45 @@ def test_render_reads_like_a_checklist(checked):
     text = render(results["hanweb"])
     assert text.startswith("hanweb (松阳县人民政府): ok; family hanweb") and "政府信息公开工作年度报告" in text
     assert "BLOCKED" in render(results["hostile-521"])
+
+
+def test_check_on_the_shipped_pingtan_entry_saved_first_page(corpus, tmp_path):
+    """The real Pingtan 年报 list page (saved, Fujian 动静结合), served locally under the shipped entry's path:
+    check shows its ten reports with years; the JSON search for later pages is named, not faked."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crawler.portals import load_portals
+
+    body = (corpus / "html" / "pingtan_zfxxgknb_list_index.html").read_bytes()
+    shipped = load_portals()["pingtan"]
+    path = "/" + shipped.start_urls[0].split("/", 3)[3]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            ok = self.path == path
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body if ok else b"<html><body>404 Not Found</body></html>")
+
+        do_POST = do_GET
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.60", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        portals = tmp_path / "p.toml"
+        portals.write_text(f'[[portal]]\nid = "pingtan"\nname = "{shipped.name}"\nfamily = "{shipped.family}"\n'
+                           f'start_urls = ["http://127.0.0.60:{server.server_address[1]}{path}"]\n', encoding="utf-8")
+        cmd = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')", "check", "pingtan",
+               "--portals", str(portals), "--json"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+    finally:
+        server.shutdown()
+    (r,) = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert r["family"] == "trs" and len(r["reports"]) == 10 and not r["blocked"]
+    assert all(rep["year"] and "政府信息公开" in rep["title"] for rep in r["reports"])
+    assert any("/fjdzapp/search" in p["url"] for p in r["pages"]) or any("/fjdzapp/search" in f["url"] for f in r["failures"])

@@ -111,6 +111,16 @@ def test_discover_output_is_a_portals_file_to_review(county_replica, discovered)
     assert {p.region for p in portals.values()} == {"青山县", "松溪县", "河阳县", "清水县"}
 
 
+def test_check_reads_the_discovered_entries(discovered):
+    _, out, _ = discovered
+    portals = load_portals(out)
+    ids = [next(p.id for p in portals.values() if p.family == fam) for fam in ("trs", "hanweb", "boda")]
+    proc = nianbao("check", *ids, "--portals", str(out), "--json")
+    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0 and len(results) == 3, proc.stderr[-2000:]
+    assert all(r["reports"] and all(rep["year"] for rep in r["reports"]) for r in results)
+
+
 def test_crawling_the_discovered_portals_archives_every_report(county_replica, discovered, tmp_path):
     _, out, _ = discovered
     db = tmp_path / "county.db"
