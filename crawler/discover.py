@@ -24,6 +24,9 @@ from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.pages import PARSERS, Follow, Link, Page
@@ -44,6 +47,10 @@ COLUMN_TEXT = re.compile(r"^(?:.{0,6}(?:信息公开|政务公开)(?:工作)?)?(
 UNIT_TEXT = re.compile(r"^[^\d\s]{2,30}(?:局|委员会|委|办公室|办|中心|院|所|馆|队|站|镇|乡|街道|街道办事处|人民政府|政府|管委会)$")
 # URLs a page's script loads data from: $.getJSON("…"), $.ajax({url: "…"}), $.get("…"), fetch("…").
 DATA_URL = re.compile(r"""(?:\burl\s*:\s*|getJSON\(\s*|\$\.(?:get|post)\(\s*|fetch\(\s*|\.load\(\s*)["']([^"']+)["']""")
+# Where 年报 columns usually live (cms-patterns.md §5.3): tried on a start site whose menus led to none.
+PROBE_PATHS = ("zfxxgk/zfxxgknb/", "zwgk/zfxxgk/zfxxgknb/", "zwgk/zfxxgknb/", "xxgk/zfxxgknb/", "zwgk/xxgknb/",
+               "xxgk/xxgknb/", "xxgk/xxgknb.htm", "xxgknb/", "zfxxgknb/", "ndbg/", "xxgk/ndbg/", "zwgk/ndbg/",
+               "gk/zfxxgknb/", "zfxxgk/xxgknb/", "gkmlpt/index")
 NAME_KEYS = ("name", "text", "title", "label", "deptName", "unitName", "orgName", "dwmc", "jgmc")
 URL_KEYS = ("url", "href", "link", "linkurl", "path")
 COLUMN_TITLE = re.compile(r"年报|年度报告")
@@ -174,6 +181,29 @@ class DiscoverSpider(scrapy.Spider):
         self.pages = 0
         self.failures: list[tuple[str, str]] = []
         self.truncated = False
+        self.probed: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DiscoverSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.probe, signal=signals.spider_idle)
+        return spider
+
+    def probe(self) -> None:
+        """Menus done: for a start site where they led to no column, try the usual column paths once."""
+        fruitless = [u for u in self.start_list if u not in self.probed
+                     and not any(c.origin == u for c in self.columns.values())]
+        if not fruitless or self.truncated:
+            return
+        for origin in fruitless:
+            self.probed.add(origin)
+            root = urljoin(origin, "/")
+            for path in PROBE_PATHS:
+                req = self.request(root + path, "column", depth=1, via=[f"(tried /{path})"], unit=None, origin=origin)
+                if req is not None:
+                    req.meta["probe"] = True
+                    self.crawler.engine.crawl(req)
+        raise DontCloseSpider
 
     async def start(self) -> Any:
         for url in self.start_list:
@@ -279,6 +309,8 @@ class DiscoverSpider(scrapy.Spider):
                 county=county_of(owner), origin=m["origin"], unit_inferred=not m["unit"])
 
     def failed(self, failure: Any) -> None:
+        if failure.request.meta.get("probe"):
+            return  # a guessed path that is not there says nothing about the site
         reason, _ = describe_failure(failure)
         self.failures.append((failure.request.url, reason))
 

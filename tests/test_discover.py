@@ -179,3 +179,19 @@ def test_portal_toml_round_trips(tmp_path):
     path.write_text(portal_toml(cols, "nianbao discover http://www.a.gov.cn/"), encoding="utf-8")
     (p,) = load_portals(path).values()
     assert (p.id, p.name, p.family, p.verified) == ("a-01", '青山县"人民"政府', "trs", False)
+
+
+def test_discover_tries_the_usual_paths_when_menus_lead_nowhere():
+    """The plain replica sites have no homepage: the usual column paths (cms-patterns §5.3) are tried once."""
+    with Replica(seed=1) as replica:
+        port = replica.port
+        starts = {f"http://127.0.0.2:{port}/": ("trs", "/zwgk/zfxxgk/zfxxgknb/"),
+                  f"http://127.0.0.7:{port}/": ("gd", "/zwgk/xxgknb/"),
+                  f"http://127.0.0.9:{port}/": ("boda", "/xxgk/xxgknb.htm")}
+        proc = nianbao("discover", *starts, "--json")
+    found = {f["origin"]: f for f in (json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{"))}
+    assert set(found) == set(starts), proc.stderr[-2000:]
+    for origin, (family, path) in starts.items():
+        f = found[origin]
+        assert (f["family"], f["url"]) == (family, origin.rstrip("/") + path) and f["reports"] > 0
+        assert f["via"] == [f"(tried {path})"] and f["unit_inferred"]
