@@ -59,7 +59,7 @@ def test_county_sites_stay_out_of_the_plain_replica():
     """The 17-site replica (demo, crawl tests) is unchanged unless counties are asked for."""
     plain = Replica(seed=1)
     assert len(plain.sites()) == 17 and plain.counties() == []
-    assert not any(t["site"].startswith(("qingshan", "songxi", "heyang", "qingshui")) for t in plain.truth())
+    assert not any(t["site"].startswith(("qingshan", "songxi", "heyang", "qingshui", "lianxi")) for t in plain.truth())
 
 
 def test_discover_finds_every_column_of_each_county_and_nothing_else(county_replica, discovered):
@@ -108,7 +108,7 @@ def test_discover_output_is_a_portals_file_to_review(county_replica, discovered)
     assert len(portals) == sum(len(c["columns"]) for c in county_replica.counties())
     assert not any(p.verified for p in portals.values())
     assert {p.options["organ"] for p in portals.values()} >= {"青山县公安局", "松溪县城关镇", "清水县财政局"}
-    assert {p.region for p in portals.values()} == {"青山县", "松溪县", "河阳县", "清水县"}
+    assert {p.region for p in portals.values()} == {"青山县", "松溪县", "河阳县", "清水县", "连溪县"}
 
 
 def test_check_reads_the_discovered_entries(discovered):

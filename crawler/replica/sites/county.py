@@ -19,6 +19,9 @@ its figures stay as they are. Truth: `Replica.counties()` / GET /__replica__/cou
                                                   nested 部门 / 乡镇) → unit page → 政府信息公开年报 (jpage)
   127.0.0.34   河阳县 homepage                     / → 政务公开 → provincial platform /620521/…
   127.0.0.35   清水县 homepage                     / → 政务公开 → provincial platform /620522/…
+  127.0.0.36   连溪县 homepage (Guangdong)         / → 政务公开 → 政府信息公开目录 (/gkmlpt/index); departments' gkmlpt
+                                                  from a <select> filled from bmlist.json, townships' from a link
+                                                  list; each unit's gkmlpt at /<unit>/gkmlpt/index, API by sid
   127.0.0.40   陇原省 shared platform              /<code>/xxgk/index.shtml: county 年报 column + unit <select> from
                                                   units.json; links to the other counties (not theirs to find)
 Traps a discoverer must not fall into: 友情链接 to 中国政府网 and a neighbouring county, news items that name
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Callable
 from crawler.replica.layout import SiteInfo
 from crawler.replica.sites.base import Request, Response, Site, esc, not_found
 from crawler.replica.sites.boda import Boda
+from crawler.replica.sites.gd import Gkmlpt
 from crawler.replica.sites.hanweb import Hanweb
 from crawler.replica.sites.trs import TrsSite
 
@@ -63,6 +67,7 @@ COUNTIES = (
     County("songxi", "松溪县", "127.0.0.33", "hanweb", departments=13, towns=7),
     County("heyang", "河阳县", "127.0.0.34", "shared", "620521", departments=12, towns=7),
     County("qingshui", "清水县", "127.0.0.35", "shared", "620522", departments=11, towns=8),
+    County("lianxi", "连溪县", "127.0.0.36", "gd", departments=13, towns=7),
 )
 OWN_SITES = (("127.0.0.31", "qingshan", "公安局", "boda"), ("127.0.0.32", "qingshan", "教育局", "trs"))
 
@@ -81,6 +86,22 @@ class UnitHanweb(Hanweb):
     def __init__(self, info: SiteInfo, replica: "Replica", column_id: int) -> None:
         super().__init__(info, replica)
         self.column_id, self.unit_id = column_id, column_id % 10_000_000
+
+
+class UnitGkmlpt(Gkmlpt):
+    """A unit's gkmlpt 信息公开目录 at `/<unit>/gkmlpt/index`; the list API stays at the host's root and tells
+    units apart by `sid`, as on Guangdong county sites."""
+
+    def __init__(self, info: SiteInfo, replica: "Replica", prefix: str, sid: str) -> None:
+        super().__init__(info, replica)
+        self.prefix, self.sid = prefix, sid
+
+    def route(self, req: Request) -> Response | None:
+        if req.path == f"{self.prefix}/gkmlpt/index":
+            req = Request(req.method, "/gkmlpt/index", req.query, req.headers, req.form, req.client, req.raw_path)
+        elif req.path == "/gkmlpt/index":
+            return None
+        return super().route(req)
 
 
 class NavHost(Site):
@@ -258,6 +279,39 @@ class Counties:
                                                 if n.endswith(("镇", "乡", "街道")) == town]}
 
         data = {"/module/xxgk/tree.jsp": [group("县政府部门", False), group("乡镇（街道）", True)]}
+        self.hosts[c.host] = NavHost(SiteInfo(c.id, "county", c.host, ("/",), gov), self.replica, pages,
+                                     lambda: data, cols)
+
+    # ------------------------------------------------------------------ Guangdong county (连溪县): gkmlpt per unit
+
+    def _build_gd(self, c: County) -> None:
+        gov = c.name + "人民政府"
+        cols: list[Site] = []
+
+        def gkmlpt(uid: str, unit: str, prefix: str, sid: int) -> None:
+            info = SiteInfo(f"{c.id}-{uid}", "gd", c.host, (f"{prefix}/gkmlpt/index",), unit)
+            cols.append(self.column(UnitGkmlpt(info, self.replica, prefix, str(sid)), c, unit))
+
+        gkmlpt("gov", gov, "", 762000)
+        units = [(f"lx{i:02d}", name) for i, name in enumerate(self.units(c), 1)]
+        for i, (code, name) in enumerate(units, 1):
+            gkmlpt(code, name, f"/{code}", 762000 + i)
+        depts = [(k, n) for k, n in units if not n.endswith(("镇", "乡", "街道"))]
+        towns = [(k, n) for k, n in units if n.endswith(("镇", "乡", "街道"))]
+
+        def pages() -> dict[str, str]:
+            return {
+                "/": homepage(gov, [("首页", "/"), ("政务公开", "/zwgk/"), ("政务服务", "/zwfw/"), ("互动交流", "/hdjl/")],
+                              "", self.port, COUNTIES[0]),
+                "/zwgk/": _html(f"政务公开-{gov}", _links([("政府信息公开目录", "/gkmlpt/index"), ("政策解读", "/zwgk/zcjd/")])
+                                + '<div class="bm">部门信息公开目录：<select id="bm"><option value="">请选择</option></select></div>'
+                                '<script>$.ajax({ url: "/zwgk/bmlist.json", dataType: "json", success: function (d) {'
+                                ' d.data.forEach(function (u) { $("#bm").append(new Option(u.title, u.linkurl)); }); }});</script>'
+                                + '<div class="zj">镇街信息公开目录：' + _links([(n, f"/{k}/gkmlpt/index") for k, n in towns], "zj")
+                                + "</div>"),
+            }
+
+        data = {"/zwgk/bmlist.json": {"code": 0, "data": [{"title": n, "linkurl": f"/{k}/gkmlpt/index"} for k, n in depts]}}
         self.hosts[c.host] = NavHost(SiteInfo(c.id, "county", c.host, ("/",), gov), self.replica, pages,
                                      lambda: data, cols)
 
