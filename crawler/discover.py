@@ -107,9 +107,14 @@ def site_owner(page: Page) -> str:
 
 
 def county_of(owner: str) -> str:
-    """青山县人民政府 → 青山县 (the name a same-county unit starts with)."""
-    m = re.match(r"^(.{1,12}?(?:自治县|自治旗|县|区|市|旗))", owner)
-    return m.group(1) if m else owner.removesuffix("人民政府")
+    """The innermost division a site's owner names, which the county's own units name too:
+    青山县人民政府 → 青山县, 广州市天河区人民政府 → 天河区, 平潭综合实验区管委会 → 平潭综合实验区."""
+    name = owner.removesuffix("人民政府")
+    nested = re.match(r"^.+?(?:省|自治区|市|州|盟)(.+?(?:自治县|自治旗|县|区|旗|市))$", name)
+    if nested:
+        return nested.group(1)
+    m = re.match(r"^(.{1,12}?(?:自治县|自治旗|县|区|市|旗))", name)
+    return m.group(1) if m else name
 
 
 def full_unit_name(name: str, county: str) -> str:
@@ -122,7 +127,7 @@ def full_unit_name(name: str, county: str) -> str:
 
 def names_county(text: str, county: str) -> bool:
     t = "".join(text.split())
-    return bool(county) and (t.startswith(county) or (t[:1] in "县区市旗" and bool(UNIT_TEXT.match(t))))
+    return bool(county) and (county in t or (t[:1] in "县区市旗" and bool(UNIT_TEXT.match(t))))
 
 
 def json_units(data: Any) -> Iterator[tuple[str, str]]:
@@ -182,6 +187,7 @@ class DiscoverSpider(scrapy.Spider):
         self.failures: list[tuple[str, str]] = []
         self.truncated = False
         self.probed: set[str] = set()
+        self.rejected: list[tuple[str, str]] = []  # off-host pages not walked: their title names another owner
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DiscoverSpider":
@@ -232,6 +238,8 @@ class DiscoverSpider(scrapy.Spider):
             return
         m = response.meta
         depth, via, unit = m["d"], m["via"], m["unit"]
+        if m.get("claim") and not self.claimed(response, page, m["claim"]):
+            return
         owner = m["owner"] or site_owner(page)
         county = county_of(owner)
         follow = dict(depth=depth + 1, origin=m["origin"], owner=owner)
@@ -256,20 +264,37 @@ class DiscoverSpider(scrapy.Spider):
                 continue
             if not self.scope.allows(link.url):
                 # From the start page only: the county's platform elsewhere, or a unit of the county on its own site.
+                # Walked only if its title names the county too (checked in parse_nav): a 信息公开 link to the
+                # State Council's or the province's pages is not this county's platform.
                 if depth != 0 or not (kind == "nav" or (kind == "unit" and names_county(text, county))):
                     continue
-                self.scope.add(link.url, whole_host=kind == "unit")
+                claim = {"whole_host": kind == "unit", "county": county}
+            else:
+                claim = None
             if kind == "unit":
                 req = self.request(link.url, "nav", via=via + [text], unit=full_unit_name(text, county), **follow)
             else:
                 req = self.request(link.url, kind, via=via + [text], unit=unit, **follow)
             if req is not None:
+                req.meta["claim"] = claim
                 yield req
         for url in script_data_urls(page):
             if urlsplit(url).netloc == urlsplit(page.url).netloc:  # what the page's own script loads
                 req = self.request(url, "data", via=via, unit=unit, **follow)
                 if req is not None:
                     yield req
+
+    def claimed(self, response: Response, page: Page, claim: dict[str, Any]) -> bool:
+        """An off-host page the start page links to: in scope from now on if its title names the county."""
+        title = "".join(" ".join(page.selector.css("title ::text").getall()).split())
+        if claim["county"] not in title:
+            self.rejected.append((response.url, title))
+            return False
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        self.scope.add(url, whole_host=claim["whole_host"])
+        if response.url != url:
+            self.scope.add(response.url, whole_host=claim["whole_host"])
+        return True
 
     def parse_data(self, response: Response) -> Iterator[scrapy.Request]:
         page = self.counted(response)

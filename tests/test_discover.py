@@ -35,14 +35,22 @@ def county_replica():
 
 @pytest.fixture(scope="module")
 def discovered(county_replica, tmp_path_factory):
-    """{county id: [columns found from its homepage]} and the TOML written for all counties at once."""
-    out = tmp_path_factory.mktemp("discover") / "portals.toml"
+    """{county id: [columns found from its homepage]}, one `discover` per county (so nothing one county's run
+    finds is credited to another), and their portal files joined into one."""
+    tmp = tmp_path_factory.mktemp("discover")
     counties = county_replica.counties()
-    proc = nianbao("discover", *[c["homepage"] for c in counties], "-o", str(out), "--json")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    found = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    by_county = {c["id"]: [f for f in found if f["origin"] == c["homepage"]] for c in counties}
-    return by_county, out, proc.stderr
+    procs = {c["id"]: subprocess.Popen(
+        [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')", "discover", c["homepage"],
+         "-o", str(tmp / f"{c['id']}.toml"), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        for c in counties}
+    by_county = {}
+    for cid, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr[-3000:]
+        by_county[cid] = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    out = tmp / "portals.toml"
+    out.write_text("\n".join((tmp / f"{c['id']}.toml").read_text(encoding="utf-8") for c in counties), encoding="utf-8")
+    return by_county, out
 
 
 def test_replica_counties_are_big_enough(county_replica):
@@ -63,7 +71,7 @@ def test_county_sites_stay_out_of_the_plain_replica():
 
 
 def test_discover_finds_every_column_of_each_county_and_nothing_else(county_replica, discovered):
-    by_county, _, _ = discovered
+    by_county, _ = discovered
     for county in county_replica.counties():
         truth = {(col["url"], col["unit"]) for col in county["columns"]}
         got = {(f["url"], f["unit"]) for f in by_county[county["id"]]}
@@ -73,7 +81,7 @@ def test_discover_finds_every_column_of_each_county_and_nothing_else(county_repl
 
 
 def test_discover_says_how_it_got_there(discovered):
-    by_county, _, _ = discovered
+    by_county, _ = discovered
     township = next(f for f in by_county["qingshan"] if f["unit"] == "青山县城关镇")
     assert township["via"] == ["政务公开", "政府信息公开", "青山县城关镇", "法定主动公开内容", "政府信息公开年报"]
     police = next(f for f in by_county["qingshan"] if f["unit"] == "青山县公安局")
@@ -103,7 +111,7 @@ def test_discover_from_a_platform_page_or_a_column(county_replica):
 
 
 def test_discover_output_is_a_portals_file_to_review(county_replica, discovered):
-    _, out, _ = discovered
+    _, out = discovered
     portals = load_portals(out)
     assert len(portals) == sum(len(c["columns"]) for c in county_replica.counties())
     assert not any(p.verified for p in portals.values())
@@ -112,7 +120,7 @@ def test_discover_output_is_a_portals_file_to_review(county_replica, discovered)
 
 
 def test_check_reads_the_discovered_entries(discovered):
-    _, out, _ = discovered
+    _, out = discovered
     portals = load_portals(out)
     ids = [next(p.id for p in portals.values() if p.family == fam) for fam in ("trs", "hanweb", "boda")]
     proc = nianbao("check", *ids, "--portals", str(out), "--json")
@@ -122,7 +130,7 @@ def test_check_reads_the_discovered_entries(discovered):
 
 
 def test_crawling_the_discovered_portals_archives_every_report(county_replica, discovered, tmp_path):
-    _, out, _ = discovered
+    _, out = discovered
     db = tmp_path / "county.db"
     proc = nianbao("crawl", "all", "--portals", str(out), "--db", str(db), "--json", "--no-progress",
                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", timeout=600)

@@ -24,8 +24,9 @@ its figures stay as they are. Truth: `Replica.counties()` / GET /__replica__/cou
                                                   list; each unit's gkmlpt at /<unit>/gkmlpt/index, API by sid
   127.0.0.40   陇原省 shared platform              /<code>/xxgk/index.shtml: county 年报 column + unit <select> from
                                                   units.json; links to the other counties (not theirs to find)
-Traps a discoverer must not fall into: 友情链接 to 中国政府网 and a neighbouring county, news items that name
-政务公开 or a report, the platform's 全省各县区 menu.
+Traps a discoverer must not fall into: 友情链接 to 中国政府网, to a neighbouring county and to the province's
+信息公开 pages (a menu-like link off the host whose page is not the county's), news items that name 政务公开
+or a report, the platform's 全省各县区 menu.
 """
 from __future__ import annotations
 
@@ -150,6 +151,7 @@ def homepage(gov: str, nav: list[tuple[str, str]], extra: str, port: int, neighb
     news = _links([(f"{gov[:-4]}召开2024年政务公开工作推进会", "/xwzx/202403/t20240312_1.html"),
                    (f"{gov[:-4]}2024年政府信息公开工作年度报告解读", "/xwzx/202403/t20240320_2.html")], "news")
     friends = (f'<div class="links">友情链接：<a href="http://www.gov.cn/">中国政府网</a>'
+               f'<a href="http://{PROVINCE_HOST}:{port}/">省政府信息公开</a>'
                f'<a href="http://{neighbour.host}:{port}/">{neighbour.name}人民政府</a></div>')
     return _html(f"{gov}门户网站", f'<div class="header"><a href="/" class="logo">{esc(gov)}</a>{_links(nav)}</div>'
                  f"{news}{extra}{friends}")
@@ -327,7 +329,8 @@ class Counties:
         others = [o for o in COUNTIES if o.platform == "shared" and o.id != c.id]
 
         def platform() -> dict[str, str]:
-            counties = _links([(o.name, f"/{o.code}/xxgk/index.shtml") for o in others] + [("省本级", "/")], "qx")
+            counties = _links([(o.name + "政府信息公开", f"/{o.code}/xxgk/index.shtml") for o in others]
+                              + [("省政府信息公开", "/")], "qx")
             out = {f"{root}xxgk/index.shtml": _html(f"{c.name}政府信息公开_陇原省政务公开平台", f"<div>全省各县区：{counties}</div>"
                    + _links([("政府信息公开指南", f"{root}xxgk/zn.shtml"), ("政府信息公开年报", f"{root}zfxxgknb/index.html")],
                             "left-nav")
@@ -346,8 +349,8 @@ class Counties:
 
     def _build_province(self) -> None:
         def pages() -> dict[str, str]:
-            out = {"/": _html("陇原省政务公开平台", _links([(c.name, f"/{c.code}/xxgk/index.shtml") for c in COUNTIES
-                                                        if c.platform == "shared"]))}
+            out = {"/": _html("陇原省政务公开平台", _links([(c.name + "政府信息公开", f"/{c.code}/xxgk/index.shtml")
+                                                        for c in COUNTIES if c.platform == "shared"]))}
             for platform, _, _ in self.shared.values():
                 out.update(platform())
             return out
