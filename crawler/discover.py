@@ -53,6 +53,9 @@ PROBE_PATHS = ("zfxxgk/zfxxgknb/", "zwgk/zfxxgk/zfxxgknb/", "zwgk/zfxxgknb/", "x
                "gk/zfxxgknb/", "zfxxgk/xxgknb/", "gkmlpt/index")
 NAME_KEYS = ("name", "text", "title", "label", "deptName", "unitName", "orgName", "dwmc", "jgmc")
 URL_KEYS = ("url", "href", "link", "linkurl", "path")
+# Platforms whose own index the crawl reads as the 年报 column: gkmlpt (its _CONFIG tree names the 年报
+# category), the Hanweb xxgk module (search.jsp by unit, xxgkAnnualReport.jsp).
+PLATFORM_LIST = re.compile(r"/gkmlpt/index\b|/module/xxgk/index\.jsp")
 COLUMN_TITLE = re.compile(r"年报|年度报告")
 COUNTY_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{1,10}?(?:自治县|县|区|市|旗))")
 SITE_SUFFIX = re.compile(r"(?:门户网站|官方网站|官网|首页|网站)$")
@@ -248,9 +251,10 @@ class DiscoverSpider(scrapy.Spider):
             yield from filter(None, [self.request(shell, "nav", depth=depth, via=via, unit=unit, origin=m["origin"],
                                                   owner=owner)])
             return
-        if ("gkmlpt" in page.url and "_CONFIG" in page.text) or (depth == 0 and COLUMN_TITLE.search(
+        if PLATFORM_LIST.search(page.url) or (depth == 0 and COLUMN_TITLE.search(
                 clean(" ".join(page.selector.css("title ::text").getall())))):
-            # a gkmlpt index, or a start URL that is a 年报 column itself
+            # a gkmlpt index or a Hanweb xxgk module (the crawl reads their 年报 through them), or a start URL
+            # that is a 年报 column itself
             yield from self.parse_column(response, page)
             return
         for link in page_links(page):
@@ -328,7 +332,7 @@ class DiscoverSpider(scrapy.Spider):
             return
         family, reports = found
         owner = m["owner"] or site_owner(page)
-        if page.url not in self.columns and response.url not in self.columns:
+        if response.url not in self.columns:
             self.columns[response.url] = Column(
                 url=response.url, unit=m["unit"] or owner, family=family, via=m["via"], reports=reports,
                 county=county_of(owner), origin=m["origin"], unit_inferred=not m["unit"])

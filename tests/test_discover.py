@@ -92,11 +92,12 @@ def test_discover_says_how_it_got_there(discovered):
 
 def test_discover_from_a_platform_page_or_a_column(county_replica):
     """Started on a 信息公开 platform (TRS zfxxgk, Hanweb unit tree, a county's part of the provincial platform,
-    gkmlpt) or on a column itself: that platform's columns only."""
+    gkmlpt, the Hanweb xxgk module) or on a column itself: that platform's columns only."""
     port = county_replica.port
     starts = {"qingshan": f"http://127.0.0.30:{port}/zfxxgk/index.html", "songxi": f"http://127.0.0.33:{port}/col/col1001/index.html",
               "heyang": f"http://127.0.0.40:{port}/620521/xxgk/index.shtml"}
-    others = [f"http://127.0.0.8:{port}/gkmlpt/index", f"http://127.0.0.9:{port}/xxgk/xxgknb.htm"]
+    others = [f"http://127.0.0.8:{port}/gkmlpt/index", f"http://127.0.0.9:{port}/xxgk/xxgknb.htm",
+              f"http://127.0.0.6:{port}/module/xxgk/index.jsp"]
     proc = nianbao("discover", *starts.values(), *others, "--json")
     found = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     truth = {c["id"]: c["columns"] for c in county_replica.counties()}
@@ -107,7 +108,8 @@ def test_discover_from_a_platform_page_or_a_column(county_replica):
         if cid == "songxi":  # the government's own column hangs off 政务公开, not off the platform page
             expected = {e for e in expected if "1229114100" not in e[0]}
         assert got == expected and len(got) >= 19, (cid, sorted(expected ^ got)[:4])
-    assert {(f["family"], f["url"]) for f in found if f["origin"] in others} == {("gd", others[0]), ("boda", others[1])}
+    assert {(f["family"], f["url"]) for f in found if f["origin"] in others} == {
+        ("gd", others[0]), ("boda", others[1]), ("hanweb", others[2])}
 
 
 def test_discover_output_is_a_portals_file_to_review(county_replica, discovered):
