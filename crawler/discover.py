@@ -51,6 +51,7 @@ DATA_URL = re.compile(r"""(?:\burl\s*:\s*|getJSON\(\s*|\$\.(?:get|post)\(\s*|fet
 PROBE_PATHS = ("zfxxgk/zfxxgknb/", "zwgk/zfxxgk/zfxxgknb/", "zwgk/zfxxgknb/", "xxgk/zfxxgknb/", "zwgk/xxgknb/",
                "xxgk/xxgknb/", "xxgk/xxgknb.htm", "xxgknb/", "zfxxgknb/", "ndbg/", "xxgk/ndbg/", "zwgk/ndbg/",
                "gk/zfxxgknb/", "zfxxgk/xxgknb/", "gkmlpt/index")
+JSONP = re.compile(r"^[\w.$]+\s*\((.*)\)\s*;?$", re.S)
 NAME_KEYS = ("name", "text", "title", "label", "deptName", "unitName", "orgName", "dwmc", "jgmc")
 URL_KEYS = ("url", "href", "link", "linkurl", "path")
 # Platforms whose own index the crawl reads as the 年报 column: gkmlpt (its _CONFIG tree names the 年报
@@ -146,6 +147,21 @@ def json_units(data: Any) -> Iterator[tuple[str, str]]:
         for value in data.values():
             if isinstance(value, (list, dict)):
                 yield from json_units(value)
+
+
+def data_units(page: Page) -> list[tuple[str, str]]:
+    """(name, absolute URL) of the units a script-loaded unit list names: JSON, JSONP (`cb({...})`), or an HTML
+    fragment of links (Hanweb trees come as any of them)."""
+    text = page.text.strip()
+    jsonp = JSONP.match(text)
+    for candidate in (text, jsonp.group(1) if jsonp else None):
+        if candidate is None:
+            continue
+        try:
+            return [(name, urljoin(page.url, url)) for name, url in json_units(json.loads(candidate))]
+        except json.JSONDecodeError:
+            continue
+    return [(link.title, link.url) for link in page_links(page) if UNIT_TEXT.match("".join(link.title.split()))]
 
 
 def page_links(page: Page) -> list[Link]:
@@ -305,13 +321,8 @@ class DiscoverSpider(scrapy.Spider):
         if page is None:
             return
         m = response.meta
-        try:
-            data = json.loads(page.text)
-        except json.JSONDecodeError:
-            return  # a script's data that is not JSON (HTML fragments): nothing to read here
         county = county_of(m["owner"])
-        for name, url in json_units(data):
-            url = urljoin(response.url, url)
+        for name, url in data_units(page):
             if self.scope.allows(url):
                 req = self.request(url, "nav", depth=m["d"] + 1, via=m["via"] + [name],
                                    unit=full_unit_name(name, county), origin=m["origin"], owner=m["owner"])

@@ -164,6 +164,16 @@ def test_unit_lists_in_json():
     assert full_unit_name("青山县公安局", "青山县") == "青山县公安局"
 
 
+def test_unit_lists_as_jsonp_or_html_fragments():
+    from crawler.discover import data_units
+
+    base = "http://www.a.gov.cn/module/xxgk/tree.jsp"
+    jsonp = Page(base, 'jQuery1123({"data": [{"name": "县财政局", "url": "/col/col9/index.html"}]});')
+    assert data_units(jsonp) == [("县财政局", "http://www.a.gov.cn/col/col9/index.html")]
+    fragment = Page(base, '<ul><li><a href="/col/col7/index.html">城关镇</a></li><li><a href="/x">更多</a></li></ul>')
+    assert data_units(fragment) == [("城关镇", "http://www.a.gov.cn/col/col7/index.html")]
+
+
 def test_scope_of_a_shared_platform_is_the_county_part():
     scope = Scope()
     scope.add("http://www.a.gov.cn/", whole_host=True)
