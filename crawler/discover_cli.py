@@ -83,6 +83,9 @@ def discover_cmd(urls: tuple[str, ...], output: str | None, max_depth: int, max_
                        f"{'':<24} via {' > '.join(col.via) or '(start page)'}")
     click.echo(f"{len(columns)} 年报 column(s) from {len(urls)} start URL(s); {spider.pages} pages read"
                + ("; stopped at --max-pages" if spider.truncated else ""), err=as_json)
+    for url, title in spider.rejected:
+        click.echo(f"  not walked: {url} (linked from the start page, but its title «{title}» does not name the "
+                   "county)", err=True)
     if spider.failures:
         url, reason = spider.failures[0]
         click.echo(f"  {len(spider.failures)} linked page(s) could not be read (first: {url}: {reason})", err=True)
@@ -103,7 +106,7 @@ def discover_cmd(urls: tuple[str, ...], output: str | None, max_depth: int, max_
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per portal.")
 def check_cmd(portal_ids: tuple[str, ...], portals_file: str | None, replica_url: str | None, pages: int,
               as_json: bool) -> None:
-    """Read PORTAL...'s first list page(s) without archiving and print what the crawl would see.
+    """Read PORTAL...'s (ids, or `all`) first list page(s) without archiving; print what the crawl would see.
 
     Family, report links with titles and years, the next pages, blocked or not: enough to decide whether
     an entry can be marked verified. Exits 1 if a portal shows no report or is blocked.
