@@ -114,7 +114,7 @@ def county_of(owner: str) -> str:
     """The innermost division a site's owner names, which the county's own units name too:
     青山县人民政府 → 青山县, 广州市天河区人民政府 → 天河区, 平潭综合实验区管委会 → 平潭综合实验区."""
     name = owner.removesuffix("人民政府")
-    nested = re.match(r"^.+?(?:省|自治区|市|州|盟)(.+?(?:自治县|自治旗|县|区|旗|市))$", name)
+    nested = re.match(r"^.*(?:省|自治区|市|州|盟)(.{2,8}?(?:自治县|自治旗|县|区|旗|市))$", name)
     if nested:
         return nested.group(1)
     m = re.match(r"^(.{1,12}?(?:自治县|自治旗|县|区|市|旗))", name)
@@ -127,6 +127,12 @@ def full_unit_name(name: str, county: str) -> str:
     if county and not name.startswith(county) and name[:1] in "县区市旗" and county.endswith(name[:1]):
         return county + name[1:]
     return name
+
+
+def government_host(url: str) -> bool:
+    """A county government's host: under .gov.cn (not the State Council's own), or loopback (the replica)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return (host.endswith(".gov.cn") and host not in ("www.gov.cn", "gov.cn")) or host.startswith("127.")
 
 
 def names_county(text: str, county: str) -> bool:
@@ -286,7 +292,8 @@ class DiscoverSpider(scrapy.Spider):
                 # From the start page only: the county's platform elsewhere, or a unit of the county on its own site.
                 # Walked only if its title names the county too (checked in parse_nav): a 信息公开 link to the
                 # State Council's or the province's pages is not this county's platform.
-                if depth != 0 or not (kind == "nav" or (kind == "unit" and names_county(text, county))):
+                if depth != 0 or not government_host(link.url) or not (
+                        kind == "nav" or (kind == "unit" and names_county(text, county))):
                     continue
                 claim = {"whole_host": kind == "unit", "county": county}
             else:

@@ -184,6 +184,16 @@ def test_scope_of_a_shared_platform_is_the_county_part():
     assert not scope.allows("http://www.gov.cn/")
 
 
+def test_only_county_government_hosts_are_claimed():
+    from crawler.discover import county_of, government_host, names_county
+
+    assert government_host("http://xxgk.gansu.gov.cn/620521/") and government_host("http://127.0.0.40:8816/")
+    assert not government_host("http://www.gov.cn/zhengce/xxgk/") and not government_host("http://example.com/")
+    assert county_of("广州市天河区人民政府") == "天河区" and county_of("青山县人民政府") == "青山县"
+    assert names_county("广州市天河区教育局", "天河区") and names_county("县公安局", "青山县")
+    assert not names_county("松溪县人民政府", "青山县")
+
+
 def test_site_owner_and_ids():
     page = Page("http://www.qingshan.gov.cn/", "<html><head><title>青山县人民政府门户网站</title></head></html>")
     assert site_owner(page) == "青山县人民政府"
