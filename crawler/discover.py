@@ -185,6 +185,11 @@ def script_data_urls(page: Page) -> list[str]:
     return [urljoin(page.url, u) for u in dict.fromkeys(DATA_URL.findall(scripts)) if not u.endswith(".js")]
 
 
+def column_key(url: str) -> str:
+    """The same column linked as `…/zfxxgknb/`, `…/zfxxgknb/index.html` or with a #fragment is one column."""
+    return re.sub(r"/index\.s?html?$", "/", url.split("#", 1)[0])
+
+
 def as_column(page: Page) -> tuple[str, int] | None:
     """(family, report links on the first page) when the page is a 年报 list the crawl can read, else None."""
     family = detect_family(page.text)
@@ -350,8 +355,9 @@ class DiscoverSpider(scrapy.Spider):
             return
         family, reports = found
         owner = m["owner"] or site_owner(page)
-        if response.url not in self.columns:
-            self.columns[response.url] = Column(
+        key = column_key(response.url)
+        if key not in self.columns:
+            self.columns[key] = Column(
                 url=response.url, unit=m["unit"] or owner, family=family, via=m["via"], reports=reports,
                 county=county_of(owner), origin=m["origin"], unit_inferred=not m["unit"])
 

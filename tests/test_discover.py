@@ -174,6 +174,13 @@ def test_unit_lists_as_jsonp_or_html_fragments():
     assert data_units(fragment) == [("城关镇", "http://www.a.gov.cn/col/col7/index.html")]
 
 
+def test_one_column_however_it_is_linked():
+    from crawler.discover import column_key
+
+    assert column_key("http://a.gov.cn/zfxxgk/zfxxgknb/index.html") == column_key("http://a.gov.cn/zfxxgk/zfxxgknb/#top")
+    assert column_key("http://a.gov.cn/xxgk/xxgknb.htm") != column_key("http://a.gov.cn/xxgk/xxgknb/")
+
+
 def test_scope_of_a_shared_platform_is_the_county_part():
     scope = Scope()
     scope.add("http://www.a.gov.cn/", whole_host=True)
