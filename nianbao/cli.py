@@ -9,7 +9,8 @@ import click
 
 from nianbao import __version__
 
-COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli", "nianbao.demo")
+COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli", "crawler.discover_cli",
+                   "nianbao.demo")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

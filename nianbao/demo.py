@@ -68,13 +68,19 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
               help="Replica port. Keep it the same between runs: URLs include it, and a re-run is only incremental "
                    "for the same URLs.")
 @click.option("--seed", default=1, show_default=True, help="Replica seed (which synthetic reports it serves).")
-def demo_cmd(db: str, port: int, seed: int) -> None:
+@click.option("--county", is_flag=True, help="Instead: discover the replica's whole counties, then crawl what was found.")
+def demo_cmd(db: str, port: int, seed: int, county: bool) -> None:
     """Start the built-in replica portals, crawl all of them into DB, and summarise the archive.
 
     Everything runs locally on loopback addresses; nothing is fetched from the internet. Run it twice:
     the second run downloads no report again (304s) and stores 0 new reports and 0 new versions.
     """
-    run_demo(db, port=port, seed=seed, echo=click.echo)
+    if county:
+        from nianbao.county_demo import run_county_demo
+
+        run_county_demo(db, port=port, seed=seed, echo=click.echo)
+    else:
+        run_demo(db, port=port, seed=seed, echo=click.echo)
 
 
 commands: list[click.Command] = [demo_cmd]

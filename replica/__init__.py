@@ -25,6 +25,11 @@ Layout (stable; every site has its own loopback address, all on ONE port, defaul
   127.0.0.17   hostile-tls      hostile  https://…/zfxxgknb/index.html                  https: TLS handshake fails (fatal alert); http works and is the base URL (20)
   127.0.0.18   hostile-nohttp   hostile  http://…/zfxxgknb/index.html                   http: connection reset; https works (self-signed certificate made at start) (20)
 
+With `Replica(counties=True)` (`--counties`), 127.0.0.30–36 and 127.0.0.40 also serve five whole counties
+(homepages, 信息公开 platforms, 20+ units' 年报 columns each) for `nianbao discover`: see
+replica.sites.county; their truth is counties() / GET /__replica__/counties.json. sites() and
+the 17 sites' figures do not change.
+
 Every report is an HTML page; some carry their tables only in a PDF/DOCX attachment (page text
 "详见附件"), some only as <img> (truth then has no table keys), legacy (pre-2019) ones have none.
 Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 304).

@@ -19,10 +19,11 @@ def main() -> None:
     ap.add_argument("--fault-delay", type=float, default=2.0)
     ap.add_argument("--rate-limit", type=int, default=10, help="hostile-429: requests per minute per client")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds each site response waits (a real server's)")
+    ap.add_argument("--counties", action="store_true", help="also serve the whole counties (replica.sites.county)")
     args = ap.parse_args()
     replica = Replica(args.seed, args.port, fault_rate=args.fault_rate, fault_seed=args.fault_seed,
-                      fault_delay=args.fault_delay, rate_limit=args.rate_limit, latency=args.latency).start()
-    print(json.dumps({"control": replica.control_url, "sites": replica.sites()}, ensure_ascii=False, indent=1),
+                      fault_delay=args.fault_delay, rate_limit=args.rate_limit, latency=args.latency, counties=args.counties).start()
+    print(json.dumps({"control": replica.control_url, "sites": replica.sites(), "counties": replica.counties()}, ensure_ascii=False, indent=1),
           flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -78,6 +78,14 @@ class Catalog:
                 self._entries[e.rid] = e
                 made += 1
 
+    def publish(self, rng: random.Random, site: str, organ: str, year: int) -> Entry:
+        """One more report of `organ` in `site` (the county sites build their columns with it)."""
+        with self._lock:
+            e = self._new_entry(rng, site, organ, year)
+            self._entries[e.rid] = e
+            self.version += 1
+            return e
+
     # ------------------------------------------------------------------ reading
 
     def entries(self, site: str | None = None, include_removed: bool = False) -> list[Entry]:

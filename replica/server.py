@@ -27,6 +27,7 @@ from replica.faults import LOOP_PARAM, FaultConfig, draw, faulty, loop_redirect
 from replica.layout import CONTROL_HOST, SITE_LAYOUT, site_info
 from replica.sites import SITE_CLASSES
 from replica.sites.base import Request, Response, Site
+from replica.sites.county import Counties
 from replica.sites.generic import NON_REPORTS
 from replica.tls import TlsSides, self_signed_context
 
@@ -77,7 +78,7 @@ class Replica:
 
     def __init__(self, seed: int = 1, port: int = 0, *, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_delay: float = 2.0, oversize_bytes: int = 3_000_000, rate_limit: int = 10,
-                 retry_after: int = 60, latency: float = 0.0) -> None:
+                 retry_after: int = 60, latency: float = 0.0, counties: bool = False) -> None:
         self.catalog = Catalog(seed)
         self.latency = latency  # seconds every site response waits before its first byte, like a real server
         self.requested_port = port
@@ -85,6 +86,8 @@ class Replica:
         self.faults = FaultConfig(fault_rate, fault_seed, fault_delay, oversize_bytes)
         self.rate_limit, self.retry_after = rate_limit, retry_after
         self.sites_by_host: dict[str, Site] = {i.host: SITE_CLASSES[i.id](i, self) for i in SITE_LAYOUT}
+        self.county_sites = Counties(self) if counties else None  # whole counties for `nianbao discover`
+        self.hosts: dict[str, Site] = {**self.sites_by_host, **(self.county_sites.hosts if self.county_sites else {})}
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._cache: dict[tuple, bytes] = {}
@@ -95,7 +98,7 @@ class Replica:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> "Replica":
-        hosts = [CONTROL_HOST] + list(self.sites_by_host)
+        hosts = [CONTROL_HOST] + list(self.hosts)
         tls_hosts = [h for h, site in self.sites_by_host.items() if site.info.broken]
         context = self_signed_context(tls_hosts) if tls_hosts else None
         for _ in range(20):
@@ -146,7 +149,13 @@ class Replica:
     # ------------------------------------------------------------------ public API
 
     def site(self, site_id: str) -> Site:
+        if self.county_sites and site_id in self.county_sites.columns_by_id:
+            return self.county_sites.columns_by_id[site_id]
         return self.sites_by_host[site_info(site_id).host]
+
+    def counties(self) -> list[dict]:
+        """With `counties=True`: each county's homepage and the 年报 columns (URL, unit) under it."""
+        return self.county_sites.describe() if self.county_sites else []
 
     @property
     def control_url(self) -> str:
@@ -217,7 +226,7 @@ class Replica:
     def count_broken(self, host: str) -> None:
         """A connection failed on purpose on a site's broken scheme (kind "broken" in stats)."""
         with self._lock:
-            self.requests[self.sites_by_host[host].info.id]["broken"] += 1
+            self.requests[self.hosts[host].info.id]["broken"] += 1
 
     def cached(self, e: Entry, kind: str, make: Callable[[], bytes]) -> bytes:
         """Render lazily, once per report revision (PDFs take ~0.1 s)."""
@@ -252,7 +261,7 @@ class Replica:
                 resp = Response(400, json.dumps({"error": repr(e)}).encode(), "application/json")
             self._write(h, resp, "send")
             return
-        site = self.sites_by_host[host]
+        site = self.hosts[host]
         if LOOP_PARAM in req.query:  # inside a redirect loop: keep looping
             with self._lock:
                 self.requests[site.info.id]["fault"] += 1
@@ -348,6 +357,8 @@ class Replica:
                        "zeroed": sorted(self.catalog.zeroed)})
         if p == "sites.json":
             return js(self.sites())
+        if p == "counties.json":
+            return js(self.counties())
         if p == "stats.json":
             return js(self.stats())
         if req.method != "POST":
