@@ -7,7 +7,9 @@ Public API
   OLE ``D0CF11E0`` → ``parsers.doc.read_doc``; HTML-ish → ``parsers.html.read_html``; else
   ``parsers.text.read_text``. The PDF/DOCX/DOC readers are imported lazily; a missing one raises ParseError.
 - ``parse_document(doc) -> Report`` — interpret a Document (see its docstring for how grids are consumed).
-- ``parse_bytes(data, source, content_type=None) -> Report`` and ``parse_file(path) -> Report``.
+- ``parse_bytes(data, source, content_type=None, hints=None) -> Report`` and ``parse_file(path) -> Report``;
+  ``hints`` are titles the crawl knows from outside the document (``{"listing_title": …, "page_title": …}``):
+  extra candidates for the year and the organ, ranked below none of the document's own titles.
 - ``PARSER_VERSION`` — stored with every report version; bumped whenever output can change.
 - ``find_attachments(html, base_url)`` and ``decode_html(data, declared)`` (re-exported from parsers.html).
 
@@ -16,12 +18,13 @@ A document that cannot be read raises ``ParseError("<source>: <reason>")``; noth
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
-from parsers.html import decode_html, find_attachments, looks_like_html, read_html
+from parsers.html import HTML_TITLE_KEY, decode_html, find_attachments, looks_like_html, read_html
 from parsers.loose import place_loose_numbers
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
@@ -31,7 +34,7 @@ from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
-PARSER_VERSION = "1.4.0"
+PARSER_VERSION = "1.5.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -102,7 +105,7 @@ def _charset(content_type: str | None) -> str | None:
     return None
 
 
-def parse_document(doc: Document) -> Report:
+def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None) -> Report:
     """Interpret a Document: tables, meta, sections, checks.
 
     How tables are found. When ``doc.tables`` holds grids (HTML, PDF, DOCX readers), each grid row is
@@ -120,8 +123,9 @@ def parse_document(doc: Document) -> Report:
     ``ParseError("<source>: not a report: …")`` (see parsers.nonreport).
     """
     text = doc.text or ""
+    titles = _outside_titles(doc, hints)
     rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
-    year = find_year(text, doc.title)
+    year = find_year(text, doc.title, titles)
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
         tables = interpret(text_rows(text))
@@ -131,14 +135,11 @@ def parse_document(doc: Document) -> Report:
     if why:
         raise ParseError(f"{doc.source}: not a report: {why}")
     fmt = report_format(tables, text, year, len(sections))
-    if year is None:
-        date = find_date(text, doc.meta)
-        year = int(date[:4]) - 1 if date else None
     meta = {
-        "organ": find_organ(text, doc.title, doc.meta),
+        "organ": find_organ(text, doc.title, doc.meta, year, titles),
         "year": year,
         "format": fmt,
-        "title": find_title(text, doc.title),
+        "title": find_title(text, doc.title, titles),
         "date": find_date(text, doc.meta),
     }
     known = metric_labels()
@@ -152,6 +153,13 @@ def parse_document(doc: Document) -> Report:
                   attachments=list(doc.attachments))
 
 
+def _outside_titles(doc: Document, hints: Mapping[str, str | None] | None) -> list[str]:
+    """Titles from outside the text: the crawl's hints (listing title first), then the page's raw <title>."""
+    titles = [v for v in (hints or {}).values() if isinstance(v, str) and v.strip()]
+    raw = doc.meta.get(HTML_TITLE_KEY)
+    return titles + ([raw] if raw and raw != doc.title else [])
+
+
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:
     """The template format: table labels decide; with no table read, the cited notice (weighed by year); else the year.
 
@@ -162,11 +170,12 @@ def report_format(tables: TableResult, text: str, year: int | None, n_sections: 
     return year_format(year, n_sections) if tables.found else untabled_format(text, year, n_sections)
 
 
-def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:
-    """Read and interpret raw bytes; only ParseError escapes."""
+def parse_bytes(data: bytes, source: str, content_type: str | None = None,
+                hints: Mapping[str, str | None] | None = None) -> Report:
+    """Read and interpret raw bytes; only ParseError escapes. `hints`: see the module docstring."""
     doc = read_any(data, source, content_type)
     try:
-        return parse_document(doc)
+        return parse_document(doc, hints)
     except ParseError:
         raise
     except RecursionError as e:

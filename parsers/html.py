@@ -338,6 +338,9 @@ def page_meta(tree) -> dict[str, str]:
     return meta
 
 
+HTML_TITLE_KEY = "html:title"  # the raw <title>, kept in Document.meta as one more title candidate
+
+
 def _page_title(tree, meta: dict[str, str]) -> str | None:
     for key in ("ArticleTitle", "articletitle", "og:title", "title"):
         if meta.get(key):
@@ -451,6 +454,9 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
     tree = _parse_tree(page, source)
     meta = page_meta(tree)
     title = _page_title(tree, meta)
+    raw_title = tree.find(".//title")
+    if raw_title is not None and raw_title.text and raw_title.text.strip():
+        meta.setdefault(HTML_TITLE_KEY, " ".join(raw_title.text.split()))
     attachments = find_attachments(page, base_url)
     tables, text = _body(tree, page)
     inner = embedded_content(page)

@@ -13,7 +13,7 @@ import re
 
 from parsers.cells import nfkc
 from parsers.document import Document
-from parsers.meta import is_report_title
+from parsers.titles import is_report_title
 
 MIN_REPORT_LINKS = 3  # prev/next links name at most two other reports
 _NUMBERED_HEAD = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]", re.M)
