@@ -58,6 +58,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -84,6 +87,31 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("gb18030", errors="replace")
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """`utf-16-le` / `utf-16-be` for UTF-16 text that carries no BOM, else None.
+
+    UTF-8 and the GB codecs never put a NUL byte in text; UTF-16 puts one in every ASCII character. Of the
+    two byte orders the right one reads line breaks, digits and Chinese punctuation (the wrong one turns
+    them into U+0A00, U+3x00 …), and nearly all of it is ASCII, Chinese or punctuation."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    sample = sample[:len(sample) & ~1]
+    best, best_score = None, 0
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(codec, errors="replace")
+        plain = sum(1 for ch in text if _plain(ch))
+        score = sum(text.count(ch) for ch in "\n0123456789，。、；：,.")
+        if plain >= 0.95 * len(text) and score > best_score:
+            best, best_score = codec, score
+    return best
+
+
+def _plain(ch: str) -> bool:
+    return ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" \
+        or "\u2000" <= ch <= "\u206f"
 
 
 def _is_single_byte(codec: str) -> bool:
@@ -338,6 +366,7 @@ def page_meta(tree) -> dict[str, str]:
     return meta
 
 
+PASSWORD_KEY = "html:password"  # a login form: the page is a wall, not a report (parsers.nonreport)
 HTML_TITLE_KEY = "html:title"  # the raw <title>, kept in Document.meta as one more title candidate
 
 
@@ -421,9 +450,14 @@ def embedded_content(page: str) -> str | None:
     return best
 
 
+# libxml2 silently drops everything nested deeper than 256 elements unless told the tree may be huge:
+# a report wrapped in 260+ <div>s came back empty. Depth is capped elsewhere (parsers.limits); here we read it.
+_HTML_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def _parse_tree(page: str, source: str):
     try:
-        return lxml.html.document_fromstring(_strip_xml_decl(page))
+        return lxml.html.document_fromstring(_strip_xml_decl(page), parser=_HTML_PARSER)
     except (lxml.etree.ParserError, ValueError) as e:
         raise ParseError(f"{source}: not readable as HTML ({e})") from e
 
@@ -438,7 +472,7 @@ def _body(tree, page: str) -> tuple[list[Grid], str]:
     except Exception:  # trafilatura has many internal failure modes on odd markup; the body text will do
         text = None
     if not text or len(text) < 50:
-        text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page)))
+        text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page), parser=_HTML_PARSER))
     return [g for g in tables if g], text
 
 
@@ -457,6 +491,8 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
     raw_title = tree.find(".//title")
     if raw_title is not None and raw_title.text and raw_title.text.strip():
         meta.setdefault(HTML_TITLE_KEY, " ".join(raw_title.text.split()))
+    if any((i.get("type") or "").strip().lower() == "password" for i in tree.iter("input")):
+        meta[PASSWORD_KEY] = "1"
     attachments = find_attachments(page, base_url)
     tables, text = _body(tree, page)
     inner = embedded_content(page)
@@ -464,8 +500,27 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
         inner_tree = _parse_tree(inner, source)
         title = title or _page_title(inner_tree, {})
         tables, text = _body(inner_tree, inner)
+    if len(_CJK.findall(text)) < _LOST_TEXT:
+        flat = stripped_text(page)
+        if len(_CJK.findall(flat)) >= _LOST_TEXT:  # the tree lost the body (nested past libxml2's depth limit)
+            tables, text = [], flat
     return Document(source=source, kind="html", text=text, tables=tables, title=title, meta=meta,
                     attachments=attachments, links=page_links(page))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LOST_TEXT = 200  # Chinese characters: fewer in the tree than this while the markup holds more means it was cut
+_NOT_TEXT = re.compile(r"<(script|style|noscript)\b[^>]{0,2000}>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK = re.compile(r"<(?:/?(?:p|div|br|li|tr|h[1-6]|table|section|article)\b)[^>]{0,4000}>", re.I)
+_CELL = re.compile(r"<(?:td|th)\b[^>]{0,4000}>", re.I)
+
+
+def stripped_text(page: str) -> str:
+    """The page's text without a DOM (block tags → line breaks, cells → tabs): the reading of last resort
+    for markup the HTML parser cannot hold (nesting past its depth limit)."""
+    text = _CELL.sub("\t", _BLOCK.sub("\n", _NOT_TEXT.sub("", page)))
+    text = htmllib.unescape(_TAG.sub("", text))
+    return re.sub(r"\n\s*\n+", "\n", "\n".join(" ".join(l.split()) for l in text.split("\n"))).strip()
 
 
 def _strip_xml_decl(page: str) -> str:

@@ -1,4 +1,14 @@
-"""Telling a page that is not a report (a column's list of report links) from a report, however short.
+"""Telling a document that is not a report from a report, however short or cut off.
+
+Refused (each with its reason): text too short to be a report (a one-line text, random bytes that decode
+to a few characters); a login wall, a busy or error page served with 200; a page whose own title is a
+notice about reports (`关于做好…年度报告编制发布工作的通知`), 工作要点 or another column item; a document that
+shows none of a report's signs (a report title, the 条例 preamble / `本年度报告`, the template section
+headings, the template tables), which is how a news item or an unrelated PDF/DOCX is told; and a list page.
+Wall, error and notice pages are refused only when no template table or section heading is read, so a
+report page that carries a login link or a 404 widget in its chrome still parses.
+
+The list page:
 
 Why: a crawl or `nianbao load` may hand the parser a list page, whose link titles name a year and an
 organ; parsed as a report it would become that organ's newest report in the archive. A document is
@@ -13,6 +23,8 @@ import re
 
 from parsers.cells import nfkc
 from parsers.document import Document
+from parsers.html import PASSWORD_KEY
+from parsers.meta import title_candidates
 from parsers.titles import is_report_title
 
 MIN_REPORT_LINKS = 3  # prev/next links name at most two other reports
@@ -50,8 +62,62 @@ def has_report_structure(text: str, n_sections: int) -> bool:
     return n_sections > 0 or len(_NUMBERED_HEAD.findall(nfkc(text))) >= 2
 
 
-def not_a_report(doc: Document, tables_found: bool, n_sections: int) -> str | None:
-    """Why the document is a list page rather than a report, or None when it may be a report."""
+MIN_CJK = 40  # a title alone is ~20 characters; the shortest real chunk has hundreds
+_WALL = re.compile(r"请登录|请先登录|登录后(?:查看|浏览|访问)|用户登录|会员登录|统一身份认证|验证码")
+_ERROR = re.compile(r"系统繁忙|服务器繁忙|请稍后再试|稍后重试|页面不存在|页面未找到|找不到(?:该|您要的)?页面|访问的页面不存在|"
+                    r"\b404\b|\b50[023]\b|Not\s*Found|Internal\s*Server\s*Error|Service\s*Unavailable|访问出错|"
+                    r"系统错误|信息已删除|文章已删除|该信息不存在|无权访问|禁止访问|访问受限", re.I)
+# a page's own title naming something a 年报 column also files: notices about reports, 要点, interpretations
+_ITEM_TITLE = re.compile(r"通知|要点|的函|意见|方案|计划|解读|图解|公示|会议|召开|新闻|动态|培训|部署|答记者问")
+_PREAMBLE_SIGN = re.compile(r"信息公开条例|本年度报告|本报告|本年报|年度报告|信息公开年报|政务公开年报|工作报告如下|情况报告如下")
+
+
+def own_title(doc: Document) -> str:
+    """The document's own title: the reader's, else its first short line."""
+    if doc.title and doc.title.strip():
+        return " ".join(doc.title.split())
+    for line in (doc.text or "").split("\n", 12)[:12]:
+        line = " ".join(line.split())
+        if 4 <= len(line) <= 60 and _CJK.search(line):
+            return line
+    return ""
+
+
+def report_signs(doc: Document, tables_found: bool, n_sections: int, titles: list[str]) -> list[str]:
+    """Which of a report's signs the document shows."""
+    text = doc.text or ""
+    signs = []
+    if tables_found:
+        signs.append("template table")
+    if n_sections:
+        signs.append("section headings")
+    if any(is_report_title(t) for t in [own_title(doc), *titles, *title_candidates(text)]):
+        signs.append("report title")
+    if _PREAMBLE_SIGN.search(nfkc(text[:6000])):
+        signs.append("preamble")
+    return signs
+
+
+def not_a_report(doc: Document, tables_found: bool, n_sections: int, titles: list[str] | None = None) -> str | None:
+    """Why the document is not a report, or None when it may be one."""
+    text = nfkc(doc.text or "")
+    n_cjk = len(_CJK.findall(text))
+    if n_cjk < MIN_CJK and not tables_found:
+        return f"too short to be a report ({n_cjk} Chinese characters)"
+    structured = tables_found or n_sections > 0
+    if not structured:
+        head = text[:3000] + " " + own_title(doc)
+        if doc.meta.get(PASSWORD_KEY) or _WALL.search(head):
+            return "a login page" + (" (password field)" if doc.meta.get(PASSWORD_KEY) else "")
+        m = _ERROR.search(head)
+        if m and n_cjk < 400:
+            return f"an error or busy page ({m.group(0)})"
+        title = own_title(doc)
+        if title and not is_report_title(title) and _ITEM_TITLE.search(nfkc(title)):
+            return f"a column item titled {title[:60]!r}, not a report"
+    signs = report_signs(doc, tables_found, n_sections, list(titles or []))
+    if not signs:
+        return "none of a report's signs (report title, 条例 preamble, section headings, template tables)"
     if tables_found or has_report_structure(doc.text or "", n_sections):
         return None
     links = report_links(doc)
