@@ -160,20 +160,19 @@ _AFTER_NAME = re.compile(r"(?:坚持|认真|严格|继续|高度|全面|深入|�
                          r"坚决|重点|不折不扣|各项|累计|全年|紧密|坚定|秉持|遵循|注重|抓|推进|推动|开展|全力|充分|高效|"
                          r"政府信息公开|政务公开|信息公开|的|在|于|共计|收到|未|无|新|及时|稳步|有序|扎实|狠抓|始|本着|"
                          r"[,，。、;；])")
-_SUB_OFFICE = re.compile(r"(?:党政[\u4e00-\u9fff]{0,5}?|综合|行政|政务公开|信息公开|政府)?办(?:公室)?$")
+_SUB_OFFICE = re.compile(r"(?:党政[\u4e00-\u9fff]{0,5}?|综合|行政|政务公开|信息公开)?办(?:公室)?$")
 _PUBLISHER = re.compile(r"发布机构\s*[:：]?\s*([\u4e00-\u9fff()]{2,40})?")
 _QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fff()]{3,30})[”\"]")
 
 
 def _strip_sub_office(name: str) -> str:
-    """`X镇人民政府党政办公室` → `X镇人民政府`; a county government's own 办公室 (`天门市人民政府办公室`) stays."""
-    if re.search(r"[省市县区旗州盟]人民政府办公[室厅]$", name):
-        return name
-    m = _SUB_OFFICE.search(name)
-    if m and m.start() >= 2:
-        rest = name[:m.start()]
-        if is_body_name(rest):
-            return rest
+    """`X镇人民政府党政办公室` → `X镇人民政府`, `X局办公室` → `X局`: a contact line names the office that
+    answers, the report is its body's (a government's report gives its 办公室 as the contact)."""
+    for m in _SUB_OFFICE.finditer(name):
+        for start in sorted({m.start(), m.end() - (3 if name.endswith("办公室") else 1)}):
+            rest = name[:start]
+            if start >= 2 and is_body_name(rest) and not rest.endswith("办"):
+                return rest
     return name
 
 
