@@ -509,7 +509,7 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_LOST_TEXT = 200  # Chinese characters: fewer in the tree than this while the markup holds more means it was cut
+_LOST_TEXT = 40  # Chinese characters: a tree with fewer while the markup holds more has lost the body
 _NOT_TEXT = re.compile(r"<(script|style|noscript)\b[^>]{0,2000}>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _BLOCK = re.compile(r"<(?:/?(?:p|div|br|li|tr|h[1-6]|table|section|article)\b)[^>]{0,4000}>", re.I)
 _CELL = re.compile(r"<(?:td|th)\b[^>]{0,4000}>", re.I)

@@ -95,7 +95,7 @@ def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
         # titles wrapped over two lines: `2024 年上海市科委政府信息公开工作` + `年度报告`
         if i + 1 < len(lines) and len(lines[i + 1]) <= 8 and _TITLE_WORDS.search(lines[i + 1]):
             joined = line + lines[i + 1]
-        if _SECTION_HEAD.match(line) or _chrome_line(line):
+        if _SECTION_HEAD.match(line) or _chrome_line(line) or _SENTENCE.search(line):
             continue
         if len(joined) <= 70 and re.search(_YEAR, joined) and _TITLE_WORDS.search(joined):
             out.append(joined)
@@ -105,6 +105,7 @@ def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+_SENTENCE = re.compile(r"[。，,；;！？]")  # a title is not a sentence: `…现公开X2024年…年度报告。` is the preamble's
 _CHROME = re.compile(r">|»|当前位置|所在位置|当前页面|首页|字体|字号|打印|来源|发布时间|发布日期|浏览次数|点击数|"
                      r"索引号|组配分类|主题分类|发布机构|分享|关闭窗口|扫一扫")
 

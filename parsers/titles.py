@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "001123456789")
+_CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})(?=\s*年)")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|(?=(?:度|政府|政务|信息公开)))")
 # The report phrase: a disclosure report (信息公开 / 政务公开 … 报告|年报), or `YYYY年(度)报告|年报` on its own.
