@@ -88,7 +88,9 @@ def title_candidates(text: str, limit: int = 25) -> list[str]:
 @lru_cache(maxsize=4)  # organ, year and title each ask for the same document's candidates
 def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
     out = []
-    lines = list(islice(filter(None, map(_clean, text.split("\n", 80)[:80])), limit))
+    head = nfkc("\n".join(text.split("\n", 80)[:80]))  # once for the head, not once per line
+    lines = list(islice(filter(None, (" ".join(_LINE_EDGES.sub("", l.strip()).split()) for l in head.split("\n"))),
+                        limit))
     lines = [_LABEL_PREFIX.sub("", normalise_title(l)) if _LABEL_PREFIX.match(l) else l for l in lines]
     for i, line in enumerate(lines):
         joined = line

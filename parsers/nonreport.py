@@ -20,6 +20,7 @@ tables are images or whose text is cut off keep their prose or headings, so they
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from parsers.cells import nfkc
 from parsers.document import Document
@@ -98,15 +99,21 @@ def report_signs(doc: Document, tables_found: bool, n_sections: int, titles: lis
     return signs
 
 
+def _count_cjk(text: str, cap: int) -> int:
+    """Chinese characters in `text`, counted up to `cap` (a report has thousands: no need to count them all)."""
+    return sum(1 for _ in islice(_CJK.finditer(text), cap))
+
+
 def not_a_report(doc: Document, tables_found: bool, n_sections: int, titles: list[str] | None = None) -> str | None:
     """Why the document is not a report, or None when it may be one."""
-    text = nfkc(doc.text or "")
-    n_cjk = len(_CJK.findall(text))
-    if n_cjk < MIN_CJK and not tables_found:
+    text = doc.text or ""
+    if tables_found:
+        return None
+    n_cjk = _count_cjk(text, 400)
+    if n_cjk < MIN_CJK:
         return f"too short to be a report ({n_cjk} Chinese characters)"
-    structured = tables_found or n_sections > 0
-    if not structured:
-        head = text[:3000] + " " + own_title(doc)
+    if not n_sections:
+        head = nfkc(text[:3000]) + " " + own_title(doc)
         if doc.meta.get(PASSWORD_KEY) or _WALL.search(head):
             return "a login page" + (" (password field)" if doc.meta.get(PASSWORD_KEY) else "")
         m = _ERROR.search(head)
@@ -115,8 +122,7 @@ def not_a_report(doc: Document, tables_found: bool, n_sections: int, titles: lis
         title = own_title(doc)
         if title and not is_report_title(title) and _ITEM_TITLE.search(nfkc(title)):
             return f"a column item titled {title[:60]!r}, not a report"
-    signs = report_signs(doc, tables_found, n_sections, list(titles or []))
-    if not signs:
+    if not report_signs(doc, tables_found, n_sections, list(titles or [])):
         return "none of a report's signs (report title, 条例 preamble, section headings, template tables)"
     if tables_found or has_report_structure(doc.text or "", n_sections):
         return None
