@@ -63,9 +63,10 @@ _SELF_REF = re.compile(r"我(乡|镇|街道|苏木|局|委|办|署|厅|院|中�
 def is_body_name(name: str) -> bool:
     """Gazetteer-free: 2–40 characters of Chinese (brackets kept) ending in a body suffix, with no chrome,
     self-reference, clause word or opening preposition."""
-    return bool(_NAME_CHARS.fullmatch(name) and name.endswith(_SUFFIXES) and not _BAD_START.match(name)
+    base = re.sub(r"\([^()]{2,20}\)$", "", name)  # `X局(Y管委会)`: the suffix stands before the bracket
+    return bool(_NAME_CHARS.fullmatch(name) and base.endswith(_SUFFIXES) and not _BAD_START.match(name)
                 and not _BAD_WORD.search(name) and name.count("(") == name.count(")")
-                and len(name) > min(len(s) for s in _SUFFIXES if name.endswith(s)))
+                and len(base) > max(len(s) for s in _SUFFIXES if base.endswith(s)))
 
 
 def _headless(name: str) -> bool:
@@ -100,11 +101,21 @@ def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
         if _SECTION_HEAD.match(line) or _chrome_line(line) or _SENTENCE.search(line):
             continue
         if len(joined) <= 70 and re.search(_YEAR, joined) and _TITLE_WORDS.search(joined):
+            if i and _cut_inside_a_suffix(lines[i - 1], joined):
+                joined = lines[i - 1] + joined  # `…管理委` + `员会市场监督管理局2021年…`: one name over two lines
             out.append(joined)
         elif i + 1 < len(lines) and len(line) <= 30 and _CJK.search(line) and not re.search(_YEAR, line) \
                 and re.match(_YEAR, lines[i + 1]) and _TITLE_WORDS.search(lines[i + 1]):
             out.append(line + lines[i + 1])  # organ on its own line above `2021年…年度报告`
     return tuple(out)
+
+
+def _cut_inside_a_suffix(prev: str, line: str) -> bool:
+    """Does a line break fall inside a body word (`管理委` / `员会…`) between a short name line and a title?"""
+    if len(prev) > 30 or not _NAME_CHARS.fullmatch(prev) or re.search(_YEAR, prev) or _chrome_line(prev):
+        return False
+    return any(prev.endswith(w[:k]) and line.startswith(w[k:]) for w in _SUFFIXES if len(w) > 1
+               for k in range(1, len(w)))
 
 
 _SENTENCE = re.compile(r"[。，,；;！？]")  # a title is not a sentence: `…现公开X2024年…年度报告。` is the preamble's
@@ -155,6 +166,8 @@ _LEAD_IN = re.compile(r"^.*(?:现公布|现发布|予以公布|公布|发布|编
 _AUTHORED = re.compile(r"由\s*([\u4e00-\u9fff()]{2,40}?)\s*(?:负责)?(?:组织)?(?:编制|编写|制作|撰写)")
 _CONTACT = re.compile(r"(?:请与|请直接与|请联系|联系人?[:：]?|咨询)\s*([\u4e00-\u9fff()]{2,40}?)\s*(?:联系|[(,，。;；:：]|电话|地址)")
 _BODY_OF = re.compile(r"(?:全文包括|包括|涵盖|成立)\s*([\u4e00-\u9fff()]{2,40}?)(?:信息公开|政务公开)")
+# `在认真总结2020年X镇政府信息公开工作的基础上`: the year, then the body's name, then its disclosure work
+_YEAR_THEN_NAME = re.compile(_YEAR + r"度?\s*([\u4e00-\u9fff()]{2,40}?)(?:信息公开|政务公开)工作")
 _OPENING = re.compile(r"^\s*(?:[(（][一二三四五六七八九十]{1,2}[)）]\s*)?" + _YEAR + r"(?!\s*\d)度?(?:以来)?\s*[,，、]?\s*"
                       r"([\u4e00-\u9fff()]{2,40})")
 # what follows a body's name in an opening sentence: a verb, a preposition or the words for its disclosure work
@@ -223,6 +236,11 @@ def organ_candidates(text: str, titles: list[str], meta: dict[str, str]) -> list
         name = _strip_sub_office(m.group(1))
         if is_body_name(name):
             out.append(Candidate(name, 0, "author"))
+    for m in _YEAR_THEN_NAME.finditer(head):
+        name = m.group(2)
+        name = name[:-2] if name.endswith("政府") and not name.endswith("人民政府") else name
+        if is_body_name(name):
+            out.append(Candidate(name, 1, "preamble", int(m.group(1))))
     for m in _BODY_OF.finditer(head):
         name = m.group(1)
         name = name[:-2] if name.endswith("政府") and not name.endswith("人民政府") else name  # X乡政府信息公开

@@ -23,8 +23,22 @@ PREAMBLE_FORMS = {
     "quoted": "根据《中华人民共和国政府信息公开条例》，编制了《{organ}{year}年政府信息公开工作年度报告》。\n",
     "authored": "本年度报告根据《中华人民共和国政府信息公开条例》要求，由{organ}编制。\n",
     "opening": "{year}年，{organ}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》。\n",
+    "summed up": "在认真总结{year}年{organ}政府信息公开工作的基础上，编制本报告。\n",
     "contact": "本报告依据《中华人民共和国政府信息公开条例》编制。如对本报告有疑问，请与{organ}办公室联系（电话：0000-1234567）。\n",
 }
+
+
+TITLE_WORDINGS = [
+    "{organ}{year}年政府信息公开工作年度报告",
+    "{organ}{year}年度政府信息公开工作年度报告",
+    "{organ}关于{year}年度政府信息公开情况的报告",
+    "{organ}{year}年政府信息公开工作报告",
+    "{organ}{year}年信息公开年度报告",
+    "{organ}{year}年政务公开工作年度报告",
+    "{organ}{year}年年报",
+    "《{organ}{year}年政府信息公开工作年度报告》",
+    "信息名称：{organ}{year}年政府信息公开工作年度报告",
+]
 
 
 def _truths() -> list[tuple[str, int]]:
@@ -86,3 +100,46 @@ def test_a_page_naming_itself_only_as_we_has_no_organ(self_ref: str) -> None:
             f"2022年，{self_ref}持续健全依申请公开办理机制。\n" + BODY.format(year=2022))
     meta = _meta(text)
     assert meta["organ"] is None and meta["year"] == 2022
+
+
+@pytest.mark.parametrize("wording", TITLE_WORDINGS)
+@pytest.mark.parametrize("organ,year", TRUTHS)
+def test_every_title_wording(organ: str, year: int, wording: str) -> None:
+    meta = _meta(wording.format(organ=organ, year=year) + "\n" + BODY.format(year=year))
+    assert (meta["organ"], meta["year"]) == (organ, year)
+
+
+@pytest.mark.parametrize("organ,year", [(o, y) for o, y in TRUTHS if len(o) >= 6])
+def test_a_title_wrapped_anywhere_in_the_name(organ: str, year: int) -> None:
+    """Broken over two lines, the name is read whole, or as its second line when that is a name by itself,
+    or not at all: never as a fragment."""
+    cut = len(organ) // 2
+    meta = _meta(f"{organ[:cut]}\n{organ[cut:]}{year}年政府信息公开工作年度报告\n" + BODY.format(year=year))
+    assert meta["year"] == year
+    assert meta["organ"] in (organ, organ[cut:], None)
+
+
+@pytest.mark.parametrize("head,tail", [("武汉市东湖生态旅游风景区管理委", "员会市场监督管理局"), ("某县某镇人民", "政府"),
+                                       ("某市某区某街道办", "事处"), ("某县人民政府办", "公室"), ("某县某经济开", "发区")])
+def test_a_title_wrapped_inside_the_body_word(head: str, tail: str) -> None:
+    meta = _meta(f"{head}\n{tail}2021年政府信息公开工作年度报告\n" + BODY.format(year=2021))
+    assert meta["organ"] == head + tail
+
+
+@pytest.mark.parametrize("organ", ["某市财政局(某区管委会)", "某县发展和改革局(县粮食和物资储备局)"])
+def test_brackets_printed_in_a_name_are_kept(organ: str) -> None:
+    meta = _meta(f"{organ}2023年政府信息公开工作年度报告\n" + BODY.format(year=2023))
+    assert meta["organ"] == organ
+    meta = _meta(f"{organ.replace('(', '（').replace(')', '）')}2023年政府信息公开工作年度报告\n" + BODY.format(year=2023))
+    assert meta["organ"] == organ  # full-width brackets read as the text's NFKC form
+
+
+@pytest.mark.parametrize("fragment", [
+    "2022年，我区持续健全依申请公开办理机制。",
+    "2022年，在某县人民政府的正确领导下，全面推进政务公开。",
+    "2022年，全镇政府信息公开工作稳步推进。",
+    "2022年，按照上级要求，切实做好信息公开办",
+])
+def test_fragments_are_not_organs(fragment: str) -> None:
+    meta = _meta("根据《中华人民共和国政府信息公开条例》编制本报告。\n" + fragment + "\n" + BODY.format(year=2022))
+    assert meta["organ"] is None
