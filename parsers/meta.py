@@ -56,6 +56,7 @@ _BAD_START = re.compile(r"^(?:我|本|全|各|该|此|其|贵|在|对|从|向|�
 _BAD_WORD = re.compile(
     r"公开|报告|年度|情况|字体|打印|位置|首页|来源|发布|浏览|点击|索引|分类|名称|标题|日期|时间|关于|通知|联系|电话|地址|"
     r"网站|网址|领导小组|负责|认真|坚持|持续|健全|推进|推动|加强|深入|贯彻|落实|按照|严格|积极|进一步|依申请|主动|统计|"
+    r"围绕|紧紧|立足|聚焦|结合|注重|着力|不断|扎实|全面|切实|高度|重视|"
     r"的|了|着|是|个|在|共|全年|编制|成立|开展|要求|规定|条例|工作的|登录|注册|无障碍|繁體|智能|问答")
 _SELF_REF = re.compile(r"我(乡|镇|街道|苏木|局|委|办|署|厅|院|中心|区|县|市|旗|单位|部门|公司|馆|站|所|队)")
 
@@ -171,14 +172,20 @@ _YEAR_THEN_NAME = re.compile(_YEAR + r"度?\s*([\u4e00-\u9fff()]{2,40}?)(?:信�
 _OPENING = re.compile(r"^\s*(?:[(（][一二三四五六七八九十]{1,2}[)）]\s*)?" + _YEAR + r"(?!\s*\d)度?(?:以来)?\s*[,，、]?\s*"
                       r"([\u4e00-\u9fff()]{2,40})")
 # what follows a body's name in an opening sentence: a verb, a preposition or the words for its disclosure work
-_AFTER_NAME = re.compile(r"(?:坚持|认真|严格|继续|高度|全面|深入|扎实|进一步|积极|按照|围绕|以|在|持续|不断|主动|共|通过|"
-                         r"贯彻|紧|始终|切实|根据|依据|依照|把|将|对|聚焦|立足|着力|大力|强化|加强|加大|结合|深化|牢固|精心|"
-                         r"坚决|重点|不折不扣|各项|累计|全年|紧密|坚定|秉持|遵循|注重|抓|推进|推动|开展|全力|充分|高效|"
-                         r"政府信息公开|政务公开|信息公开|的|在|于|共计|收到|未|无|新|及时|稳步|有序|扎实|狠抓|始|本着|"
-                         r"[,，。、;；])")
+_AFTER_NAME = re.compile(r"(?:坚持|认真|严格|继续|高度|全面|深入|扎实|进一步|积极|按照|围绕|持续|不断|主动|通过|"
+                         r"贯彻|紧紧|紧扣|紧密|紧跟|始终|切实|根据|依据|依照|聚焦|立足|着力|大力|强化|加强|加大|结合|深化|牢固|"
+                         r"精心|坚决|重点|不折不扣|各项|累计|全年|坚定|秉持|遵循|注重|抓好|推进|推动|开展|全力|充分|高效|"
+                         r"政府信息公开|政务公开|信息公开|共计|收到|及时|稳步|有序|狠抓|本着|以习近平|在上级|在区|在县|在市|"
+                         r"[,，。、;；:：])")
+_AFTER_CHAR = re.compile(r"[以在对把将于的共未无]")
 _SUB_OFFICE = re.compile(r"(?:党政[\u4e00-\u9fff]{0,5}?|综合|行政|政务公开|信息公开)?办(?:公室)?$")
 _PUBLISHER = re.compile(r"发布机构\s*[:：]?\s*([\u4e00-\u9fff()]{2,40})?")
 _QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fff()]{3,30})[”\"]")
+
+
+def _cited(text: str, pos: int) -> bool:
+    """Is `pos` inside a 《…》 citation?"""
+    return text.rfind("《", 0, pos) > text.rfind("》", 0, pos)
 
 
 def _strip_sub_office(name: str) -> str:
@@ -200,17 +207,20 @@ def _name_before(run: str) -> str:
 
 
 def _opening_name(rest: str) -> str | None:
-    """The longest name at the head of `rest` that a verb or the words for its disclosure work follow."""
-    best = None
+    """The name at the head of `rest`: the shortest one a verb phrase or punctuation follows (`X局` of
+    `X局紧紧围绕县委…`), else the longest one a single-character word follows (`X镇以…`)."""
+    names = []
     for m in re.finditer(_SUFFIX_RE, rest[:42]):
         name, after = rest[:m.end()], rest[m.end():]
-        if len(name) > 40:
-            break
-        if (not after or _AFTER_NAME.match(after)) and is_body_name(name):
-            if name.endswith("政府") and not name.endswith("人民政府") and after.startswith("信息公开"):
-                continue  # `X乡政府信息公开工作`: the name is X乡
-            best = name
-    return best
+        if name.endswith("政府") and not name.endswith("人民政府") and after.startswith("信息公开"):
+            continue  # `X乡政府信息公开工作`: the name is X乡
+        if is_body_name(name):
+            names.append((name, after))
+    strong = [n for n, after in names if not after or _AFTER_NAME.match(after)]
+    if strong:
+        return strong[0]
+    weak = [n for n, after in names if _AFTER_CHAR.match(after)]
+    return weak[-1] if weak else None
 
 
 def organ_candidates(text: str, titles: list[str], meta: dict[str, str]) -> list[Candidate]:
@@ -237,6 +247,8 @@ def organ_candidates(text: str, titles: list[str], meta: dict[str, str]) -> list
         if is_body_name(name):
             out.append(Candidate(name, 0, "author"))
     for m in _YEAR_THEN_NAME.finditer(head):
+        if _cited(head, m.start()) or re.match(r"\s*(?:要点|方案|计划|通知|意见)", head[m.end():m.end() + 6]):
+            continue  # `《2021年武汉市政务公开工作要点》`: another document's title
         name = m.group(2)
         name = name[:-2] if name.endswith("政府") and not name.endswith("人民政府") else name
         if is_body_name(name):
@@ -263,7 +275,7 @@ def organ_candidates(text: str, titles: list[str], meta: dict[str, str]) -> list
         out.append(Candidate(sig, 1, "signature"))
     if not out:
         out.extend(_self_reference(head))
-    out.sort(key=lambda c: c.rank)
+    out.sort(key=lambda c: (c.rank, _PLACE_ORDER.get(c.place, 9)))
     return out
 
 
@@ -285,6 +297,10 @@ def _self_reference(head: str) -> list[Candidate]:
     found = {m.group(1) for m in _QUOTED_NAME.finditer(head)
              if is_body_name(m.group(1)) and m.group(1).endswith(tuple(kinds)) and not _headless(m.group(1))}
     return [Candidate(found.pop(), 2, "self")] if len(found) == 1 else []
+
+
+# within a rank: a sentence the body opens with names it more surely than a contact line or a field
+_PLACE_ORDER = {"title": 0, "author": 1, "opening": 2, "preamble": 3, "contact": 4, "publisher": 5, "signature": 6}
 
 
 def choose_organ(cands: list[Candidate], year: int | None) -> str | None:
