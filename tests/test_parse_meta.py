@@ -120,7 +120,8 @@ def test_the_raw_html_title_is_a_candidate_when_the_page_has_no_other() -> None:
 
 
 @pytest.mark.parametrize("name", ["香山乡人民政府", "梅溪湖街道办事处", "宝力根花苏木", "丰泽区卫健局", "桃园开发区管委会",
-                                  "上海市", "三明市卫生健康委员会", "某市财政局(某区管委会)", "沭阳县发展和改革局"])
+                                  "上海市", "三明市卫生健康委员会", "某市财政局(某区管委会)", "沭阳县发展和改革局",
+                                  "全椒县人民政府", "本溪市财政局", "和平区人民政府", "向阳区", "个旧市", "共青城市", "贵阳市教育局"])
 def test_body_names(name: str) -> None:
     assert is_body_name(name)
 
