@@ -119,11 +119,12 @@ def not_a_report(doc: Document, tables_found: bool, n_sections: int, titles: lis
         m = _ERROR.search(head)
         if m and n_cjk < 400:
             return f"an error or busy page ({m.group(0)})"
-        title = own_title(doc)
-        if title and not is_report_title(title) and _ITEM_TITLE.search(nfkc(title)):
-            return f"a column item titled {title[:60]!r}, not a report"
-    if not report_signs(doc, tables_found, n_sections, list(titles or [])):
+    signs = report_signs(doc, tables_found, n_sections, list(titles or []))
+    if not signs:
         return "none of a report's signs (report title, 条例 preamble, section headings, template tables)"
+    title = own_title(doc)
+    if not n_sections and "report title" not in signs and _ITEM_TITLE.search(nfkc(title)):
+        return f"a column item titled {title[:60]!r}, not a report"
     if tables_found or has_report_structure(doc.text or "", n_sections):
         return None
     links = report_links(doc)

@@ -205,3 +205,11 @@ def test_a_report_nested_past_the_parsers_depth_limit_is_read(depth: int) -> Non
     report = parse_bytes(page, "deep.html", "text/html")
     assert (report.meta["organ"], report.meta["year"]) == ("某县人民政府", 2022)
     assert "主动公开政府信息一千余条" in report.text
+
+
+def test_a_report_under_a_column_named_page_title_still_parses() -> None:
+    """The CMS puts the column (`工作动态`) in <title>; the report names itself in its body."""
+    body = REPORT_HTML.replace("<h1>", "<p>").replace("</h1>", "</p>").replace("<p>一、总体情况</p>", "")
+    body = body.replace("<p>二、主动公开政府信息情况</p><p>三、收到和处理政府信息公开申请情况</p>", "")
+    report = parse_bytes(_html(body, "工作动态"), "r.html", "text/html")
+    assert (report.meta["organ"], report.meta["year"]) == ("某县人民政府", 2022)
