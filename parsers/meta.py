@@ -404,12 +404,15 @@ def _iso(m: re.Match) -> str | None:
 
 
 def find_title(text: str, page_title: str | None, hints: list[str] | tuple[str, ...] = ()) -> str | None:
-    if page_title:
+    """The report's title: the page's own if it names a report, else the text's title line, else a hint's;
+    a page title naming something else (a column: `工作动态`) only when nothing better is printed."""
+    if page_title and is_report_title(page_title):
         return _clean(page_title)
     cands = title_candidates(text)
     if cands:
         return cands[0]
-    return next((_clean(h) for h in hints if h and is_report_title(h)), None)
+    hinted = next((_clean(h) for h in hints if h and is_report_title(h)), None)
+    return hinted or (_clean(page_title) if page_title else None)
 
 
 def _citation(year: int, number: int) -> re.Pattern[str]:

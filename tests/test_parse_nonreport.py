@@ -213,3 +213,4 @@ def test_a_report_under_a_column_named_page_title_still_parses() -> None:
     body = body.replace("<p>二、主动公开政府信息情况</p><p>三、收到和处理政府信息公开申请情况</p>", "")
     report = parse_bytes(_html(body, "工作动态"), "r.html", "text/html")
     assert (report.meta["organ"], report.meta["year"]) == ("某县人民政府", 2022)
+    assert report.meta["title"] == "某县人民政府2022年政府信息公开工作年度报告"
