@@ -24,7 +24,7 @@ from pathlib import Path
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
-from parsers.html import (HTML_TITLE_KEY, decode_html, find_attachments, looks_like_html, read_html,
+from parsers.html import (HTML_TITLE_KEY, decode_html, find_attachments, looks_like_html, read_html, title_parts,
                           utf16_without_bom)
 from parsers.loose import place_loose_numbers
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
@@ -171,7 +171,8 @@ def _outside_titles(doc: Document, hints: Mapping[str, str | None] | None) -> li
     """Titles from outside the text: the crawl's hints (listing title first), then the page's raw <title>."""
     titles = [v for v in (hints or {}).values() if isinstance(v, str) and v.strip()]
     raw = doc.meta.get(HTML_TITLE_KEY)
-    return titles + ([raw] if raw and raw != doc.title else [])
+    parts = [p for p in title_parts(raw) if p != doc.title] if raw else []
+    return titles + parts
 
 
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:

@@ -18,6 +18,7 @@ import trafilatura
 
 from parsers.document import Cell, Document, Grid
 from parsers.model import ParseError
+from parsers.titles import is_report_title
 
 # ---------------------------------------------------------------------------------------------
 # charset
@@ -370,19 +371,24 @@ PASSWORD_KEY = "html:password"  # a login form: the page is a wall, not a report
 HTML_TITLE_KEY = "html:title"  # the raw <title>, kept in Document.meta as one more title candidate
 
 
+_TITLE_SEPARATORS = re.compile(r"\s+[-—–|｜_·]\s+|\s*[_|｜—–]\s*|\s+-\s*|\s*-\s+|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
+
+
+def title_parts(title: str) -> list[str]:
+    """A <title> cut at its separators (`X县人民政府-X镇2022年…年度报告`, `… - 政府信息公开年报 - …`)."""
+    return [p for p in _TITLE_SEPARATORS.split(title.strip()) if p]
+
+
 def _page_title(tree, meta: dict[str, str]) -> str | None:
-    for key in ("ArticleTitle", "articletitle", "og:title", "title"):
-        if meta.get(key):
-            return meta[key]
-    for tag in ("h1", "h2"):
-        for h in tree.iter(tag):
-            text = " ".join("".join(h.itertext()).split())
-            if text and "报告" in text:
-                return text
+    """The page's own title: the first of (title meta, <h1>/<h2> naming a 报告, each part of <title>) that
+    names a report; else the first of them at all (meta, a 报告 heading, the <title>'s first part)."""
+    metas = [meta[k] for k in ("ArticleTitle", "articletitle", "og:title", "title") if meta.get(k)]
+    heads = [" ".join("".join(h.itertext()).split()) for tag in ("h1", "h2") for h in tree.iter(tag)]
+    heads = [h for h in heads if h and "报告" in h]
     t = tree.find(".//title")
-    if t is not None and t.text:
-        return re.split(r"\s*[_|｜—-]\s*(?=[^_|｜—-]*$)", t.text.strip())[0] or t.text.strip()
-    return None
+    parts = title_parts(t.text) if t is not None and t.text and t.text.strip() else []
+    found = metas + heads + parts
+    return next((x for x in found if is_report_title(x)), None) or next(iter(found), None)
 
 
 def _fallback_text(tree) -> str:

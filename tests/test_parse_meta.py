@@ -131,3 +131,15 @@ def test_body_names(name: str) -> None:
                                   "某局紧紧围绕县委", "某县人民政府网站", "索引号组配分类", "某局(", "政府信息公开领导小组办公室"])
 def test_not_body_names(name: str) -> None:
     assert not is_body_name(name)
+
+
+@pytest.mark.parametrize("title", ["某县人民政府-某县某镇2022年政府信息公开工作年度报告",
+                                   "某县某镇2022年政府信息公开工作年度报告_某县人民政府",
+                                   "某县人民政府 | 政府信息公开年报 | 某县某镇2022年政府信息公开工作年度报告",
+                                   "某县某镇2022年政府信息公开工作年度报告 - 政府信息公开年报 - 某县人民政府"])
+def test_the_report_part_of_a_page_title_is_the_title(title: str) -> None:
+    """The site's and the column's names stand before or after the report's in <title>, in any order."""
+    body = "<p>根据《中华人民共和国政府信息公开条例》编制本报告。</p>" + "".join(f"<p>{l}</p>" for l in PROSE.split("\n"))
+    meta = parse_bytes(f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode(), "p.html",
+                       "text/html").meta
+    assert (meta["organ"], meta["year"], meta["title"]) == ("某县某镇", 2022, "某县某镇2022年政府信息公开工作年度报告")
