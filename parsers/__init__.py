@@ -9,7 +9,7 @@ Public API
 - ``parse_document(doc) -> Report`` — interpret a Document (see its docstring for how grids are consumed).
 - ``parse_bytes(data, source, content_type=None, hints=None) -> Report`` and ``parse_file(path) -> Report``;
   ``hints`` are titles the crawl knows from outside the document (``{"listing_title": …, "page_title": …}``):
-  extra candidates for the year and the organ, ranked below none of the document's own titles.
+  extra title candidates for the year and the organ, after the document's own title and title lines.
 - ``PARSER_VERSION`` — stored with every report version; bumped whenever output can change.
 - ``find_attachments(html, base_url)`` and ``decode_html(data, declared)`` (re-exported from parsers.html).
 

@@ -325,7 +325,7 @@ def choose_organ(cands: list[Candidate], year: int | None) -> str | None:
 
 def find_organ(text: str, page_title: str | None, meta: dict[str, str], year: int | None = None,
                hints: list[str] | tuple[str, ...] = ()) -> str | None:
-    titles = [h for h in hints if h] + ([page_title] if page_title else []) + title_candidates(text)
+    titles = ([page_title] if page_title else []) + title_candidates(text) + [h for h in hints if h]
     name = choose_organ(organ_candidates(text, titles, meta), year)
     if name and _headless(name):
         name = _widen_headless(name, text)
@@ -361,7 +361,7 @@ def find_year(text: str, page_title: str | None, hints: list[str] | tuple[str, .
     """The covered year: a title's, else the statistics period's, else the opening's (`2022年,我镇…`).
 
     Never the publication date: a report is published the year after the one it covers, or later."""
-    for title in [h for h in hints if h] + ([page_title] if page_title else []) + title_candidates(text):
+    for title in ([page_title] if page_title else []) + title_candidates(text) + [h for h in hints if h]:
         year = title_year(title)
         if year:
             return year

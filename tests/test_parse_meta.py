@@ -143,3 +143,9 @@ def test_the_report_part_of_a_page_title_is_the_title(title: str) -> None:
     meta = parse_bytes(f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode(), "p.html",
                        "text/html").meta
     assert (meta["organ"], meta["year"], meta["title"]) == ("某县某镇", 2022, "某县某镇2022年政府信息公开工作年度报告")
+
+
+def test_the_documents_own_title_outranks_a_hint() -> None:
+    data = ("某县某镇2023年政府信息公开工作年度报告\n根据《中华人民共和国政府信息公开条例》编制本报告。\n" + PROSE).encode()
+    meta = parse_bytes(data, "t.txt", hints={"listing_title": "某县人民政府2022年政府信息公开工作年度报告"}).meta
+    assert (meta["organ"], meta["year"]) == ("某县某镇", 2023)
