@@ -139,12 +139,17 @@ def organ_from_title(title: str) -> str | None:
         return None
     before = re.sub(r"^(?:关于|印发|公布)+|(?:关于|的)+$", "", _NON_NAME.sub("", t[:m.start()]))
     if before:
-        before = _REPORT_PHRASE.sub("", before) or before
+        before = _strip_report_phrase(before) or before
         return before if len(before) >= 2 else None
-    after = _REPORT_PHRASE.sub("", t[m.end():]).strip()
-    after = re.sub(r"^(?:度|报)+", "", _NON_NAME.sub("", after))
-    after = _REPORT_PHRASE.sub("", after)
+    after = re.sub(r"^(?:度|报)+", "", _NON_NAME.sub("", t[m.end():]))
+    after = _strip_report_phrase(after)
     return after if len(after) >= 2 else None
+
+
+def _strip_report_phrase(name: str) -> str:
+    """The report words cut off a name; `X人民政府信息公开…` keeps its 人民政府 (the 政府 is the name's)."""
+    cut = _REPORT_PHRASE.sub("", name)
+    return cut + "政府" if cut.endswith("人民") and name.startswith(cut + "政府") else cut
 
 
 # --- candidates -------------------------------------------------------------------------------------

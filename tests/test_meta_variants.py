@@ -36,6 +36,8 @@ TITLE_WORDINGS = [
     "{organ}{year}年信息公开年度报告",
     "{organ}{year}年政务公开工作年度报告",
     "{organ}{year}年年报",
+    "{year}年{organ}政府信息公开工作年度报告",
+    "{year}年度{organ}信息公开年度报告",
     "《{organ}{year}年政府信息公开工作年度报告》",
     "信息名称：{organ}{year}年政府信息公开工作年度报告",
 ]

@@ -149,3 +149,16 @@ def test_the_documents_own_title_outranks_a_hint() -> None:
     data = ("某县某镇2023年政府信息公开工作年度报告\n根据《中华人民共和国政府信息公开条例》编制本报告。\n" + PROSE).encode()
     meta = parse_bytes(data, "t.txt", hints={"listing_title": "某县人民政府2022年政府信息公开工作年度报告"}).meta
     assert (meta["organ"], meta["year"]) == ("某县某镇", 2023)
+
+
+@pytest.mark.parametrize("title,organ", [
+    ("2022年度某县人民政府信息公开年度报告", "某县人民政府"),
+    ("2022年某县人民政府政府信息公开工作年度报告", "某县人民政府"),
+    ("某镇人民政府信息公开2018年度工作报告", "某镇人民政府"),
+    ("三明市卫生健康委员会关于2025年政府信息公开工作年度报告", "三明市卫生健康委员会"),
+    ("信息名称：牛塘镇2021年信息公开年度报告", "牛塘镇"),
+])
+def test_organ_from_title(title: str, organ: str) -> None:
+    from parsers.meta import organ_from_title
+
+    assert organ_from_title(title) == organ
