@@ -427,8 +427,9 @@ def _citation(year: int, number: int) -> re.Pattern[str]:
 
 # the template notices: 国办公开办函〔2021〕30号 (2021 format) supersedes 〔2019〕60号 (2019 format)
 _TEMPLATE_NOTICES = (("2021", _citation(2021, 30)), ("2019", _citation(2019, 60)))
-# the outline of a pre-2019 report: 概述 / 基本情况 parts, the fee section, an appended statistics table
-_LEGACY_OUTLINE = re.compile(r"收费及减免|收费和减免|基本概况|政府信息公开情况统计表|八部分")
+# the outline of a pre-2019 report: its fee section (the 2019 template has none; 概述 and an appended
+# statistics table also come with 2019-template tables, seeds and real2/n099)
+_LEGACY_OUTLINE = re.compile(r"收费及减免|收费和减免|收费与减免")
 
 
 def cited_format(text: str) -> str | None:
@@ -442,7 +443,7 @@ def untabled_format(text: str, year: int | None, n_sections: int) -> str:
 
     〔2021〕30号 always decides. 〔2019〕60号 decides only up to 2020 (or with no year): reports of 2021 on
     keep citing it while printing the 2021 tables (seeds/001), so there the year rule is the better guess.
-    A 2019 report citing nothing and written to the old outline (fees, statistics table) is legacy.
+    A 2019 report citing nothing and written to the old outline (a fee section) is legacy.
     """
     cited = cited_format(text)
     if cited == "2021" or (cited == "2019" and (year is None or year <= 2020)):
