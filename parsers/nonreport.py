@@ -2,9 +2,10 @@
 
 Refused (each with its reason): text too short to be a report (a one-line text, random bytes that decode
 to a few characters); a login wall, a busy or error page served with 200; a page whose own title is a
-notice about reports (`关于做好…年度报告编制发布工作的通知`), 工作要点 or another column item; a document that
-shows none of a report's signs (a report title, the 条例 preamble / `本年度报告`, the template section
-headings, the template tables), which is how a news item or an unrelated PDF/DOCX is told; and a list page.
+notice about reports (`关于做好…年度报告编制发布工作的通知`), 工作要点, news or another column item (when it
+names no report anywhere); a document that shows none of a report's signs (a report title, the 条例
+preamble / `本年度报告`, the template section headings, the template tables, two of the words a report's
+parts are written in), which is how an unrelated PDF/DOCX is told; and a list page.
 Wall, error and notice pages are refused only when no template table or section heading is read, so a
 report page that carries a login link or a 404 widget in its chrome still parses.
 
@@ -73,13 +74,21 @@ _ITEM_TITLE = re.compile(r"通知|要点|的函|意见|方案|计划|解读|图�
 _PREAMBLE_SIGN = re.compile(r"信息公开条例|本年度报告|本报告|本年报|年度报告|信息公开年报|政务公开年报|工作报告如下|情况报告如下")
 
 
+# the words a report's own parts are written in (a chunk cut out of its middle still shows two of them)
+_VOCABULARY = re.compile(r"主动公开|依申请|政府信息管理|行政复议|行政诉讼|政务公开|政府信息公开|公开平台|监督保障|政务新媒体|"
+                         r"政府网站|门户网站|公开申请")
+
+
+_SENTENCE = re.compile(r"[。，,；;！？]")
+
+
 def own_title(doc: Document) -> str:
-    """The document's own title: the reader's, else its first short line."""
+    """The document's own title: the reader's, else its first short line that is not a sentence."""
     if doc.title and doc.title.strip():
         return " ".join(doc.title.split())
     for line in (doc.text or "").split("\n", 12)[:12]:
         line = " ".join(line.split())
-        if 4 <= len(line) <= 60 and _CJK.search(line):
+        if 4 <= len(line) <= 60 and _CJK.search(line) and not _SENTENCE.search(line):
             return line
     return ""
 
@@ -94,8 +103,11 @@ def report_signs(doc: Document, tables_found: bool, n_sections: int, titles: lis
         signs.append("section headings")
     if any(is_report_title(t) for t in [own_title(doc), *titles, *title_candidates(text)]):
         signs.append("report title")
-    if _PREAMBLE_SIGN.search(nfkc(text[:6000])):
+    head = nfkc(text[:6000])
+    if _PREAMBLE_SIGN.search(head):
         signs.append("preamble")
+    if len(set(_VOCABULARY.findall(head))) >= 2:
+        signs.append("report vocabulary")
     return signs
 
 
