@@ -5,7 +5,6 @@ work on bytes or text with regex only (no DOM) and stay well under 2 ms for a 10
 """
 from __future__ import annotations
 
-import codecs
 import html as htmllib
 import json
 import re
@@ -15,6 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.etree
 import lxml.html
 import trafilatura
+from w3lib.encoding import read_bom, resolve_encoding
 
 from parsers.document import Cell, Document, Grid
 from parsers.model import ParseError
@@ -25,7 +25,6 @@ from parsers.titles import is_report_title
 
 _GB_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "euc-cn", "gb18030", "windows-936"}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _norm_charset(name: str | None) -> str | None:
@@ -35,10 +34,7 @@ def _norm_charset(name: str | None) -> str | None:
     name = name.strip().strip("\"'").lower()
     if name in _GB_ALIASES:
         return "gb18030"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return resolve_encoding(name)  # w3lib: the WHATWG aliases browsers use (latin-1 → cp1252, …)
 
 
 def _meta_charset(data: bytes) -> str | None:
@@ -49,16 +45,17 @@ def _meta_charset(data: bytes) -> str | None:
 def decode_html(data: bytes, declared: str | None = None) -> str:
     """Decode a page body to text without trusting declarations blindly.
 
-    Order: a BOM; strict UTF-8 (a GBK body essentially never decodes as UTF-8, so success is proof);
+    Order: a BOM (UTF-8/16/32); UTF-16 without a BOM (told by its NUL bytes, see `utf16_without_bom`);
+    strict UTF-8 (a GBK body essentially never decodes as UTF-8, so success is proof);
     then the declared charset (`declared` from the HTTP header, else the <meta> one) with gb2312/gbk
     read as gb18030; a single-byte declaration (latin-1 & co.) on a page whose bytes decode strictly as
     gb18030 is taken as a lie; finally gb18030 with replacement characters.
     """
     if isinstance(data, str):
         return data
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+    codec, bom = read_bom(data)  # w3lib: UTF-8, UTF-16 and UTF-32 byte-order marks
+    if codec:
+        return data[len(bom):].decode(codec, errors="replace")
     utf16 = utf16_without_bom(data)
     if utf16:
         return data.decode(utf16, errors="replace")

@@ -182,7 +182,7 @@ def test_a_report_with_login_or_error_words_in_its_chrome_still_parses(chrome: s
     assert (report.meta["organ"], report.meta["year"]) == ("某县人民政府", 2022)
 
 
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "gbk", "gb18030", "utf-8"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16", "utf-32", "utf-8-sig", "gbk", "gb18030", "utf-8"])
 def test_real_reports_in_any_encoding_parse_the_same(corpus: Path, codec: str) -> None:
     """UTF-16 without a BOM (issue 11) and GBK, detected from the bytes, not guessed."""
     for name in ("real2/n003.txt", "real2/n045.txt", "real/r019.txt"):
