@@ -95,6 +95,7 @@ def _title_candidates(text: str, limit: int) -> tuple[str, ...]:
     lines = list(islice(filter(None, (" ".join(_LINE_EDGES.sub("", l.strip()).split()) for l in head.split("\n"))),
                         limit))
     lines = [_LABEL_PREFIX.sub("", normalise_title(l)) if _LABEL_PREFIX.match(l) else l for l in lines]
+    lines = [_cut_chrome_tail(l) for l in lines]
     for i, line in enumerate(lines):
         joined = line
         # titles wrapped over two lines: `2024 年上海市科委政府信息公开工作` + `年度报告`
@@ -123,6 +124,16 @@ def _cut_inside_a_suffix(prev: str, line: str) -> bool:
 _SENTENCE = re.compile(r"[。，,；;！？]")  # a title is not a sentence: `…现公开X2024年…年度报告。` is the preamble's
 _CHROME = re.compile(r">|»|当前位置|所在位置|当前页面|首页|字体|字号|打印|来源|发布时间|发布日期|浏览次数|点击数|"
                      r"索引号|组配分类|主题分类|发布机构|分享|关闭窗口|扫一扫")
+
+
+_CHROME_TAIL = re.compile(r"\s*(?:[【\[(]?\s*(?:发布时间|发布日期|日期|时间|来源|信息来源|浏览次数|点击数|阅读次数|字体|字号|打印|分享)"
+                          r"\s*[:：】\]]|【字体)")
+
+
+def _cut_chrome_tail(line: str) -> str:
+    """`X镇2022年…年度报告 发布时间：2023-01-10 来源：…`: the title without the toolbar printed after it."""
+    m = _CHROME_TAIL.search(line)
+    return line[:m.start()] if m and m.start() >= 6 else line
 
 
 def _chrome_line(line: str) -> bool:
@@ -395,7 +406,7 @@ def find_date(text: str, meta: dict[str, str]) -> str | None:
             m = _DATE.search(nfkc(meta[key]))
             if m:
                 return _iso(m)
-    m = re.search(r"(?:发布日期|发布时间|公开日期|成文日期|时间)\s*[:：]?\s*" + _DATE.pattern, nfkc(text[:3000]))
+    m = re.search(r"(?:发布日期|发布时间|公开日期|成文日期|日期|时间)\s*[:：]?\s*" + _DATE.pattern, nfkc(text[:3000]))
     if m:
         return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     return None

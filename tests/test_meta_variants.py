@@ -145,3 +145,11 @@ def test_brackets_printed_in_a_name_are_kept(organ: str) -> None:
 def test_fragments_are_not_organs(fragment: str) -> None:
     meta = _meta("根据《中华人民共和国政府信息公开条例》编制本报告。\n" + fragment + "\n" + BODY.format(year=2022))
     assert meta["organ"] is None
+
+
+@pytest.mark.parametrize("toolbar", [" 发布时间：{pub}-01-10 来源：县政府办公室", "【字体：大 中 小】打印", " 日期:{pub}-01-09 来源: 县人民政府 字体大小:"])
+@pytest.mark.parametrize("organ,year", TRUTHS)
+def test_title_with_the_toolbar_on_its_line(organ: str, year: int, toolbar: str) -> None:
+    text = f"{organ}{year}年政府信息公开工作年度报告" + toolbar.format(pub=year + 1) + "\n" + BODY.format(year=year)
+    meta = _meta(text)
+    assert (meta["organ"], meta["year"]) == (organ, year)
