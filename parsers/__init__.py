@@ -133,8 +133,9 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
     therefore give every data row of tables 2–4 as one grid row: its label cell(s) then its value cells.
     If the grids yield no template table, the text cell stream (``doc.text``) is tried instead.
 
-    A list page (report links, no table, no report headings, little prose) raises
-    ``ParseError("<source>: not a report: …")`` (see parsers.nonreport).
+    A document that is not a report (too short, a login wall, a busy/error page, a notice or other column
+    item, no report sign at all, a list page of report links) raises ``ParseError("<source>: not a
+    report: <reason>")`` (see parsers.nonreport); images and foreign zips are refused by ``read_any``.
     """
     text = doc.text or ""
     titles = _outside_titles(doc, hints)
