@@ -24,12 +24,12 @@ from pathlib import Path
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
-from parsers.html import (HTML_TITLE_KEY, decode_html, find_attachments, looks_like_html, read_html, title_parts,
-                          utf16_without_bom)
+from parsers.html import decode_html, find_attachments, looks_like_html, read_html
 from parsers.loose import place_loose_numbers
+from parsers.html import HTML_TITLE_KEY, title_parts, utf16_to_utf8
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
-from parsers.nonreport import not_a_report
+from parsers.nonreport import image_format, not_a_report
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
@@ -51,15 +51,9 @@ def _reader(kind: str):
         raise ParseError(f"the {kind.upper()} reader is unavailable ({module}.{name}: {e})") from e
 
 
-_IMAGES = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
-           (b"BM", "BMP"))
-
-
 def sniff(data: bytes, content_type: str | None = None) -> str:
-    """The reader kind for these bytes: pdf | docx | doc | html | text | image | zip (bytes win over the header)."""
+    """The reader kind for these bytes: pdf | docx | doc | html | text (bytes win over the header)."""
     head = data[:2048]
-    if any(head.startswith(magic) for magic, _ in _IMAGES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return "image"
     if head.lstrip()[:5] == b"%PDF-" or head[:4] == b"%PDF":
         return "pdf"
     if head[:2] == b"PK":
@@ -80,18 +74,15 @@ def read_any(data: bytes, source: str, content_type: str | None = None) -> Docum
     if not isinstance(data, (bytes, bytearray)):
         raise ParseError(f"{source}: expected bytes, got {type(data).__name__}")
     data = bytes(data)
+    image = image_format(data)
+    if image:
+        raise ParseError(f"{source}: not a report: an image ({image})")
+    data = utf16_to_utf8(data)  # UTF-16 without a BOM reads as UTF-8 from here on (sniffing, readers)
     if not data.strip():
         raise ParseError(f"{source}: empty document")
     kind = sniff(data, content_type)
     if kind == "zip":
-        raise ParseError(f"{source}: not a report: a zip archive that is not a Word document")
-    if kind == "image":
-        name = next((n for magic, n in _IMAGES if data.startswith(magic)), "WEBP")
-        raise ParseError(f"{source}: not a report: an image ({name})")
-    if kind in ("html", "text") and utf16_without_bom(data):
-        page = decode_html(data)  # UTF-16 without a BOM: decoded once, then sniffed as text
-        kind = "html" if "html" in (content_type or "").lower() or looks_like_html(page[:2048].lower()) else "text"
-        data = page
+        raise ParseError(f"{source}: a zip archive that is not a Word document")
     try:
         if kind in _LAZY_READERS:
             reader = _reader(kind)

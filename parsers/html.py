@@ -107,6 +107,13 @@ def utf16_without_bom(data: bytes) -> str | None:
     return best
 
 
+def utf16_to_utf8(data: bytes) -> bytes:
+    """UTF-16 bytes without a BOM re-encoded as UTF-8 (every reader and sniffer expects an ASCII-compatible
+    encoding); any other bytes unchanged."""
+    codec = utf16_without_bom(data)
+    return data.decode(codec, errors="replace").encode("utf-8") if codec else data
+
+
 def _plain(ch: str) -> bool:
     return ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" \
         or "\u2000" <= ch <= "\u206f"

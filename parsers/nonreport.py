@@ -64,6 +64,17 @@ def has_report_structure(text: str, n_sections: int) -> bool:
     return n_sections > 0 or len(_NUMBERED_HEAD.findall(nfkc(text))) >= 2
 
 
+_IMAGES = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+           (b"BM", "BMP"))
+
+
+def image_format(data: bytes) -> str | None:
+    """PNG, JPEG, GIF, TIFF, BMP or WEBP when the bytes are an image (a table's scan served as the report)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _IMAGES if data.startswith(magic)), None)
+
+
 MIN_CJK = 40  # a title alone is ~20 characters; the shortest real chunk has hundreds
 _WALL = re.compile(r"请登录|请先登录|登录后(?:查看|浏览|访问)|用户登录|会员登录|统一身份认证|验证码")
 _ERROR = re.compile(r"系统繁忙|服务器繁忙|请稍后再试|稍后重试|页面不存在|页面未找到|找不到(?:该|您要的)?页面|访问的页面不存在|"
