@@ -128,15 +128,17 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
     item, no report sign at all, a list page of report links) raises ``ParseError("<source>: not a
     report: <reason>")`` (see parsers.nonreport); images and foreign zips are refused by ``read_any``.
     """
+    doc.meta.update(hint_meta(hints))
     text = doc.text or ""
-    titles = _outside_titles(doc, hints)
     rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
-    year = find_year(text, doc.title, titles)
+    year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
         tables = interpret(text_rows(text))
     place_loose_numbers(tables)
     sections = split_sections(text)
+    titles = outside_titles(doc)
+    year = find_year(text, doc.title, titles) if titles else year
     why = not_a_report(doc, bool(tables.found), len(sections), titles)
     if why:
         raise ParseError(f"{doc.source}: not a report: {why}")
@@ -159,12 +161,20 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
                   attachments=list(doc.attachments))
 
 
-def _outside_titles(doc: Document, hints: Mapping[str, str | None] | None) -> list[str]:
-    """Titles from outside the text: the crawl's hints (listing title first), then the page's raw <title>."""
-    titles = [v for v in (hints or {}).values() if isinstance(v, str) and v.strip()]
+_HINT_PREFIX = "hint:"  # crawl hints ride in Document.meta (`hint:listing_title`), like the raw <title>
+
+
+def hint_meta(hints: Mapping[str, str | None] | None) -> dict[str, str]:
+    """Hints as Document meta entries (non-empty strings only)."""
+    return {_HINT_PREFIX + k: v for k, v in (hints or {}).items() if isinstance(v, str) and v.strip()}
+
+
+def outside_titles(doc: Document) -> list[str]:
+    """Titles from outside the text: the crawl's hints (listing title first), then the parts of the page's
+    raw <title> other than the one taken as the page's title."""
+    titles = [v for k, v in doc.meta.items() if k.startswith(_HINT_PREFIX)]
     raw = doc.meta.get(HTML_TITLE_KEY)
-    parts = [p for p in title_parts(raw) if p != doc.title] if raw else []
-    return titles + parts
+    return titles + ([p for p in title_parts(raw) if p != doc.title] if raw else [])
 
 
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:
@@ -181,8 +191,9 @@ def parse_bytes(data: bytes, source: str, content_type: str | None = None,
                 hints: Mapping[str, str | None] | None = None) -> Report:
     """Read and interpret raw bytes; only ParseError escapes. `hints`: see the module docstring."""
     doc = read_any(data, source, content_type)
+    doc.meta.update(hint_meta(hints))
     try:
-        return parse_document(doc, hints)
+        return parse_document(doc)
     except ParseError:
         raise
     except RecursionError as e:
