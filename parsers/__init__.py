@@ -27,9 +27,10 @@ from parsers.document import Document
 from parsers.html import decode_html, find_attachments, looks_like_html, read_html
 from parsers.loose import place_loose_numbers
 from parsers.html import HTML_TITLE_KEY, title_parts, utf16_to_utf8
+from parsers.nonreport import image_format
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
-from parsers.nonreport import image_format, not_a_report
+from parsers.nonreport import not_a_report
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
