@@ -6,8 +6,9 @@ The organ is chosen from a small set of scored candidates, one per place a name 
           name the report with its year (`现公布X2022年…年度报告`, `编制了《X2024年…》`, `涵盖了X2020年…`,
           `由X编制`);
   rank 1  the body's own sentences: the opening `2022年,X坚持…`, `全文包括X信息公开…`, the contact line
-          `请与X办公室联系` (the office stripped), the signature above the closing date, 发布机构 metadata;
-  rank 2  a self-reference (`我局`) resolved by the one quoted name of that kind (`“X县自然资源局”`).
+          `请与X办公室联系` (the office stripped), the signature above the closing date;
+  rank 2  a self-reference (`我局`) resolved by the one quoted name of that kind (`“X县自然资源局”`);
+  rank 3  the 发布机构 field, which only completes a name (it often names the office posting the page).
 Every candidate must look like a body's name (gazetteer-free: it ends in a body suffix, carries no
 chrome, is not a self-reference, a clause or a preposition phrase). The best-ranked candidate wins; a
 candidate of the same report that only adds a place in front (`昌荣镇` → `兴化市昌荣镇`) or, from a title
@@ -286,7 +287,7 @@ def organ_candidates(text: str, titles: list[str], meta: dict[str, str]) -> list
         if is_body_name(name):
             out.append(Candidate(name, 1, "contact"))
     for name in _publishers(head, meta):
-        out.append(Candidate(name, 1, "publisher"))
+        out.append(Candidate(name, 3, "publisher"))  # completes a name, never stands alone (see choose_organ)
     sig = _signature(text)
     if sig:
         out.append(Candidate(sig, 1, "signature"))
@@ -324,11 +325,12 @@ def choose_organ(cands: list[Candidate], year: int | None) -> str | None:
     """The best-ranked candidate, completed by a candidate that only adds the place in front (any candidate
     as good, or any at all for a headless name) or, from a title phrase or 发布机构, the body word after it."""
     cands = [c for c in cands if not (c.rank == 0 and c.place == "preamble" and year and c.year and c.year != year)]
-    if not cands:
+    # 发布机构 is often the office that posts the page (a county's 政府办 for a township's report)
+    best = next((c for c in cands if c.place != "publisher"), None)
+    if best is None:
         return None
-    best = cands[0]
     name = best.name
-    for c in cands[1:]:
+    for c in cands:
         if len(c.name) <= len(name):
             continue
         prefixed = c.name.endswith(name) and (c.rank <= best.rank or _headless(name) or best.rank > 0)

@@ -162,3 +162,11 @@ def test_organ_from_title(title: str, organ: str) -> None:
     from parsers.meta import organ_from_title
 
     assert organ_from_title(title) == organ
+
+
+def test_the_publishing_office_never_names_a_report_alone() -> None:
+    """发布机构 is often the county office that posts a township's report: it only completes a name."""
+    text = "索引号：11/2023-1\n发布机构：某县人民政府办公室\n根据《中华人民共和国政府信息公开条例》编制本报告。\n" + PROSE
+    assert parse_bytes(text.encode(), "t.txt").meta["organ"] is None
+    text = "发布机构：某县某镇人民政府\n某县某镇2022年政府信息公开工作年度报告\n" + PROSE
+    assert parse_bytes(text.encode(), "t.txt").meta["organ"] == "某县某镇人民政府"
