@@ -490,7 +490,7 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
     if db.exists():
         with closing(reader(db)) as conn:
             if _has_table(conn, "crawl_runs"):
-                for row in conn.execute("select * from crawl_runs where id in (select max(id) from crawl_runs group by portal)"):
+                for row in conn.execute("select * from crawl_runs where id in (select max(id) from crawl_runs where portal is not null group by portal)"):
                     last[row["portal"]] = dict(row)
     rows = []
     for portal in list(crons) + sorted(set(last) - set(crons)):
@@ -505,6 +505,17 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
             row["next"] = next_fire_time(trigger, now)
         rows.append(row)
     return rows
+
+
+def last_local_run(db: Path) -> dict | None:
+    """The last run with no portal: a `load` or `reparse` (they share crawl_runs with the crawls)."""
+    if not db.exists():
+        return None
+    with closing(reader(db)) as conn:
+        if not _has_table(conn, "crawl_runs"):
+            return None
+        row = conn.execute("select * from crawl_runs where portal is null order by id desc limit 1").fetchone()
+        return dict(row) if row else None
 
 
 def open_alerts(db: Path) -> list[dict]:
