@@ -30,6 +30,7 @@ from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
+from parsers.versions import reader_versions
 
 PARSER_VERSION = "1.4.0"
 
@@ -166,7 +167,9 @@ def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Re
     """Read and interpret raw bytes; only ParseError escapes."""
     doc = read_any(data, source, content_type)
     try:
-        return parse_document(doc)
+        report = parse_document(doc)
+        report.readers = reader_versions()
+        return report
     except ParseError:
         raise
     except RecursionError as e:
