@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import re
 import zlib
 from dataclasses import dataclass
@@ -87,7 +88,8 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 def _read(data: bytes, source: str) -> Document:
     _TEXT.start(limits.current())
-    with pdfplumber.open(io.BytesIO(data), pages=list(range(1, _TEXT.limits.pdf_pages + 1))) as pdf:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pdf._pages = _first_pages(pdf, _TEXT.limits.pdf_pages)  # what pdf.pages returns from now on
         pages = [_page_blocks(page) for page in pdf.pages]
         meta_title = _meta_title(pdf.doc.info)
         title = _heading(pdf.pages[0]) if pdf.pages else None
@@ -188,6 +190,17 @@ class _BoundedInflater:
 
 pdfminer.pdftypes.zlib = _BoundedZlib  # type: ignore[assignment]  # pdftypes' only use of zlib is inflating streams
 pdfplumber.page.PDFPageInterpreter = _CappedInterpreter  # type: ignore[misc]  # what Page.layout instantiates
+
+
+def _first_pages(pdf: Any, n: int) -> list[Any]:
+    """The first n pages. pdfplumber's own `pages=[1..n]` still walks the whole page tree and makes an
+    object per page (a 50,000-page file: 30 s); the page tree is a lazy generator, so stop it at n."""
+    pages: list[Any] = []
+    doctop = 0.0
+    for number, page in enumerate(itertools.islice(PDFPage.create_pages(pdf.doc), n), start=1):
+        pages.append(pdfplumber.page.Page(pdf, page, page_number=number, initial_doctop=doctop))
+        doctop += pages[-1].height
+    return pages
 
 
 # ---------------------------------------------------------------------------------------------
