@@ -23,20 +23,32 @@ class RunLocks:
         return self.dir / f"run-{run_id}.runlock"
 
     def hold(self, run_id: int) -> None:
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._path(run_id), os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:  # a read-only folder: liveness falls back on the pid
+        fd = None
+        for _ in range(3):  # another process may remove the empty folder between mkdir and open
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self._path(run_id), os.O_RDWR | os.O_CREAT, 0o644)
+                break
+            except FileNotFoundError:
+                continue
+            except OSError:  # a read-only folder: liveness falls back on the pid
+                return
+        if fd is None:
             return
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.held[run_id] = fd
 
     def release(self, run_id: int) -> None:
+        """Drop the lock and its file, and the folder once empty (an archive leaves no litter beside it)."""
         fd = self.held.pop(run_id, None)
         self._path(run_id).unlink(missing_ok=True)
         if fd is not None:
             os.close(fd)
+        try:
+            self.dir.rmdir()
+        except OSError:  # not empty (other runs, the scheduler's portal locks) or already gone
+            pass
 
     def is_dead(self, run_id: int, pid: int | None) -> bool:
         """No process holds the run's lock (or, without a lock file, its pid is gone)."""
