@@ -270,6 +270,34 @@ def _docx_entities(folder: Path, small: bool) -> list[str]:
     return ["parse", str(path)]
 
 
+def _docx_lying(folder: Path, small: bool) -> list[str]:
+    """word/document.xml declares 1,000 bytes and inflates to 256 MB (local header and central directory both lie)."""
+    path = folder / "lying.docx"
+    real = docx_body(["某县人民政府2023年政府信息公开工作年度报告"])
+    body = real[:-len(b"</w:body></w:document>")] + b" " * ((32 if small else 256) << 20) + b"</w:body></w:document>"
+    docx_file(path, body)
+    data = bytearray(path.read_bytes())
+    name = b"word/document.xml"
+    local = data.find(b"PK\x03\x04")  # the local header and central directory entry of document.xml
+    while local >= 0 and data[local + 30: local + 30 + len(name)] != name:
+        local = data.find(b"PK\x03\x04", local + 4)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0 and data[central + 46: central + 46 + len(name)] != name:
+        central = data.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, local + 22, 1000)
+    struct.pack_into("<I", data, central + 24, 1000)
+    path.write_bytes(bytes(data))
+    return ["parse", str(path)]
+
+
+def _ole_garbage(folder: Path, small: bool) -> list[str]:
+    """An OLE2 signature then random bytes: antiword gets it, under the same limits."""
+    rng = random.Random(7)
+    path = folder / "garbage.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(rng.randrange(256) for _ in range(200_000)))
+    return ["parse", str(path)]
+
+
 def _one_line_text(folder: Path, small: bool) -> list[str]:
     path = folder / "oneline.txt"
     unit = "本机关主动公开政府信息120条，".encode("utf-8")
@@ -352,6 +380,9 @@ ATTACKS = [
            refused),
     Attack("docx-styles", "2 MB DOCX whose word/styles.xml inflates to 2 GB", _docx_member("word/styles.xml"), refused),
     Attack("docx-entities", "DOCX with a billion-laughs entity in document.xml", _docx_entities, refused),
+    Attack("docx-lying-size", "DOCX whose document.xml declares 1,000 bytes and inflates to 256 MB", _docx_lying,
+           refused),
+    Attack("ole-garbage", "a .doc: OLE2 signature, then 200 KB of random bytes (antiword)", _ole_garbage, refused),
     Attack("text-one-line", "45 MB text of one line", _one_line_text, refused),
     Attack("html-huge-table", "HTML table of 120,000 rows", _huge_table, answered, small=False),
     Attack("load-5gb", "load: a 5 GB (sparse) file beside two reports", _sparse, loaded(2, ("huge.txt",))),

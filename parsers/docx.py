@@ -50,30 +50,44 @@ def _check_package(data: bytes, source: str) -> None:
     """A clear reason for the common wrong inputs before python-docx gives an obscure one, and the size caps.
 
     python-docx reads every part of the package (styles, media, ...) into memory, so every member counts:
-    each against `docx_part_bytes`, all together against `docx_total_bytes`. The declared sizes are what
-    can be read: zipfile stops a member at its declared size (a member that inflates further fails its CRC).
+    each against `docx_part_bytes`, all together against `docx_total_bytes`. The declared sizes are checked
+    first, then each member is inflated once in 1 MB steps: zipfile stops a member at its declared size, but
+    a one-shot read inflates a whole compressed chunk before cutting it, so a member that lies about its
+    size is caught here (its CRC fails) with bounded memory, not inside python-docx.
     """
     if not data:
         raise ParseError(f"{source}: empty file")
     if not data.startswith(b"PK\x03\x04"):
         raise ParseError(f"{source}: not a DOCX (not a zip file; starts with {data[:16]!r})")
+    cap = limits.current()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
             zf.getinfo("word/document.xml")
+            for info in members:
+                if info.file_size > cap.docx_part_bytes:
+                    raise limits.LimitExceeded(
+                        f"{source}: {info.filename} is {info.file_size:,} bytes uncompressed, over the part limit "
+                        f"({cap.describe('docx_part_bytes')})")
+            total = sum(info.file_size for info in members)
+            if total > cap.docx_total_bytes:
+                raise limits.LimitExceeded(f"{source}: its parts are {total:,} bytes uncompressed, over the package "
+                                           f"limit ({cap.describe('docx_total_bytes')})")
+            for info in members:
+                _inflate_in_steps(zf, info)
     except KeyError:
         raise ParseError(f"{source}: zip without word/document.xml (not a Word document)") from None
+    except ParseError:
+        raise
     except Exception as exc:
         raise ParseError(f"{source}: broken zip ({type(exc).__name__}: {exc})"[:500]) from exc
-    cap = limits.current()
-    for info in members:
-        if info.file_size > cap.docx_part_bytes:
-            raise limits.LimitExceeded(f"{source}: {info.filename} is {info.file_size:,} bytes uncompressed, over the "
-                                       f"part limit ({cap.describe('docx_part_bytes')})")
-    total = sum(info.file_size for info in members)
-    if total > cap.docx_total_bytes:
-        raise limits.LimitExceeded(f"{source}: its parts are {total:,} bytes uncompressed, over the package limit "
-                                   f"({cap.describe('docx_total_bytes')})")
+
+
+def _inflate_in_steps(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Read one member to its end 1 MB at a time (zipfile checks its CRC there)."""
+    with zf.open(info) as fh:
+        while fh.read(1 << 20):
+            pass
 
 
 def _blocks(parent) -> Iterator[str | Grid]:
