@@ -307,9 +307,25 @@ def _enter(limits: Limits) -> None:
     _lower(resource.RLIMIT_AS, mapped + limits.memory)
     _lower(resource.RLIMIT_CORE, 0)
     faulthandler.disable()  # a crash is reported by the parent, named; no dump of this child's stack
+    _die_with_parent()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         signal.signal(sig, signal.SIG_DFL)
     signal.alarm(math.ceil(limits.seconds) + 5)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this child when its parent dies (a `load` killed with -9 must not leave a parse
+    running that still holds the run's lock). Elsewhere the backstop alarm ends it."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call took effect
+        os._exit(1)
 
 
 def _lower(which: int, value: int) -> None:
