@@ -88,11 +88,17 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 def _read(data: bytes, source: str) -> Document:
     _TEXT.start(limits.current())
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        pdf._pages = _first_pages(pdf, _TEXT.limits.pdf_pages)  # what pdf.pages returns from now on
-        pages = [_page_blocks(page) for page in pdf.pages]
+    pdf = pdfplumber.open(io.BytesIO(data))  # not `with`: its close() walks the whole page tree again
+    first: list[Any] = []
+    try:
+        first = _first_pages(pdf, _TEXT.limits.pdf_pages)
+        pages = [_page_blocks(page) for page in first]
         meta_title = _meta_title(pdf.doc.info)
-        title = _heading(pdf.pages[0]) if pdf.pages else None
+        title = _heading(first[0]) if first else None
+    finally:
+        for page in first:
+            page.close()
+        pdf.stream.close()
     blocks = _join_continuations(pages)
     if not any(b.text or b.grid for b in blocks):
         raise ParseError(f"{source}: no text layer (a scanned PDF? OCR is not supported)")
@@ -193,8 +199,8 @@ pdfplumber.page.PDFPageInterpreter = _CappedInterpreter  # type: ignore[misc]  #
 
 
 def _first_pages(pdf: Any, n: int) -> list[Any]:
-    """The first n pages. pdfplumber's own `pages=[1..n]` still walks the whole page tree and makes an
-    object per page (a 50,000-page file: 30 s); the page tree is a lazy generator, so stop it at n."""
+    """The first n pages. pdfplumber's `pages` (also with `pages=[1..n]`, and again in its close()) walks
+    the whole page tree (a 50,000-page file: 30 s); the page tree is a lazy generator, so stop it at n."""
     pages: list[Any] = []
     doctop = 0.0
     for number, page in enumerate(itertools.islice(PDFPage.create_pages(pdf.doc), n), start=1):

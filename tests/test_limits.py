@@ -222,3 +222,26 @@ def test_each_version_records_the_readers(tmp_path, corpus):
     with Archive(db) as archive:
         readers = archive.conn.execute("select readers from report_versions").fetchone()[0]
     assert all(f'"{name}"' in readers for name in READER_PACKAGES)
+
+
+def test_one_file_that_cannot_be_read_or_stored_never_stops_a_load(tmp_path, corpus, monkeypatch):
+    from archive import load as load_module
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("a.html", "b.html", "c.html"):
+        (folder / name).write_bytes((corpus / "html" / "pingtan_2023.html").read_bytes())
+    real_read = limits.read_document
+
+    def flaky(path, cap=None):
+        if Path(path).name == "b.html":
+            raise OSError(5, "Input/output error")
+        return real_read(path, cap)
+
+    monkeypatch.setattr(load_module.limits, "read_document", flaky)
+    with Archive(tmp_path / "f.db") as archive:
+        summary = load_module.load(archive, [folder], progress=False)
+        status = archive.conn.execute("select status from crawl_runs").fetchone()[0]
+    assert summary.failed == 1 and any("b.html: OSError" in e for e in summary.errors)
+    assert sum(summary.outcomes.values()) == 2 and status == "ok"  # a.html and c.html
+    assert summary.line().endswith("failed 1 (1 unreadable)")
