@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from parsers import limits
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
@@ -121,11 +122,11 @@ def parse_document(doc: Document) -> Report:
     ``ParseError("<source>: not a report: …")`` (see parsers.nonreport).
     """
     text = doc.text or ""
-    rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
+    rows = limits.check_rows([r for g in doc.tables for r in grid_rows(g)] if doc.tables else [], doc.source)
     year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
-        tables = interpret(text_rows(text))
+        tables = interpret(limits.check_rows(text_rows(text), doc.source))
     place_loose_numbers(tables)
     sections = split_sections(text)
     why = not_a_report(doc, bool(tables.found), len(sections))

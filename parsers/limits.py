@@ -49,6 +49,7 @@ class Limits:
     docx_part_bytes: int = 50 << 20  # one DOCX zip member uncompressed (word/document.xml, styles.xml, media)
     docx_total_bytes: int = 200 << 20  # all members together
     line_bytes: int = 100_000  # one line of a text document (a paragraph is < 10 KB)
+    table_rows: int = 20_000  # rows handed to the table interpreter (table rows or text lines; a report has < 1,000)
 
     def describe(self, name: str) -> str:
         """`name=value` as a person reads it (sizes in K/M/G)."""
@@ -126,6 +127,14 @@ def configure(overrides: Iterable[str]) -> Limits:
     limits = current().with_overrides(overrides)
     use(limits)
     return limits
+
+
+def check_rows(rows: list[T], source: str) -> list[T]:
+    """`rows` if the table interpreter can afford them (it costs seconds per 10,000), else LimitExceeded."""
+    cap = current().table_rows
+    if len(rows) > cap:
+        raise LimitExceeded(f"{source}: {len(rows):,} table rows or text lines, over {cap:,} (limit table_rows)")
+    return rows
 
 
 # ------------------------------------------------------------------ one document in a child process
