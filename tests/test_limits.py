@@ -245,3 +245,26 @@ def test_one_file_that_cannot_be_read_or_stored_never_stops_a_load(tmp_path, cor
     assert summary.failed == 1 and any("b.html: OSError" in e for e in summary.errors)
     assert sum(summary.outcomes.values()) == 2 and status == "ok"  # a.html and c.html
     assert summary.line().endswith("failed 1 (1 unreadable)")
+
+
+def test_the_crawl_pool_outlives_a_document_killed_for_its_limits(monkeypatch, corpus):
+    """The crawl's shared pool runs parse_job: a document killed at the wall clock is its parse error, and
+    the same pool (no broken worker) parses the next one."""
+    from crawler import parsework
+
+    monkeypatch.setenv(limits.ENV, "seconds=1")  # the spawned worker reads it
+    monkeypatch.setattr(parsework, "_POOL", None)
+    pool = parsework.pool(1)
+    try:
+        rows = "".join(f"<tr><td>行{i}</td><td>{i}</td></tr>" for i in range(150_000))
+        slow = f"<html><body><table>{rows}</table></body></html>".encode()
+        good = (corpus / "html" / "pingtan_2023.html").read_bytes()
+        start = time.monotonic()
+        report, error = pool.submit(parsework.parse_job, slow, "http://x.test/slow.html", "text/html").result()
+        assert report is None and error.startswith("LimitExceeded: http://x.test/slow.html: over the time limit")
+        assert time.monotonic() - start < 10
+        report, error = pool.submit(parsework.parse_job, good, "http://x.test/good.html", "text/html").result()
+        assert error is None and report.meta["year"] == 2023
+        assert parsework.pool(1) is pool
+    finally:
+        pool.shutdown(wait=True)
