@@ -81,6 +81,8 @@ def report_files(paths: Iterable[Path], summary: Summary, *, follow_links: bool 
                 if why != _suffix_label(f):  # say which file; other suffixes are just counted
                     summary.errors.append(f"{f}: skipped: {why}")
                 continue
+            if not f.is_file():  # a link to a folder inside the ones given: walked there already
+                continue
             real = f.resolve()
             if real not in seen:
                 seen.add(real)

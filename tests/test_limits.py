@@ -144,6 +144,9 @@ def test_load_skips_big_files_and_outside_links_and_counts(tmp_path, corpus):
     (folder / "good.html").write_bytes((corpus / "html" / "pingtan_2023.html").read_bytes())
     (folder / "passwd.txt").symlink_to("/etc/passwd")
     (folder / "inside.html").symlink_to(folder / "good.html")  # a link inside the folder is fine (same file)
+    (folder / "sub").mkdir()
+    (folder / "again").symlink_to(folder / "sub")  # so is a link to a folder inside
+    os.mkfifo(folder / "fifo.txt")  # reading it would block for ever
     with open(folder / "huge.txt", "wb") as fh:
         fh.truncate(3 << 20)
     root = os.geteuid() == 0  # root reads a mode-0 file
@@ -154,7 +157,7 @@ def test_load_skips_big_files_and_outside_links_and_counts(tmp_path, corpus):
     assert result.exit_code == 0, result.output
     line = result.stdout.strip().splitlines()[-1]
     assert "loaded 1 (1 new report)" in line
-    assert "skipped 2 (1 over the size limit (2M), 1 symlink out of the folders given" in line
+    assert "skipped 3 (1 not a regular file, 1 over the size limit (2M), 1 symlink out of the folders given" in line
     assert f"{folder / 'huge.txt'}: skipped: over the size limit (2M)" in result.stderr
     with Archive(tmp_path / "a.db") as archive:
         urls = [u for (u,) in archive.conn.execute("select url from fetches")]
