@@ -21,6 +21,7 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from parsers import limits
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
@@ -36,6 +37,7 @@ from parsers.sections import split_sections
 from parsers.sniff import document_kind
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
+from parsers.versions import reader_versions
 
 PARSER_VERSION = "1.5.0"
 
@@ -116,11 +118,11 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
     """
     doc.meta.update(hint_meta(hints))
     text = doc.text or ""
-    rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
+    rows = limits.check_rows([r for g in doc.tables for r in grid_rows(g)] if doc.tables else [], doc.source)
     year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
-        tables = interpret(text_rows(text))
+        tables = interpret(limits.check_rows(text_rows(text), doc.source))
     place_loose_numbers(tables)
     sections = split_sections(text)
     titles = outside_titles(doc)
@@ -179,7 +181,9 @@ def parse_bytes(data: bytes, source: str, content_type: str | None = None,
     doc = read_any(data, source, content_type)
     doc.meta.update(hint_meta(hints))
     try:
-        return parse_document(doc)
+        report = parse_document(doc)
+        report.readers = reader_versions()
+        return report
     except ParseError:
         raise
     except RecursionError as e:
