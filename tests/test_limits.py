@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.store import Archive
-from crawler.parsework import parse_in_order
+from parsers.pool import parse_in_order
 from nianbao.cli import main
 from parsers import limits
 from parsers.limits import LimitExceeded, Limits, run_limited
@@ -253,7 +253,7 @@ def test_one_file_that_cannot_be_read_or_stored_never_stops_a_load(tmp_path, cor
 def test_the_crawl_pool_outlives_a_document_killed_for_its_limits(monkeypatch, corpus):
     """The crawl's shared pool runs parse_job: a document killed at the wall clock is its parse error, and
     the same pool (no broken worker) parses the next one."""
-    from crawler import parsework
+    from parsers import pool as parsework
 
     monkeypatch.setenv(limits.ENV, "seconds=1")  # the spawned worker reads it
     monkeypatch.setattr(parsework, "_POOL", None)

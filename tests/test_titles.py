@@ -10,7 +10,7 @@ import json
 import pytest
 
 from crawler.pages import is_report_title as listing_filter
-from crawler.replica.sites.generic import NON_REPORTS
+from replica.sites.generic import NON_REPORTS
 from parsers.evaluate import labelled_inputs
 from parsers.meta import title_candidates
 from parsers.titles import is_report_title, title_year
