@@ -99,8 +99,11 @@ class Archivist:
         if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
             headers = {**headers, ERROR_HEADER: item.error}
         spider = self.crawler.spider
+        # a report page or file confirmed unchanged moves its stored response's last_seen; list pages are
+        # evidence of what a listing showed at each read: always a row
+        record = _record if item.role != "list" else Archive.record_fetch
         fetch_id = await self.write(
-            _record, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
+            record, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
             headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
             portal_id=spider.portal.id, content_type=item.content_type)
         self.last_response = time.monotonic()

@@ -82,7 +82,7 @@ class Replica:
                  endless_items: str = "cycle") -> None:
         self.catalog = Catalog(seed)
         self.latency = latency  # seconds every site response waits before its first byte, like a real server
-        # A TRS site (e.g. "trs1") whose pager never ends (see TrsSite.endless_page); off by default, so the
+        # "lying": its column's pager never ends (see Lying.endless_page); off by default, so the
         # 17 sites and their figures stay as they are.
         self.endless, self.endless_items = endless, endless_items
         self.requested_port = port
