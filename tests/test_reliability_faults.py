@@ -244,7 +244,8 @@ def test_a_run_stopped_partway_marks_nothing_gone(tmp_path):
     db = tmp_path / "archive.db"
     with fc.Replica(seed=1, rate_limit=100_000) as replica:
         fc.crawl(replica, db, ("trs1",))
-        summary = fc.crawl(replica, db, ("trs1",), {"CLOSESPIDER_PAGECOUNT": 3})["trs1"]
+        # a full walk (an incremental one reads page 1 only here, and would end before the limit)
+        summary = fc.crawl(replica, db, ("trs1",), {"CLOSESPIDER_PAGECOUNT": 3, "NIANBAO_FULL_WALK_DAYS": 0})["trs1"]
     assert summary["status"] == "interrupted" and summary.get("gone_reports", 0) == 0, summary
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from reports where status = 'current'").fetchone()[0] > 3
