@@ -137,3 +137,28 @@ def test_a_recrawl_reads_only_what_changed_and_finds_new_reports(tmp_path):
     # a 304 moved the stored response's last_seen instead of adding a row
     assert conn.execute("select count(*) from fetches where status = 304").fetchone()[0] == 0
     assert conn.execute("select count(*) from fetches where last_seen is not null").fetchone()[0] > 0
+
+
+def test_a_changed_report_is_found_when_its_recheck_is_due(tmp_path):
+    """A report changed in place does not show in its listing: the run that re-checks it (its re-check is due:
+    here its last confirmation is made 31 days old, past NIANBAO_RECHECK_DAYS) stores the new version; a run
+    with nothing due asks for no report. A listing whose last full walk is that old is walked whole again."""
+    fc = bench()
+    db = tmp_path / "a.db"
+    with fc.Replica(seed=1, rate_limit=100_000) as replica:
+        fc.crawl(replica, db, SITES)
+        changed = set(replica.change(12, seed=9))
+        expected = {t["detail_url"] for t in replica.truth() if t["rid"] in changed and t["site"] in SITES}
+        assert expected, "some changes landed on the crawled sites"
+        replica.reset_stats()
+        quiet = fc.crawl(replica, db, SITES)
+        assert sum(s.get("new_versions", 0) for s in quiet.values()) == 0 and not replica.stats()["bodies"]
+        conn = sqlite3.connect(db)
+        with conn:
+            conn.execute("update reports set last_seen = datetime(last_seen, '-31 days')")
+            conn.execute("update listings set full_walk_at = datetime(full_walk_at, '-31 days')")
+        due = fc.crawl(replica, db, SITES)
+    assert sum(s.get("new_versions", 0) for s in due.values()) == len(expected), due
+    assert all(s["full_pass"] and s["status"] == "ok" for s in due.values())
+    versions = {u for (u,) in conn.execute("select url from reports where versions > 1")}
+    assert versions == expected
