@@ -11,7 +11,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 
 from crawler.walk import full_walk_due, recheck_due
 
