@@ -11,7 +11,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from crawler.walk import full_walk_due, recheck_due
 
 REPO = Path(__file__).resolve().parents[1]
