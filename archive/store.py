@@ -38,7 +38,7 @@ from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
 RUN_STATUSES = ("ok", "failed", "blocked", "interrupted")
-RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error")
+RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed")
 OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
 
 
@@ -627,6 +627,43 @@ class Archive:
                 self.conn.execute("update search set status = 'gone' where id = ?", (report_id,))
             self._bump(run_id, gone_reports=len(gone))
         return len(gone)
+
+    # ------------------------------------------------------------------ incremental re-crawls
+    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None) -> int | None:
+        """A 304, or a 200 whose body is the one last stored for `url`: move that stored response's
+        `last_seen` on instead of adding a `fetches` row. Its id, or None when there is nothing to confirm
+        (then the response must be recorded with `record_fetch`)."""
+        row = self._one("select id, status, sha256 from fetches where url = ? and status = 200"
+                        " order by fetched_at desc, id desc limit 1", (url,))
+        if row is None or (status != 304 and (status != 200 or hashlib.sha256(body or b"").hexdigest() != row["sha256"])):
+            return None
+        with self.db.atomic():
+            self.conn.execute("update fetches set last_seen = ? where id = ?", (now(), row["id"]))
+            self._bump(run_id, requests=1)
+        return int(row["id"])
+
+    def listing_heads(self, portal_id: str) -> dict[str, dict]:
+        """What each listing's first page showed at the portal's last complete walk, by listing key."""
+        return queries.listing_heads(self.conn, portal_id)
+
+    def known_reports(self, portal_id: str) -> dict[str, str | None]:
+        """The portal's current reports: URL -> when last confirmed (for the re-check rotation)."""
+        return queries.known_reports(self.conn, portal_id)
+
+    def record_listing_heads(self, portal_id: str, heads: Iterable[tuple[str, str, list[str], int]], *,
+                             full: bool) -> None:
+        """Remember each listing's first page (key, url, report links, further pages) after a walk that read
+        it whole; `full`: every page of every listing was read (resets the full-walk rotation)."""
+        stamp = now()
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            for key, url, links, further in heads:
+                self.conn.execute(
+                    "insert into listings(portal_id, key, url, links, further, read_at, full_walk_at)"
+                    " values (?, ?, ?, ?, ?, ?, ?) on conflict(portal_id, key) do update set url = excluded.url,"
+                    " links = excluded.links, further = excluded.further, read_at = excluded.read_at,"
+                    " full_walk_at = coalesce(excluded.full_walk_at, listings.full_walk_at)",
+                    (portal_id, key, url, _json(list(links)), further, stamp, stamp if full else None))
 
     # ------------------------------------------------------------------ search index upkeep
     def _check_search_index(self) -> None:
