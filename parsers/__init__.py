@@ -18,20 +18,21 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from parsers.cells import grid_rows, text_rows
-from parsers.checks import prose_checks, table_checks
+from parsers.cells import grid_rows
+from parsers.checks import prose_checks, table_checks, unconfirmed
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, looks_like_html, read_html
 from parsers.loose import place_loose_numbers
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.nonreport import not_a_report
+from parsers.recover import read_text_tables
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 
-PARSER_VERSION = "1.4.0"
+PARSER_VERSION = "1.5.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -123,9 +124,11 @@ def parse_document(doc: Document) -> Report:
     rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
     year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
+    notes: list[Check] = []
     if tables is None or not tables.found:
-        tables = interpret(text_rows(text))
-    place_loose_numbers(tables)
+        tables, notes = read_text_tables(text)
+    else:
+        place_loose_numbers(tables)
     sections = split_sections(text)
     why = not_a_report(doc, bool(tables.found), len(sections))
     if why:
@@ -143,13 +146,14 @@ def parse_document(doc: Document) -> Report:
     }
     known = metric_labels()
     metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
-    checks = table_checks(metrics) + prose_checks(text, metrics)
+    inferred = sorted(k for k in tables.inferred if k in metrics)
+    checks = unconfirmed(table_checks(metrics) + prose_checks(text, metrics), inferred) + notes
     if fmt != "legacy" and not tables.found:
         checks.append(Check("tables.found", False,
                             "no template table (2/3/4) was found in the document: tables may be images or cut off",
                             {}))
     return Report(source=doc.source, meta=meta, metrics=metrics, checks=checks, sections=sections, text=text,
-                  attachments=list(doc.attachments))
+                  attachments=list(doc.attachments), inferred=inferred)
 
 
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:

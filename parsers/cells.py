@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from parsers.document import Grid
 
 LABEL, VALUE, BLANK = "label", "value", "blank"
+GLUED = "glued"  # digits printed glued to a row label (`规章000`): split only where the row's width allows one reading
+GAP = "gap"      # a row label followed at once by another label, in a table printed without numbers: blank cells
+BLANK_MODES = ("default", "sep", "delim", "empty", "bare")
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
@@ -21,6 +24,8 @@ _NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次
 _TOKEN = r"(?:" + _NUM + r"|[/—–―-])"
 _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN + r"\s+)*" + _TOKEN + r")$")
 _ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
+# a short label ending in a CJK character with digits glued on (`规章000`, `行政事业性收费00`)
+_GLUED = re.compile(r"^(.*[\u4e00-\u9fff])(\d{1,16})$")
 _IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _CELL_SEPARATOR = re.compile(r"\t|\|")
@@ -40,6 +45,7 @@ class Token:
     kind: str  # LABEL | VALUE | BLANK
     text: str
     value: int | float | None = None
+    inferred: bool = False  # placed by the document's own sums choosing between readings (Report.inferred)
 
 
 @dataclass
@@ -78,6 +84,9 @@ def classify(cell: str) -> list[Token]:
     m = _TRAILING_NUMBERS.match(s) if len(s) <= 80 else None
     if m:
         return [Token(LABEL, m.group(1).strip())] + _tokens(m.group(2))
+    m = _GLUED.match(s) if len(s) <= 60 else None
+    if m:
+        return [Token(LABEL, m.group(1)), Token(GLUED, m.group(2))]
     return [Token(LABEL, s)]
 
 
@@ -110,21 +119,42 @@ def pipe_borders(lines: list[str]) -> tuple[bool, bool]:
     return 2 * opens >= len(rows), 2 * closes >= len(rows)
 
 
-def text_rows(text: str) -> list[Row]:
+def text_rows(text: str, mode: str = "default") -> list[Row]:
     """Split plain text into rows of tokens.
 
     A line with two or more cells is a multi row (table row); a line with one cell adds to a stream
     (one-cell-per-line layouts). Empty cells inside a multi row are blank cells; a whitespace-only
     line counts as a printed blank cell only when it holds an NBSP/ideographic space (`\\t\\xa0`).
+
+    `mode` says how a one-cell-per-line layout marks an empty cell, when it marks it at all (the
+    caller, parsers.recover, reads the text in every mode its marks allow and aligns each to the grid):
+    `sep` a line holding only the separator (` |`); `delim` lone separator lines delimit cells
+    (`| 规章` / `|` / `0` / `|` …), so two with nothing between are an empty cell; `empty` cells are
+    separated by one empty line and each further empty line is an empty cell; `bare` a label followed
+    at once by another label is a row printed without numbers (a GAP of blank cells).
     """
     rows: list[Row] = []
     lines = text.split("\n")
     borders = pipe_borders(lines)
+    empties = 0
+    content_since_sep: bool | None = None  # delim: was anything printed since the last lone separator?
     for raw in (_join_enumerators(lines) if _SPLIT_ENUMERATOR.search(text) else lines):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
+            else:
+                empties += 1
             continue
+        if mode == "empty" and empties >= 2:
+            rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - 1))
+        empties = 0
+        if mode in ("sep", "delim") and _LONE_SEPARATOR.match(raw):
+            if mode == "sep" or content_since_sep is False:
+                rows.append(Row([Token(BLANK, "")]))
+            content_since_sep = False
+            continue
+        if mode == "delim" and not _FILLER.match(raw):
+            content_since_sep = True
         if _PAGE_FOOTER.match(raw):
             continue  # `- 3 -`, `第 3 页 共 5 页`: a PDF page break inside a table, not a cell
         if _EMPTY_CELLS_ROW.match(raw):  # `|  |  |  |` a row of empty cells (fillers are bare `|||`)
@@ -159,7 +189,22 @@ def text_rows(text: str) -> list[Row]:
                 rows.append(Row(tokens, multi=len(tokens) > 1))
             continue
         rows.append(_row_from_cells(cells))
-    return rows
+    return _bare_gaps(rows) if mode == "bare" else rows
+
+
+_LONE_SEPARATOR = re.compile(r"^[ \t]*\|[ \t\r]*$")
+_FILLER = re.compile(r"^[ \t]*\|[ \t|]*\|[ \t\r]*$")
+
+
+def _bare_gaps(rows: list[Row]) -> list[Row]:
+    """A lone label followed at once by another label gets a GAP: in a table printed without numbers
+    (each row label on its own line), the row's cells are blank. Not after the last row: it may be cut."""
+    out: list[Row] = []
+    for row, nxt in zip(rows, rows[1:]):
+        out.append(row)
+        if not row.multi and len(row.tokens) == 1 and row.tokens[0].kind == LABEL and nxt.tokens[0].kind == LABEL:
+            out.append(Row([Token(GAP, "")]))
+    return out + rows[-1:]
 
 
 _SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")

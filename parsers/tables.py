@@ -17,9 +17,10 @@ number is put into a row only where the document confirms its cell (parsers.loos
 from __future__ import annotations
 
 import re
+from itertools import combinations
 from dataclasses import dataclass, field
 
-from parsers.cells import BLANK, LABEL, VALUE, Row, Token
+from parsers.cells import BLANK, GAP, GLUED, LABEL, VALUE, Row, Token, to_number
 from parsers.labels import RowTemplate, enumerator, label_scores, squeeze
 
 T3_COLUMNS = ("natural", "commercial", "research", "social", "legal", "other", "total")
@@ -133,6 +134,7 @@ class TableResult:
     t3_format: str | None = None
     found: set[str] = field(default_factory=set)  # "t2" / "t3" / "t4"
     runs: list[Run] = field(default_factory=list)  # every run in document order, placed ones marked (parsers.loose)
+    inferred: set[str] = field(default_factory=set)  # keys placed by the document's own sums choosing a reading
 
 
 def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
@@ -161,15 +163,20 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
     return runs
 
 
-def fit(run: Run, n: int, overflow: bool = False) -> list[Token] | None:
+def fit(run: Run, n: int, overflow: bool = False, summed: bool = False) -> list[Token] | None:
     """The run's cells as exactly n columns, or None when the layout does not support it.
 
     A short run fits only at the very end of a cut-off document. A long run never fits a row (it is
     another table's row, e.g. table 4's 15 cells after the last table-3 row), except at the document
     end: one extra cell is the enumerator of a cut-off next label (`… 0\n\n2`), and with `overflow`
-    any excess is stray numbers after table 4 (page numbers, a signature date).
+    any excess is stray numbers after table 4 (page numbers, a signature date). Glued digits
+    (`规章000`) are split by `split_glued`; `summed` says the last column is the sum of the others.
     """
     cells = run.cells
+    if len(cells) == 1 and cells[0].kind == GAP:
+        return [Token(BLANK, "")] * n  # a row printed without numbers: every cell blank
+    if any(c.kind in (GLUED, GAP) for c in cells):
+        return split_glued(cells[0].text, n, summed) if len(cells) == 1 and cells[0].kind == GLUED else None
     if len(cells) == n:
         return cells
     if len(cells) > n:
@@ -188,19 +195,77 @@ def fit(run: Run, n: int, overflow: bool = False) -> list[Token] | None:
     return None
 
 
-def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token]) -> None:
+_MAX_GLUED = 16  # longer digit runs are not a row of cells (and their readings are too many to weigh)
+
+
+def _numbers(digits: str, k: int):
+    """Every way to cut `digits` into k printed numbers (no leading zeros: `00` is two cells)."""
+    if k == 1:
+        if digits and (digits == "0" or digits[0] != "0"):
+            yield (digits,)
+        return
+    for i in range(1, len(digits) - k + 2):
+        head = digits[:i]
+        if head == "0" or head[0] != "0":
+            for rest in _numbers(digits[i:], k - 1):
+                yield (head,) + rest
+
+
+def split_glued(digits: str, n: int, summed: bool = False) -> list[Token] | None:
+    """Digits glued to a row label as the row's n cells, when only one reading exists.
+
+    A reading cuts the digits into k ≤ n numbers and places them among the n columns (the others blank).
+    One reading: it is the row. Several: with `summed` (the last column is the sum of the others) the one
+    complete reading whose sum holds is taken, its cells marked inferred; otherwise the row is left out.
+    """
+    if not digits or len(digits) > _MAX_GLUED:
+        return None
+    readings = 0
+    for k in range(1, min(n, len(digits)) + 1):
+        for parts in _numbers(digits, k):
+            for _ in combinations(range(n), k):  # the columns the k printed cells take
+                readings += 1
+                if readings > 1:
+                    break
+            if readings > 1:
+                break
+        if readings > 1:
+            break
+    if readings == 1:
+        parts = next(_numbers(digits, min(n, len(digits))))
+        if len(parts) == n:
+            return [Token(VALUE, p, to_number(p)) for p in parts]
+        return None
+    if not summed:
+        return None
+    fitting = [parts for parts in _numbers(digits, n)
+               if sum(int(p) for p in parts[:-1]) == int(parts[-1])]
+    if len(fitting) != 1:
+        return None
+    return [Token(VALUE, p, to_number(p), inferred=True) for p in fitting[0]]
+
+
+def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token],
+         inferred: set[str] | None = None) -> None:
     for col, tok in zip(columns, cells):
         metrics[f"{prefix}.{col}"] = tok.value if tok.kind == VALUE else None
+        if tok.inferred and inferred is not None:
+            inferred.add(f"{prefix}.{col}")
 
 
 # ------------------------------------------------------------------------------ table 2
 
+_NOTE = re.compile(r"[(（][^()（）]*[)）]")
+_T2_HEADER_REACH = 8  # runs before the first table-2 row that may hold its column headers
+
+
 def t2_row(run: Run) -> str | None:
-    """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`)."""
+    """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`).
+    A note in brackets (`规章(设区的市、自治州人民政府应提供相关数据)`) is not part of the name."""
     for k in range(1, 7):
         if len(run.labels) < k:
             break
-        label = squeeze("".join(run.labels[-k:]))
+        label = squeeze(_NOTE.sub("", "".join(run.labels[-k:])))
         for key, names in T2_ROWS:
             for name in names:
                 if name in label and len(label) <= len(name) + 8:
@@ -222,8 +287,13 @@ def _typo_pattern(name: str) -> re.Pattern[str]:
 _T2_TYPOS = tuple((key, _typo_pattern(name), len(name)) for key, names in T2_ROWS for name in names if len(name) >= 4)
 
 
-def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
+def _t2_format(runs: list[tuple[Run, str]], headers: list[str]) -> str | None:
+    """The table-2 format by its column headers (in the rows' label windows and the label-only runs
+    around them: a header row with a padding cell is a run of its own) or the decision rows' widths."""
     votes = {"2021": 0, "2019": 0}
+    for text in headers:
+        for fmt, markers in T2_MARKERS.items():
+            votes[fmt] += sum(1 for m in markers if m in text)
     for run, key in runs:
         text = "".join(run.labels)
         for fmt, markers in T2_MARKERS.items():
@@ -243,6 +313,10 @@ def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
     return None
 
 
+def _index(runs: list[Run], run: Run) -> int:
+    return next(i for i, r in enumerate(runs) if r is run)
+
+
 def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -> None:
     found: list[tuple[Run, str]] = []
     seen: set[str] = set()
@@ -253,7 +327,11 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
             found.append((run, key))
     if not found:
         return
-    fmt = _t2_format(found) or fallback_format or "2021"
+    first, last = _index(runs, found[0][0]), _index(runs, found[-1][0])
+    rows = {id(run) for run, _ in found}
+    headers = ["".join(r.labels) for r in runs[max(0, first - _T2_HEADER_REACH):last]
+               if not r.has_value and id(r) not in rows]
+    fmt = _t2_format(found, headers) or fallback_format or "2021"
     for run, key in found:
         columns = T2_COLUMNS[fmt].get(key)
         if not columns:
@@ -264,7 +342,7 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
         run.used, run.row = True, f"t2.{key}"
         result.found.add("t2")
         result.t2_format = fmt  # only a row read tells the format: a label in prose or an old 统计表 does not
-        _put(result.metrics, f"t2.{key}", columns, cells)
+        _put(result.metrics, f"t2.{key}", columns, cells, result.inferred)
 
 
 # ------------------------------------------------------------------------------ table 3
@@ -305,6 +383,15 @@ def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None
     return {j for j, s in enumerate(scores) if s >= _MATCH}
 
 
+def names_row(run: Run, key: str, fmt: str | None) -> float:
+    """How well the run's nearest label names the table-3 row `key` (1.0: the template's words)."""
+    templates = T3_ROWS[fmt or "2021"]
+    j = next((j for j, t in enumerate(templates) if t.key == key), None)
+    if j is None or not run.labels:
+        return 0.0
+    return label_scores(run.labels[-1], templates)[j]
+
+
 def _is_t4_header(run: Run) -> bool:
     """Table 4's header is in the label window (vertical text too: the characters, not words)."""
     text = squeeze("".join(run.labels))
@@ -315,7 +402,7 @@ def t3_candidates(runs: list[Run]) -> tuple[list[Run], list[list[Token] | None]]
     """The runs that may be table-3 rows, and each one's cells as 7 columns (None: it cannot be a row).
     Runs under table 4's header belong to table 4, however their nearest label (总计) reads."""
     cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
-    return cand, [fit(r, 7) for r in cand]
+    return cand, [fit(r, 7, summed=True) for r in cand]
 
 
 def align_t3(cand: list[Run], fits: list[list[Token] | None],
@@ -400,7 +487,7 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     result.found.add("t3")
     for run, tmpl, cells in matches:
         run.used, run.row = True, f"t3.{tmpl.key}"
-        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells)
+        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells, result.inferred)
     return [r for r, _, _ in matches]
 
 

@@ -1,0 +1,131 @@
+"""Table recovery from flattened text: read the cell stream under every blank-cell convention the text
+shows evidence of, align each reading to the template grid, and keep what the readings agree on.
+
+Why: a flattening of a table marks an empty cell in one of several ways (a lone ` |` line, one more
+empty line, two lone `|` lines with nothing between, or nothing at all when no row prints a number),
+and the same marks are plain separators in other layouts. Each convention is a hypothesis
+(parsers.cells.text_rows modes); the template grid (parsers.tables) accepts a row only when its cells
+fit the row's width, so a wrong hypothesis places fewer cells. Per table, the readings that place the
+most cells win; where they disagree on a cell, the table's own sums (parsers.checks) may choose one
+reading, whose differing cells are then marked inferred; otherwise those cells are left out and a
+check says so. A table printed with labels and no number at all is read as blank rows (`bare`) only
+when no reading finds a number in it.
+"""
+from __future__ import annotations
+
+import re
+
+from parsers.cells import text_rows
+from parsers.checks import table_checks
+from parsers.loose import place_loose_numbers
+from parsers.model import Check
+from parsers.tables import TableResult, interpret, names_row
+
+_TABLES = ("t2", "t3", "t4")
+# the marks that make each convention worth reading: a lone separator line; three empty lines in a row
+_SIGNS = {
+    "sep": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
+    "delim": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
+    "empty": re.compile(r"\n[ \t\r]*\n[ \t\r]*\n"),
+}
+
+
+def _read(text: str, mode: str, fallback_format: str | None) -> TableResult:
+    result = interpret(text_rows(text, mode), fallback_format)
+    place_loose_numbers(result)
+    return result
+
+
+def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[TableResult, list[Check]]:
+    """Tables 2–4 of a text, and the checks that say where readings disagreed beyond the sums' help.
+
+    One page has one flattening: the conventions that read the most numbers (then rows) of the whole
+    document are kept. Blank cells alone do not make a convention better (a mark read as a blank adds one
+    to any row cut off at the document's end), so when the plain reading is among the best it stands alone.
+    """
+    base = _read(text, "default", fallback_format)
+    readings = [base] + [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
+    best = max(_weight(r) for r in readings)
+    if _weight(base) == best:
+        result, notes = base, []
+    else:
+        result, notes = _merge([r for r in readings if _weight(r) == best])
+    if not result.found >= {"t2", "t3"}:
+        _take_bare(_read(text, "bare", fallback_format), result)
+    return result, notes
+
+
+def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
+    """The readings' tables key by key; where they disagree the sums choose, or the cells are left out."""
+    merged = TableResult(runs=readings[0].runs)
+    notes: list[Check] = []
+    for table in _TABLES:
+        _merge_table(table, readings, merged, notes)
+    return merged, notes
+
+
+def _weight(result: TableResult) -> tuple[int, int]:
+    """Numbers placed, then rows placed."""
+    values = sum(1 for v in result.metrics.values() if v is not None)
+    return values, len({k.rsplit(".", 1)[0] for k in result.metrics})
+
+
+def _part(result: TableResult, table: str) -> dict:
+    return {k: v for k, v in result.metrics.items() if k.startswith(table + ".")}
+
+
+def _merge_table(table: str, readings: list[TableResult], merged: TableResult, notes: list[Check]) -> None:
+    top = [(r, _part(r, table)) for r in readings]
+    if not any(p for _, p in top):
+        return
+    first, values = top[0]
+    differing = sorted({k for _, p in top for k in p if p.get(k) != values.get(k) or k not in values})
+    chosen = first
+    if differing:
+        scored = sorted(((_sums_score(p), i) for i, (_, p) in enumerate(top)), reverse=True)
+        if len(scored) > 1 and scored[0][0] > scored[1][0]:
+            chosen, values = top[scored[0][1]]
+            merged.inferred.update(differing)
+        else:
+            values = {k: v for k, v in values.items() if k not in differing}
+            notes.append(Check(f"{table}.reading", False,
+                               f"cells left out: the text's blank-cell marks allow {len(top)} readings of {table} "
+                               f"that the table's sums do not tell apart ({', '.join(differing[:6])}"
+                               f"{' …' if len(differing) > 6 else ''})", {}))
+    merged.metrics.update(values)
+    merged.inferred.update(k for k in chosen.inferred if k in values)
+    if table in chosen.found:
+        merged.found.add(table)
+    if table == "t2":
+        merged.t2_format = chosen.t2_format
+    elif table == "t3":
+        merged.t3_format = chosen.t3_format
+
+
+def _sums_score(metrics: dict) -> int:
+    """Checks of one table's reading that hold, minus those that fail."""
+    verdicts = [c.passed for c in table_checks(metrics)]
+    return verdicts.count(True) - verdicts.count(False)
+
+
+_BARE_ROWS = 2     # a table printed without numbers shows at least this many row labels
+_BARE_NAMED = 0.9  # and each of them names its row (no gap fill, no loose resemblance)
+
+
+def _take_bare(bare: TableResult, merged: TableResult) -> None:
+    """A table no reading found, printed with its row labels and no number: its rows, every cell blank.
+    Only rows named outright count; a heading in prose that resembles a row label is not a table."""
+    for table in ("t2", "t3"):
+        part = _part(bare, table)
+        if table in merged.found or not part or any(v is not None for v in part.values()):
+            continue
+        placed = [r for r in bare.runs if (r.row or "").startswith(table + ".")]
+        if len(placed) < _BARE_ROWS or (table == "t3" and not all(
+                names_row(r, r.row.split(".")[1], bare.t3_format) >= _BARE_NAMED for r in placed)):
+            continue
+        merged.metrics.update(part)
+        merged.found.add(table)
+        if table == "t2":
+            merged.t2_format = bare.t2_format
+        else:
+            merged.t3_format = bare.t3_format
