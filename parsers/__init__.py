@@ -147,6 +147,7 @@ def parse_document(doc: Document) -> Report:
     known = metric_labels()
     metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
     inferred = sorted(k for k in tables.inferred if k in metrics)
+    notes += [Check("tables.reading", None, why, {}) for why in tables.unsure]
     checks = unconfirmed(table_checks(metrics) + prose_checks(text, metrics), inferred) + notes
     if fmt != "legacy" and not tables.found:
         checks.append(Check("tables.found", False,

@@ -15,7 +15,7 @@ from parsers.document import Grid
 LABEL, VALUE, BLANK = "label", "value", "blank"
 GLUED = "glued"  # digits printed glued to a row label (`规章000`): split only where the row's width allows one reading
 GAP = "gap"      # a row label followed at once by another label, in a table printed without numbers: blank cells
-BLANK_MODES = ("default", "sep", "delim", "empty", "bare")
+BLANK_MODES = ("default", "sep", "open", "delim", "empty", "bare")
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
@@ -128,7 +128,8 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
 
     `mode` says how a one-cell-per-line layout marks an empty cell, when it marks it at all (the
     caller, parsers.recover, reads the text in every mode its marks allow and aligns each to the grid):
-    `sep` a line holding only the separator (` |`); `delim` lone separator lines delimit cells
+    `sep` a line holding only the separator (` |`); `open` the same, but one before a row label opens
+    that row (`|` / `规章 |` / `0 |` …, real2/n075); `delim` lone separator lines delimit cells
     (`| 规章` / `|` / `0` / `|` …), so two with nothing between are an empty cell; `empty` cells are
     separated by one empty line and each further empty line is an empty cell; `bare` a label followed
     at once by another label is a row printed without numbers (a GAP of blank cells).
@@ -138,7 +139,9 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
     borders = pipe_borders(lines)
     empties = 0
     content_since_sep: bool | None = None  # delim: was anything printed since the last lone separator?
-    for raw in (_join_enumerators(lines) if _SPLIT_ENUMERATOR.search(text) else lines):
+    if _SPLIT_ENUMERATOR.search(text):
+        lines = _join_enumerators(lines)
+    for i, raw in enumerate(lines):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
@@ -148,8 +151,10 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
         if mode == "empty" and empties >= 2:
             rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - 1))
         empties = 0
-        if mode in ("sep", "delim") and _LONE_SEPARATOR.match(raw):
-            if mode == "sep" or content_since_sep is False:
+        if mode in ("sep", "delim", "open") and _LONE_SEPARATOR.match(raw):
+            opens_cell = mode == "delim" and _ROW_OPENER.match(raw)  # `| ` + an empty first cell: not a gap
+            if (mode == "sep" or (mode == "delim" and content_since_sep is False and not opens_cell)
+                    or (mode == "open" and not _opens_label(lines, i))):
                 rows.append(Row([Token(BLANK, "")]))
             content_since_sep = False
             continue
@@ -193,7 +198,21 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
 
 
 _LONE_SEPARATOR = re.compile(r"^[ \t]*\|[ \t\r]*$")
+_ROW_OPENER = re.compile(r"^\|[ \t]+\r?$")
 _FILLER = re.compile(r"^[ \t]*\|[ \t|]*\|[ \t\r]*$")
+
+
+def _opens_label(lines: list[str], i: int) -> bool:
+    """The lone separator at line i opens a labelled row (`|` / `规章 |`): the next printed line is a label
+    cell (prose after a table, `三、收到…情况`, carries no separator: the mark before it is an empty cell)."""
+    for line in lines[i + 1:i + 6]:  # a label wrapped over lines (`三、本年` / `度办理结果 |`) ends at its separator
+        if line.strip(" \t\r"):
+            cell = line.strip(" \t\r|")
+            if not cell or classify(cell)[0].kind != LABEL:
+                return False
+            if "|" in line:
+                return True
+    return False
 
 
 def _bare_gaps(rows: list[Row]) -> list[Row]:
@@ -207,8 +226,8 @@ def _bare_gaps(rows: list[Row]) -> list[Row]:
     return out + rows[-1:]
 
 
-_SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")
-_LONE_NUMBER = re.compile(r"^\s*\d{1,2}\s*$")
+_SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\|?[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")
+_LONE_NUMBER = re.compile(r"^\s*\|?\s*\d{1,2}\s*$")
 _ENUM_REST = re.compile(r"^\s*[.、．](?!\d)")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.cells import text_rows
+from parsers.cells import BLANK, text_rows
 from parsers.checks import table_checks
 from parsers.loose import place_loose_numbers
 from parsers.model import Check
@@ -25,13 +25,14 @@ _TABLES = ("t2", "t3", "t4")
 # the marks that make each convention worth reading: a lone separator line; three empty lines in a row
 _SIGNS = {
     "sep": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
+    "open": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
     "delim": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
     "empty": re.compile(r"\n[ \t\r]*\n[ \t\r]*\n"),
 }
 
 
 def _read(text: str, mode: str, fallback_format: str | None) -> TableResult:
-    result = interpret(text_rows(text, mode), fallback_format)
+    result = interpret(text_rows(text, mode), fallback_format, openers=mode == "open")
     place_loose_numbers(result)
     return result
 
@@ -57,17 +58,19 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
 
 def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
     """The readings' tables key by key; where they disagree the sums choose, or the cells are left out."""
-    merged = TableResult(runs=readings[0].runs)
+    merged = TableResult(runs=readings[0].runs, unsure=readings[0].unsure)
     notes: list[Check] = []
     for table in _TABLES:
         _merge_table(table, readings, merged, notes)
     return merged, notes
 
 
-def _weight(result: TableResult) -> tuple[int, int]:
-    """Numbers placed, then rows placed."""
+def _weight(result: TableResult) -> tuple[int, int, int]:
+    """Numbers placed, then fewest blank marks left unexplained (read as cells, placed nowhere), then rows placed."""
     values = sum(1 for v in result.metrics.values() if v is not None)
-    return values, len({k.rsplit(".", 1)[0] for k in result.metrics})
+    blanks = sum(1 for r in result.runs for c in r.cells if c.kind == BLANK)
+    stray = blanks - sum(1 for v in result.metrics.values() if v is None)
+    return values, -stray, len({k.rsplit(".", 1)[0] for k in result.metrics})
 
 
 def _part(result: TableResult, table: str) -> dict:
@@ -88,7 +91,7 @@ def _merge_table(table: str, readings: list[TableResult], merged: TableResult, n
             merged.inferred.update(differing)
         else:
             values = {k: v for k, v in values.items() if k not in differing}
-            notes.append(Check(f"{table}.reading", False,
+            notes.append(Check(f"{table}.reading", None,
                                f"cells left out: the text's blank-cell marks allow {len(top)} readings of {table} "
                                f"that the table's sums do not tell apart ({', '.join(differing[:6])}"
                                f"{' …' if len(differing) > 6 else ''})", {}))

@@ -135,6 +135,7 @@ class TableResult:
     found: set[str] = field(default_factory=set)  # "t2" / "t3" / "t4"
     runs: list[Run] = field(default_factory=list)  # every run in document order, placed ones marked (parsers.loose)
     inferred: set[str] = field(default_factory=set)  # keys placed by the document's own sums choosing a reading
+    unsure: list[str] = field(default_factory=list)  # cells left out because no reading was certain, and why
 
 
 def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
@@ -458,16 +459,33 @@ def align_t3(cand: list[Run], fits: list[list[Token] | None],
     return best[n][m], out
 
 
-def _split_rows(run: Run) -> list[Run]:
+def _split_rows(run: Run, openers: bool = False) -> list[Run]:
     """A run of 14, 21, … cells is that many table-3 rows run together: a row printed without its label
     between labelled ones, in a one-cell-per-line layout. Only the first part keeps the label window."""
     n = len(T3_COLUMNS)
-    if run.used or len(run.cells) < 2 * n or len(run.cells) % n or _is_t4_header(run):
+    if run.used or len(run.cells) < 2 * n or _is_t4_header(run):
         return [run]
-    parts = [Run(labels=run.labels if i == 0 else [], cells=run.cells[i:i + n], inline=run.inline)
-             for i in range(0, len(run.cells), n)]
+    cells = run.cells
+    if len(cells) % n:  # a blank that opens an unlabelled row (`|` / ` |` lines) may stand before it
+        rows = len(cells) // n
+        starts = tuple(range(n, rows * n, n))
+        cells = _drop_openers(cells, starts) if openers else _without_openers(cells, rows * n, starts, _t3_sums)
+        if not cells or len(cells) % n:
+            return [run]
+    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline)
+             for i in range(0, len(cells), n)]
     parts[-1].at_end = run.at_end
     return parts
+
+
+def _t3_sums(cells: list[Token]) -> bool:
+    """Each row's six applicant cells add up to its 总计 (a blank cell: not confirmed)."""
+    n = len(T3_COLUMNS)
+    for i in range(0, len(cells), n):
+        row = cells[i:i + n]
+        if any(c.kind != VALUE for c in row) or sum(c.value for c in row[:-1]) != row[-1].value:
+            return False
+    return True
 
 
 def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Run]:
@@ -493,7 +511,7 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
 
 # ------------------------------------------------------------------------------ table 4
 
-def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
+def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False) -> None:
     """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
@@ -515,15 +533,109 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
+    if openers:  # one row of 15 opened once, or three rows of 5 opened each
+        at_end = region[-1].at_end
+        shapes = [_opened(c, 15, at_end) for c in (_drop_openers(cells, (0,)), _drop_openers(cells, _T4_ROW_STARTS))]
+        readings = {tuple((c.kind, c.value) for c in f): f for f in shapes if f}
+        if len(readings) > 1:
+            result.unsure.append("t4: its cells fit both one opened row and three; they are left out")
+            return
+        fitted = next(iter(readings.values()), None)
+    else:
+        fitted = _without_openers(cells, 15, _T4_ROW_STARTS, _t4_sums)
+        if fitted == []:
+            result.unsure.append("t4: the blank marks before its rows allow several readings that its sums do not "
+                                 "tell apart; its cells are left out")
+            return
+        if fitted is None:
+            fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
     if fitted is None or not any(c.kind == VALUE for c in fitted):
         return
     result.found.add("t4")
     for r in region:
         r.used, r.row = True, "t4"
-    flat = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
-    for key, tok in zip(flat, fitted):
+    for key, tok in zip(_T4_KEYS, fitted):
         result.metrics[key] = tok.value if tok.kind == VALUE else None
+        if tok.inferred:
+            result.inferred.add(key)
+
+
+_T4_KEYS = tuple(f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS)
+_T4_ROW_STARTS = (0, 5, 10)  # table 4 printed as three rows of five (or blocks): a row opens at these cells
+
+
+def _t4_sums(cells: list[Token]) -> bool:
+    """Each group's four results add up to its 总计 (a blank cell makes the sum unknown: not confirmed)."""
+    for i in _T4_ROW_STARTS:
+        group = cells[i:i + 5]
+        if any(c.kind != VALUE for c in group) or sum(c.value for c in group[:4]) != group[4].value:
+            return False
+    return True
+
+
+def _without_openers(cells: list[Token], n: int, starts: tuple[int, ...], sums) -> list[Token] | None:
+    """n cells from a stream with more, when the extra ones are blanks where grid rows open.
+
+    Why: in one-cell-per-line layouts the mark that opens a row (a lone `|`) reads like the mark of an
+    empty cell, so a row may gain a blank in front. The readings drop at most one blank at each row
+    start; one distinct reading is the table; several are told apart only by `sums` (the cells so
+    chosen are inferred); [] when several remain; None when none does (the layout is not that).
+    """
+    if len(cells) <= n or sum(1 for c in cells if c.kind != BLANK) > n:
+        return None
+    extra = len(cells) - n
+    readings: dict[tuple, list[Token]] = {}
+
+    def walk(pos: int, out: list[Token], left: int, may_drop: bool) -> None:
+        if len(out) == n:  # what is left must be blanks (the mark opening the next row)
+            if all(c.kind == BLANK for c in cells[pos:]):
+                readings.setdefault(tuple((c.kind, c.value) for c in out), list(out))
+            return
+        if pos >= len(cells):
+            return
+        if left and may_drop and len(out) in starts and cells[pos].kind == BLANK:
+            walk(pos + 1, out, left - 1, False)
+        out.append(cells[pos])
+        walk(pos + 1, out, left, True)
+        out.pop()
+
+    walk(0, [], extra, True)
+    if len(readings) == 1:
+        return next(iter(readings.values()))
+    if not readings:
+        return None
+    fitting = [r for r in readings.values() if sums(r)]
+    if len(fitting) != 1:
+        return []
+    return [Token(c.kind, c.text, c.value, inferred=True) for c in fitting[0]]
+
+
+def _opened(cells: list[Token] | None, n: int, at_end: bool) -> list[Token] | None:
+    """n cells once the openers are gone: exactly n (trailing marks aside), or fewer at a cut-off end."""
+    if not cells:
+        return None
+    cells = list(cells)
+    while len(cells) > n and cells[-1].kind == BLANK:
+        cells.pop()
+    if len(cells) == n or (at_end and len(cells) < n):
+        return cells
+    return None
+
+
+def _drop_openers(cells: list[Token], starts: tuple[int, ...]) -> list[Token] | None:
+    """The cells without the blank that opens each grid row at `starts` (a layout that opens every row
+    with a mark); None when a row start holds no blank, so the layout is not that."""
+    out: list[Token] = []
+    opened: set[int] = set()
+    for c in cells:
+        at = len(out)
+        if at in starts and at not in opened:
+            if c.kind != BLANK:
+                return None
+            opened.add(at)
+            continue
+        out.append(c)
+    return out
 
 
 # ------------------------------------------------------------------------------ pre-2019 统计表
@@ -576,13 +688,16 @@ def drop_legacy_tables(rows: list[Row]) -> list[Row]:
     return out
 
 
-def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResult:
-    """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out)."""
+def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False) -> TableResult:
+    """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out).
+
+    `openers`: the stream opens every grid row with a blank mark (a lone `|` line before each row,
+    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows."""
     result = TableResult()
     runs = build_runs(drop_legacy_tables(rows))
     read_t2(runs, result, fallback_format)
-    runs = [part for run in runs for part in _split_rows(run)]
+    runs = [part for run in runs for part in _split_rows(run, openers)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
-    read_t4(runs, result, t3_runs[-1] if t3_runs else None)
+    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers)
     result.runs = runs
     return result

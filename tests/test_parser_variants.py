@@ -26,6 +26,10 @@ BLANKS = {
     "cell_lines_blank": ("/", "—", "－", "\u00a0", "\u3000"),
     "cell_pipe": ("/", "—", "－", "\u00a0"),
     "alt_pipe": ("/", "—", "－"),
+    "lone_sep": ("", "/", "—"),
+    "bar_open": ("", "/", "—"),
+    "bar_label": ("", "/", "—"),
+    "blank_lines": ("", "/", "—", "\u00a0"),
     "spaces": ("/", "—", "－"),
     "single_space": ("/", "—", "－"),
 }
@@ -33,8 +37,9 @@ BLANKS = {
 
 def visible_blank(opts: vd.Opts, layout: str) -> vd.Opts:
     """Seed 003 indents one-value lines with a tab (`\t0`), so `\t\t\t\t0` (four empty cells and a value,
-    as a 5-cell t4 group row prints) cannot be told from indentation: those layouts print blanks visibly."""
-    if opts.blank == "" and layout in ("tab", "row_blank") and opts.t4_shape != "row":
+    as a 5-cell t4 group row or a t3 row printed without its label prints) cannot be told from indentation:
+    those layouts print blanks visibly."""
+    if opts.blank == "" and layout in ("tab", "row_blank") and (opts.t4_shape != "row" or opts.lost_labels):
         return replace(opts, blank="\u00a0")
     return opts
 
