@@ -45,15 +45,21 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     to any row cut off at the document's end), so when the plain reading is among the best it stands alone.
     """
     base = _read(text, "default", fallback_format)
-    readings = [base] + [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
+    readings = [base]
+    if _unplaced_numbers(base):  # every convention reads the same numbers: only a stray one can be gained
+        readings += [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
     best = max(_weight(r) for r in readings)
     if _weight(base) == best:
         result, notes = base, []
     else:
         result, notes = _merge([r for r in readings if _weight(r) == best])
-    if not result.found >= {"t2", "t3"}:
+    if any(table not in result.found and all(h in text for h in heads) for table, heads in _BARE_HEADS.items()):
         _take_bare(_read(text, "bare", fallback_format), result)
     return result, notes
+
+
+def _unplaced_numbers(result: TableResult) -> bool:
+    return any(not r.used and r.has_value for r in result.runs)
 
 
 def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
@@ -111,6 +117,8 @@ def _sums_score(metrics: dict) -> int:
     return verdicts.count(True) - verdicts.count(False)
 
 
+# header words a table prints even without numbers: no bare reading of a table whose header is not there
+_BARE_HEADS = {"t2": ("信息内容",), "t3": ("申请人情况",), "t4": ("维持", "纠正", "审结")}
 _BARE_ROWS = 2     # a table printed without numbers shows at least this many row labels
 _BARE_NAMED = 0.9  # and each of them names its row (no gap fill, no loose resemblance)
 
@@ -118,12 +126,12 @@ _BARE_NAMED = 0.9  # and each of them names its row (no gap fill, no loose resem
 def _take_bare(bare: TableResult, merged: TableResult) -> None:
     """A table no reading found, printed with its row labels and no number: its rows, every cell blank.
     Only rows named outright count; a heading in prose that resembles a row label is not a table."""
-    for table in ("t2", "t3"):
+    for table in _TABLES:
         part = _part(bare, table)
         if table in merged.found or not part or any(v is not None for v in part.values()):
             continue
         placed = [r for r in bare.runs if (r.row or "").startswith(table + ".")]
-        if len(placed) < _BARE_ROWS or (table == "t3" and not all(
+        if (table != "t4" and len(placed) < _BARE_ROWS) or (table == "t3" and not all(
                 names_row(r, r.row.split(".")[1], bare.t3_format) >= _BARE_NAMED for r in placed)):
             continue
         merged.metrics.update(part)

@@ -515,6 +515,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
     """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
+    closed = False  # the next section's heading follows the table: it is not cut off
     for run in runs[start:]:
         if run.used:
             if region:
@@ -526,6 +527,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
             continue
         window = squeeze("".join(run.labels))
         if any(m in window for m in _SECTION_END) or (len(window) > 60 and not _is_t4_header(run)):
+            closed = True
             break  # prose ends the table; the table header repeated after a page break does not
         region.append(run)
         if sum(len(r.cells) for r in region) >= 15:
@@ -533,6 +535,15 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
     if not region:
         return
     cells = [c for r in region for c in r.cells]
+    heads = [squeeze(label) for r in region for label in r.labels]
+    if (closed and all(c.kind == GAP for c in cells) and all(len(h) <= _PROSE for h in heads)
+            and all(w in "".join(heads) for w in ("维持", "纠正", "审结"))):  # its header, no number, the next section
+        for r in region:
+            r.used, r.row = True, "t4"
+        result.found.add("t4")
+        for key in _T4_KEYS:
+            result.metrics[key] = None
+        return
     if openers:  # one row of 15 opened once, or three rows of 5 opened each
         at_end = region[-1].at_end
         shapes = [_opened(c, 15, at_end) for c in (_drop_openers(cells, (0,)), _drop_openers(cells, _T4_ROW_STARTS))]
