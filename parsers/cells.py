@@ -216,12 +216,12 @@ def _opens_label(lines: list[str], i: int) -> bool:
 
 
 def _bare_gaps(rows: list[Row]) -> list[Row]:
-    """A lone label followed at once by another label gets a GAP: in a table printed without numbers
+    """A row of labels followed at once by another label gets a GAP: in a table printed without numbers
     (each row label on its own line), the row's cells are blank. Not after the last row: it may be cut."""
     out: list[Row] = []
     for row, nxt in zip(rows, rows[1:]):
         out.append(row)
-        if not row.multi and len(row.tokens) == 1 and row.tokens[0].kind == LABEL and nxt.tokens[0].kind == LABEL:
+        if all(t.kind == LABEL for t in row.tokens) and nxt.tokens[0].kind == LABEL:
             out.append(Row([Token(GAP, "")]))
     return out + rows[-1:]
 

@@ -535,9 +535,11 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    heads = [squeeze(label) for r in region for label in r.labels]
-    if (closed and all(c.kind == GAP for c in cells) and all(len(h) <= _PROSE for h in heads)
-            and all(w in "".join(heads) for w in ("维持", "纠正", "审结"))):  # its header, no number, the next section
+    closed = closed or not region[-1].at_end  # labels follow it: the document goes on after the table
+    labels = [label for r in region for label in r.labels]
+    printed_blank = (closed and not any(p in label for label in labels for p in "。；;")  # no prose in it
+                     and all(w in squeeze("".join(labels)) for w in ("维持", "纠正", "审结")))  # its header, then more
+    if printed_blank and all(c.kind == GAP for c in cells):  # no number, not even a blank mark
         for r in region:
             r.used, r.row = True, "t4"
         result.found.add("t4")
@@ -560,7 +562,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
             return
         if fitted is None:
             fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
-    if fitted is None or not any(c.kind == VALUE for c in fitted):
+    if fitted is None or not (printed_blank or any(c.kind == VALUE for c in fitted)):
         return
     result.found.add("t4")
     for r in region:
