@@ -13,7 +13,7 @@ from zlib import crc32
 
 import pytest
 
-from parsers import parse_bytes
+from parsers import parse_bytes, read_any
 from parsers.evaluate import score
 from tests import variant_docs as vd
 
@@ -342,6 +342,10 @@ def test_glued_digits() -> None:
         seen["left out"] += len(vd.truth_of(segs)) - len(expect)
         if bad or set(report.inferred) != inferred:
             failures.append(f"{name}: {bad} inferred {sorted(set(report.inferred) ^ inferred)[:4]}")
+        printed = read_any(text.encode(), "v.txt").printed_numbers()
+        invented = {v for v in report.metrics.values() if v is not None and abs(v) not in printed}
+        if invented:
+            failures.append(f"{name}: numbers not printed {sorted(invented)[:4]}")
         confirming = [c.name for c in report.checks if c.passed and inferred.intersection(c.values)]
         if confirming:
             failures.append(f"{name}: checks {confirming} confirm inferred cells")
