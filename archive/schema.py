@@ -221,7 +221,14 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
+def _m2(db: sqlite_utils.Database) -> None:
+    """report_versions.inferred: the metric keys (JSON list, null when none) whose cells the document's
+    own sums placed (parsers.model.Report.inferred), so a reader can tell them from cells read as printed."""
+    if "inferred" not in db["report_versions"].columns_dict:
+        db["report_versions"].add_column("inferred", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2]
 
 
 @contextlib.contextmanager
