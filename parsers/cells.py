@@ -15,7 +15,7 @@ from parsers.document import Grid
 LABEL, VALUE, BLANK = "label", "value", "blank"
 GLUED = "glued"  # digits printed glued to a row label (`规章000`): split only where the row's width allows one reading
 GAP = "gap"      # a row label followed at once by another label, in a table printed without numbers: blank cells
-BLANK_MODES = ("default", "sep", "open", "delim", "empty", "bare")
+BLANK_MODES = ("default", "sep", "lines", "open", "delim", "empty", "bare")
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
@@ -131,7 +131,8 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
     `sep` a line holding only the separator (` |`); `open` the same, but one before a row label opens
     that row (`|` / `规章 |` / `0 |` …, real2/n075); `delim` lone separator lines delimit cells
     (`| 规章` / `|` / `0` / `|` …), so two with nothing between are an empty cell; `empty` cells are
-    separated by one empty line and each further empty line is an empty cell; `bare` a label followed
+    separated by one empty line and each further empty line is an empty cell; `lines` one cell per line,
+    an empty cell an empty line or a lone separator; `bare` a label followed
     at once by another label is a row printed without numbers (a GAP of blank cells).
     """
     rows: list[Row] = []
@@ -148,12 +149,12 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
             else:
                 empties += 1
             continue
-        if mode == "empty" and empties >= 2:
-            rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - 1))
+        if (mode == "empty" and empties >= 2) or (mode == "lines" and empties):
+            rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - (mode == "empty")))
         empties = 0
-        if mode in ("sep", "delim", "open") and _LONE_SEPARATOR.match(raw):
+        if mode in ("sep", "lines", "delim", "open") and _LONE_SEPARATOR.match(raw):
             opens_cell = mode == "delim" and _ROW_OPENER.match(raw)  # `| ` + an empty first cell: not a gap
-            if (mode == "sep" or (mode == "delim" and content_since_sep is False and not opens_cell)
+            if (mode in ("sep", "lines") or (mode == "delim" and content_since_sep is False and not opens_cell)
                     or (mode == "open" and not _opens_label(lines, i))):
                 rows.append(Row([Token(BLANK, "")]))
             content_since_sep = False

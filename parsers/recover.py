@@ -28,6 +28,7 @@ _SIGNS = {
     "open": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
     "delim": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
     "empty": re.compile(r"\n[ \t\r]*\n[ \t\r]*\n"),
+    "lines": re.compile(r"\n[ \t\r]*\n"),
 }
 
 

@@ -19,12 +19,13 @@ from tests import variant_docs as vd
 
 TRUTHS = vd.load_truths()
 COMPLETE = [(n, t) for n, t in TRUTHS if t.get("complete")]
-# Blanks each layout can show. Not shown (a human could not tell either): an empty line or an empty
-# space-separated cell is no cell at all. The unbordered pipe layout prints empty blanks too: an empty
+# Blanks each layout can show. In one-cell-per-line layouts an empty line is an empty cell where the layout
+# has no other empty lines (cell_lines, lone_sep); not shown (a human could not tell either): an empty
+# space-separated cell is no cell at all, nor an empty line where empty lines also separate cells. The unbordered pipe layout prints empty blanks too: an empty
 # last (`行政强制 | `) or first (` | 0`) cell is told from a border by the document's own rows.
 BLANKS = {
     **{lay: ("", "/", "—", "－", "\u00a0", "\u3000") for lay in vd.DELIMITED},
-    "cell_lines": ("/", "—", "－", "\u00a0", "\u3000"),
+    "cell_lines": ("", "/", "—", "－", "\u00a0", "\u3000"),
     "cell_lines_blank": ("/", "—", "－", "\u00a0", "\u3000"),
     "cell_pipe": ("/", "—", "－", "\u00a0"),
     "alt_pipe": ("/", "—", "－"),

@@ -310,8 +310,8 @@ LAYOUTS = ("tab", "pipe", "pipe_border", "markdown", "cell_lines", "cell_lines_b
 # layouts where a cell can be empty text and still be seen as a cell
 DELIMITED = ("tab", "pipe", "pipe_border", "markdown", "row_blank")
 # one cell per line, an empty cell marked the layout's own way (the marks real page extractions leave):
-# lone_sep   `0 |` per cell, an empty cell a line holding only the separator (` |` or `|`), filler
-#            lines (`|||`) between some rows;
+# lone_sep   `0 |` per cell, an empty cell a line holding only the separator (` |` or `|`) or nothing,
+#            filler lines (`|||`) between some rows;
 # bar_open   each row opened by a lone `|` line, then `0 |` per cell, an empty cell ` |` (real2/n075);
 # bar_label  `| 规章`, then each cell after a lone `|` line, an empty cell an empty line (real2/n159);
 # blank_lines cells separated by an empty line, an empty cell one more empty line (`12` and five empty
@@ -323,7 +323,7 @@ LINE_LAYOUTS = ("cell_lines", "cell_lines_blank", "cell_pipe", "alt_pipe") + MAR
 def _marked_cell(text: str, layout: str, first: bool, rnd: random.Random) -> str:
     """One cell (text may be empty) in a MARKED layout, newline included."""
     if layout == "lone_sep":
-        return f"{text} |\n" if text else rnd.choice((" |\n", "|\n"))
+        return f"{text} |\n" if text else rnd.choice((" |\n", "|\n", "\n"))
     if layout == "bar_open":
         return f"{text} |\n" if text else " |\n"
     if layout == "bar_label":
