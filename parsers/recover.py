@@ -59,8 +59,13 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     return result, notes
 
 
+# a number after prose (a sentence end, a count stated in words) is a line broken at a number, not a cell
+_PROSE = re.compile(r"[。;；]|\d\s*[件条篇个次项]")
+
+
 def _unplaced_numbers(result: TableResult) -> bool:
-    return any(not r.used and r.has_value for r in result.runs)
+    """Some number after a row label (or none) was placed nowhere: another reading might place it."""
+    return any(not r.used and r.has_value and not (r.labels and _PROSE.search(r.labels[-1])) for r in result.runs)
 
 
 def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
