@@ -47,16 +47,21 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     """
     base = _read(text, "default", fallback_format)
     readings = [base]
-    if _unplaced_numbers(base):  # every convention reads the same numbers: only a stray one can be gained
+    if _unplaced_numbers(base) or _headed_but_missing(base, text):  # else no convention can read more
         readings += [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
     best = max(_weight(r) for r in readings)
     if _weight(base) == best:
         result, notes = base, []
     else:
         result, notes = _merge([r for r in readings if _weight(r) == best])
-    if any(table not in result.found and all(h in text for h in heads) for table, heads in _BARE_HEADS.items()):
+    if _headed_but_missing(result, text):
         _take_bare(_read(text, "bare", fallback_format), result)
     return result, notes
+
+
+def _headed_but_missing(result: TableResult, text: str) -> bool:
+    """A table whose header words the text prints was not read."""
+    return any(table not in result.found and all(h in text for h in heads) for table, heads in _BARE_HEADS.items())
 
 
 # a number after prose (a sentence end, a count stated in words) is a line broken at a number, not a cell

@@ -103,15 +103,24 @@ def empty_blank(layout: str) -> str:
 def test_t4_shape_every_document(layout: str, shape: str) -> None:
     """Table 4 in groups/blocks with empty blanks, over every document, cut-off ones included (real/r034: a
     table 3 of one labelled row, 四、结转下年度继续办理, before a table 4 in groups)."""
-    opts = visible_blank(vd.Opts(t4_shape=shape, blank=empty_blank(layout)), layout)
     failures = []
     for name, truth in TRUTHS:
+        opts = visible_blank(vd.Opts(t4_shape=shape, blank=empty_blank(layout)), layout)
         s = seed(name, layout, opts)
         segs = vd.render_text(vd.build_doc(name, truth, opts, s), layout, opts, s)
+        if ends_blank(segs, truth):  # real2/n099: cut right after blank cells, which must show to be known
+            opts = replace(opts, blank="/")
+            segs = vd.render_text(vd.build_doc(name, truth, opts, s), layout, opts, s)
         bad = mismatches(vd.join(segs), vd.truth_of(segs))
         if bad:
             failures.append(f"{name} [{layout} {describe(opts)}]: {bad}")
     assert not failures, "\n".join(failures)
+
+
+def ends_blank(segs: list[vd.Seg], truth: dict) -> bool:
+    """A cut-off document whose last printed cell is blank: an empty one is lost in the cut (see vd.cut_points)."""
+    last = [sg for sg in segs if sg.key][-1:]
+    return not truth.get("complete") and bool(last) and last[0].value is None
 
 
 QUIRKS = {

@@ -117,9 +117,9 @@ class Opts:
 
 
 def load_truths() -> list[tuple[str, dict]]:
-    """Every labelled truth with table keys (seeds, real, html, pdf)."""
+    """Every labelled truth with table keys (seeds, real, real2, html, pdf)."""
     out = []
-    for sub in ("seeds", "real", "html", "pdf"):
+    for sub in ("seeds", "real", "real2", "html", "pdf"):
         for p in sorted((CORPUS / sub).glob("*.json")):
             t = json.loads(p.read_text(encoding="utf-8"))
             if t.get("metrics"):
