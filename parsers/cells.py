@@ -15,7 +15,6 @@ from parsers.document import Grid
 LABEL, VALUE, BLANK = "label", "value", "blank"
 GLUED = "glued"  # digits printed glued to a row label (`规章000`): split only where the row's width allows one reading
 GAP = "gap"      # a row label followed at once by another label, in a table printed without numbers: blank cells
-BLANK_MODES = ("default", "sep", "lines", "open", "delim", "empty", "bare")
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"

@@ -1,15 +1,16 @@
 """Table recovery from flattened text: read the cell stream under every blank-cell convention the text
 shows evidence of, align each reading to the template grid, and keep what the readings agree on.
 
-Why: a flattening of a table marks an empty cell in one of several ways (a lone ` |` line, one more
-empty line, two lone `|` lines with nothing between, or nothing at all when no row prints a number),
-and the same marks are plain separators in other layouts. Each convention is a hypothesis
+Why: a flattening of a table marks an empty cell in one of several ways (a lone ` |` line, an empty
+line, one more empty line, nothing between two lone `|` lines, or nothing at all when no row prints a
+number), and the same marks are plain separators in other layouts. Each convention is a hypothesis
 (parsers.cells.text_rows modes); the template grid (parsers.tables) accepts a row only when its cells
-fit the row's width, so a wrong hypothesis places fewer cells. Per table, the readings that place the
-most cells win; where they disagree on a cell, the table's own sums (parsers.checks) may choose one
-reading, whose differing cells are then marked inferred; otherwise those cells are left out and a
-check says so. A table printed with labels and no number at all is read as blank rows (`bare`) only
-when no reading finds a number in it.
+fit the row's width, so a wrong hypothesis places fewer numbers. One page has one flattening: the
+readings that place the most numbers (then explain the most marks, then fill the most rows) are kept;
+where they disagree on a cell, the table's own sums (parsers.checks) may choose one reading, whose
+differing cells are then marked inferred; otherwise those cells are left out and a check says so. A
+table printed with labels and no number at all is read as blank rows (`bare`) only when no reading
+finds it and its header words are printed.
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from parsers.model import Check
 from parsers.tables import TableResult, interpret, names_row
 
 _TABLES = ("t2", "t3", "t4")
-# the marks that make each convention worth reading: a lone separator line; three empty lines in a row
+# the marks that make each convention worth reading: a lone separator line; empty lines
+_LONE_SEPARATOR = re.compile(r"(?m)^[ \t]*\|[ \t\r]*$")
 _SIGNS = {
-    "sep": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
-    "open": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
-    "delim": re.compile(r"(?m)^[ \t]*\|[ \t\r]*$"),
+    "sep": _LONE_SEPARATOR,
+    "open": _LONE_SEPARATOR,
+    "delim": _LONE_SEPARATOR,
     "empty": re.compile(r"\n[ \t\r]*\n[ \t\r]*\n"),
     "lines": re.compile(r"\n[ \t\r]*\n"),
 }
@@ -105,7 +107,7 @@ def _merge_table(table: str, readings: list[TableResult], merged: TableResult, n
         scored = sorted(((_sums_score(p), i) for i, (_, p) in enumerate(top)), reverse=True)
         if len(scored) > 1 and scored[0][0] > scored[1][0]:
             chosen, values = top[scored[0][1]]
-            merged.inferred.update(differing)
+            merged.inferred.update(k for k in differing if k in values)
         else:
             values = {k: v for k, v in values.items() if k not in differing}
             notes.append(Check(f"{table}.reading", None,
@@ -149,5 +151,5 @@ def _take_bare(bare: TableResult, merged: TableResult) -> None:
         merged.found.add(table)
         if table == "t2":
             merged.t2_format = bare.t2_format
-        else:
+        elif table == "t3":
             merged.t3_format = bare.t3_format
