@@ -23,8 +23,9 @@ _NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次
 _TOKEN = r"(?:" + _NUM + r"|[/—–―-])"
 _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN + r"\s+)*" + _TOKEN + r")$")
 _ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
-# a short label ending in a CJK character with digits glued on (`规章000`, `行政事业性收费00`)
-_GLUED = re.compile(r"^(.*[\u4e00-\u9fff])(\d{1,16})$")
+# a label ending in a CJK character (or a closing quote/bracket) with digits glued on (`规章000`, `稳定”0000000`)
+_GLUED = re.compile(r"^(.*[\u4e00-\u9fff”’」』)）》])(\d{1,16})$")
+_ZERO_LED = re.compile(r"^0\d{1,15}$")
 _IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _CELL_SEPARATOR = re.compile(r"\t|\|")
@@ -73,6 +74,8 @@ def classify(cell: str) -> list[Token]:
     s = cell.strip()
     if not s:
         return [Token(BLANK, "")]
+    if _ZERO_LED.match(s):  # `000000000000000`: no printed number starts with 0, so these are cells run together
+        return [Token(GLUED, s)]
     m = _NUMBER_CELL.match(s)
     if m:
         return [Token(VALUE, s, to_number(m.group(1)))]

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 
-_GLUED_DIGITS = re.compile(r"[\u4e00-\u9fff](\d{2,16})(?![\d.,])")
+_GLUED_DIGITS = re.compile(r"(?:[\u4e00-\u9fff”’」』)）》]|(?<![\d.,])(?=0))(\d{2,16})(?![\d.,])")
 
 
 @dataclass
@@ -51,7 +51,8 @@ class Document:
         """Every number the document prints, in its text and its grid cells (spaces removed).
 
         The parser's promise "no number appears that is not in the document" is checked against this. Digits
-        glued to a label (`规章000`) count with every piece, since their cells are pieces of the run.
+        glued to a label (`规章000`) or to each other (`000000`) count with every piece, since their cells
+        are pieces of the run.
         """
         texts = [self.text] + ["".join(c.text.split()) for g in self.tables for row in g for c in row if c is not None]
         found: set[float] = set()

@@ -388,3 +388,15 @@ def test_row_opening_blanks_are_dropped_only_where_one_reading_or_the_sums_decid
     # a blank that may open row 2 or 3, and no sum to tell: no reading is certain
     many = [v(1), v(0), v(0), v(0), v(1), b(), b(), b(), b(), b(), v(0), b(), b(), b(), b(), b()]
     assert _without_openers(many, 15, _T4_ROW_STARTS, _t4_sums) == []
+
+
+def test_cells_run_together_without_a_label():
+    """No printed number starts with 0: `000000000000000` under table 4's header is its 15 cells."""
+    text = ("四、政府信息公开行政复议、行政诉讼情况\n行政复议行政诉讼\n结果维持结果纠正其他结果尚未审结总计\n"
+            "000000000000000\n五、存在的主要问题及改进情况\n")
+    m = parse_bytes(text.encode(), "t.txt").metrics
+    assert [m.get(f"t4.{g}.{c}") for g in ("review", "suit_direct", "suit_after_review")
+            for c in ("upheld", "corrected", "other", "pending", "total")] == [0] * 15
+    # one 1 among them: its column cannot be known from the digits alone
+    text = text.replace("000000000000000", "000001000000000")
+    assert not any(k.startswith("t4.") for k in parse_bytes(text.encode(), "t.txt").metrics)
