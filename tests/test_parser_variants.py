@@ -272,7 +272,8 @@ def test_tables_without_numbers(layout: str) -> None:
 
 # ------------------------------------------------------------------------------ digits glued to labels
 
-_GLUABLE = re.compile(r"^(?P<label>[^\t]*[\u4e00-\u9fff])(?P<cells>(?:\t\d+)+)$")
+# a one-label row (label ending in a CJK character, a closing quote or bracket) of printed integers
+_GLUABLE = re.compile(r"^(?P<label>[^\t]*[\u4e00-\u9fff”’」』)）》])(?P<cells>(?:\t\d+)+)$")
 
 
 def glued_readings(digits: str, n: int) -> set[tuple]:
