@@ -245,7 +245,7 @@ def _join_enumerators(lines: list[str]) -> list[str]:
             while j < len(lines) and not lines[j].strip():
                 j += 1
             if j < len(lines) and _ENUM_REST.match(lines[j]):
-                out.append(line.strip() + lines[j].strip())
+                out.append(line.strip() + lines[j].lstrip())  # its trailing tabs are cells
                 i = j + 1
                 continue
         out.append(line)

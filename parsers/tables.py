@@ -189,8 +189,8 @@ def fit(run: Run, n: int, overflow: bool = False, summed: bool = False) -> list[
         if len(c) == n:
             return c
         return c[:n] if run.at_end and (overflow or len(c) == n + 1) else None
-    if run.at_end:
-        while cells and cells[-1].kind == BLANK:
+    if run.at_end:  # an empty last cell may be the cut's doing; a printed mark (`/`, `—`) is a cell
+        while cells and cells[-1].kind == BLANK and not cells[-1].text:
             cells = cells[:-1]
         return cells or None
     return None
@@ -258,12 +258,13 @@ def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token
 
 _NOTE = re.compile(r"[(（][^()（）]*[)）]")
 _T2_HEADER_REACH = 8  # runs before the first table-2 row that may hold its column headers
+_T2_JOIN = 10  # a row name wrapped over this many lines at most (`其` / `他` / `对` / … / `项`: one character a line)
 
 
 def t2_row(run: Run) -> str | None:
     """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`).
     A note in brackets (`规章(设区的市、自治州人民政府应提供相关数据)`) is not part of the name."""
-    for k in range(1, 7):
+    for k in range(1, _T2_JOIN + 1):
         if len(run.labels) < k:
             break
         label = squeeze(_NOTE.sub("", "".join(run.labels[-k:])))
@@ -294,9 +295,9 @@ def _t2_format(runs: list[tuple[Run, str]], headers: list[str]) -> str | None:
     votes = {"2021": 0, "2019": 0}
     for text in headers:
         for fmt, markers in T2_MARKERS.items():
-            votes[fmt] += sum(1 for m in markers if m in text)
+            votes[fmt] += sum(1 for m in markers if m in squeeze(text))
     for run, key in runs:
-        text = "".join(run.labels)
+        text = squeeze("".join(run.labels))
         for fmt, markers in T2_MARKERS.items():
             votes[fmt] += sum(1 for m in markers if m in text)
         if key == "other_services" or key == "procurement":
