@@ -140,7 +140,7 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
     rows: list[Row] = []
     lines = text.split("\n")
     borders = pipe_borders(lines)
-    empties = 0
+    empties, last_single = 0, False
     content_since_sep: bool | None = None  # delim: was anything printed since the last lone separator?
     if _SPLIT_ENUMERATOR.search(text):
         lines = _join_enumerators(lines)
@@ -151,9 +151,11 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
             else:
                 empties += 1
             continue
-        if (mode == "empty" and empties >= 2) or (mode == "lines" and empties):
+        single = _one_cell(raw)
+        if ((mode == "empty" and empties >= 2) or (mode == "lines" and empties)) and single and last_single:
+            # only between one-cell lines: empty lines between table rows (`规章\t0` …) are spacing
             rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - (mode == "empty")))
-        empties = 0
+        empties, last_single = 0, single
         if mode in ("sep", "lines", "delim", "open") and _LONE_SEPARATOR.match(raw):
             opens_cell = mode == "delim" and _ROW_OPENER.match(raw)  # `| ` + an empty first cell: not a gap
             if (mode in ("sep", "lines") or (mode == "delim" and content_since_sep is False and not opens_cell)
@@ -203,6 +205,12 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
 _LONE_SEPARATOR = re.compile(r"^[ \t]*\|[ \t\r]*$")
 _ROW_OPENER = re.compile(r"^\|[ \t]+\r?$")
 _FILLER = re.compile(r"^[ \t]*\|[ \t|]*\|[ \t\r]*$")
+
+
+def _one_cell(line: str) -> bool:
+    """The line holds one cell (`0`, `0 |`, `| 规章`), not a row of several (`规章\t0`, `规章 | 0`)."""
+    core = line.strip(" \t\r|")
+    return not ("\t" in core or "|" in core or _SPACE_RUN.search(core))
 
 
 def _opens_label(lines: list[str], i: int) -> bool:

@@ -43,19 +43,19 @@ def _read(text: str, mode: str, fallback_format: str | None) -> TableResult:
 def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[TableResult, list[Check]]:
     """Tables 2–4 of a text, and the checks that say where readings disagreed beyond the sums' help.
 
-    One page has one flattening: the conventions that read the most numbers (then rows) of the whole
-    document are kept. Blank cells alone do not make a convention better (a mark read as a blank adds one
-    to any row cut off at the document's end), so when the plain reading is among the best it stands alone.
+    One page has one flattening: the conventions that read the whole document best (`_weight`) are kept;
+    when they disagree on a cell, `_merge` lets the sums choose or leaves it out.
     """
     base = _read(text, "default", fallback_format)
     readings = [base]
-    if _unplaced_numbers(base) or _headed_but_missing(base, text):  # else no convention can read more
+    if _unplaced_numbers(base) or _headed_but_missing(base, text) or _cut_row(base):  # else none reads more
         readings += [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
     best = max(_weight(r) for r in readings)
-    if _weight(base) == best:
-        result, notes = base, []
+    top = [r for r in readings if _weight(r) == best]
+    if _weight(base) == best or all(r.metrics == top[0].metrics for r in top):
+        result, notes = (base if _weight(base) == best else top[0]), []
     else:
-        result, notes = _merge([r for r in readings if _weight(r) == best])
+        result, notes = _merge(top)
     if _headed_but_missing(result, text):
         _take_bare(_read(text, "bare", fallback_format), result)
     return result, notes
@@ -75,6 +75,11 @@ def _unplaced_numbers(result: TableResult) -> bool:
     return any(not r.used and r.has_value and not (r.labels and _PROSE.search(r.labels[-1])) for r in result.runs)
 
 
+def _cut_row(result: TableResult) -> bool:
+    """The document ends inside a row it placed: where that row's blanks fall depends on the convention."""
+    return bool(result.runs) and result.runs[-1].at_end and result.runs[-1].used
+
+
 def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
     """The readings' tables key by key; where they disagree the sums choose, or the cells are left out."""
     merged = TableResult(runs=readings[0].runs, unsure=readings[0].unsure)
@@ -84,12 +89,22 @@ def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
     return merged, notes
 
 
-def _weight(result: TableResult) -> tuple[int, int, int]:
-    """Numbers placed, then fewest blank marks left unexplained (read as cells, placed nowhere), then rows placed."""
+def _weight(result: TableResult) -> tuple[int, int, int, int]:
+    """Numbers placed, then fewest blank marks left unexplained (read as cells, placed nowhere), then rows
+    placed, then blank cells between two numbers of a row (a mark read as the blank it is, in a row cut
+    off at the document's end; a blank before a row's first number may as well be a mark that opens it)."""
     values = sum(1 for v in result.metrics.values() if v is not None)
     blanks = sum(1 for r in result.runs for c in r.cells if c.kind == BLANK)
     stray = blanks - sum(1 for v in result.metrics.values() if v is None)
-    return values, -stray, len({k.rsplit(".", 1)[0] for k in result.metrics})
+    rows: dict[str, list] = {}
+    for key, value in result.metrics.items():
+        rows.setdefault(key.rsplit(".", 1)[0] if not key.startswith("t4.") else "t4", []).append(value)
+    inner = 0
+    for cells in rows.values():
+        printed = [i for i, v in enumerate(cells) if v is not None]
+        if printed:
+            inner += sum(1 for v in cells[printed[0]:printed[-1]] if v is None)
+    return values, -stray, len(rows), inner
 
 
 def _part(result: TableResult, table: str) -> dict:
