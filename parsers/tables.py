@@ -17,7 +17,7 @@ number is put into a row only where the document confirms its cell (parsers.loos
 from __future__ import annotations
 
 import re
-from itertools import combinations
+from itertools import combinations, islice
 from dataclasses import dataclass, field
 
 from parsers.cells import BLANK, GAP, GLUED, LABEL, VALUE, Row, Token, to_number
@@ -212,6 +212,14 @@ def _numbers(digits: str, k: int):
                 yield (head,) + rest
 
 
+def _glued_readings(digits: str, n: int):
+    """(numbers, the columns they take) for every reading of glued digits as n cells."""
+    for k in range(1, min(n, len(digits)) + 1):
+        for parts in _numbers(digits, k):
+            for cols in combinations(range(n), k):
+                yield parts, cols
+
+
 def split_glued(digits: str, n: int, summed: bool = False) -> list[Token] | None:
     """Digits glued to a row label as the row's n cells, when only one reading exists.
 
@@ -221,22 +229,13 @@ def split_glued(digits: str, n: int, summed: bool = False) -> list[Token] | None
     """
     if not digits or len(digits) > _MAX_GLUED:
         return None
-    readings = 0
-    for k in range(1, min(n, len(digits)) + 1):
-        for parts in _numbers(digits, k):
-            for _ in combinations(range(n), k):  # the columns the k printed cells take
-                readings += 1
-                if readings > 1:
-                    break
-            if readings > 1:
-                break
-        if readings > 1:
-            break
-    if readings == 1:
-        parts = next(_numbers(digits, min(n, len(digits))))
-        if len(parts) == n:
-            return [Token(VALUE, p, to_number(p)) for p in parts]
-        return None
+    first = list(islice(_glued_readings(digits, n), 2))
+    if len(first) == 1:
+        (parts, cols), = first
+        row = [Token(BLANK, "")] * n
+        for p, c in zip(parts, cols):
+            row[c] = Token(VALUE, p, to_number(p))
+        return row
     if not summed:
         return None
     fitting = [parts for parts in _numbers(digits, n)
