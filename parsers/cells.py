@@ -151,7 +151,7 @@ def text_rows(text: str, mode: str = "default") -> list[Row]:
             else:
                 empties += 1
             continue
-        single = _one_cell(raw)
+        single = mode in ("empty", "lines") and _one_cell(raw)
         if ((mode == "empty" and empties >= 2) or (mode == "lines" and empties)) and single and last_single:
             # only between one-cell lines: empty lines between table rows (`规章\t0` …) are spacing
             rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - (mode == "empty")))

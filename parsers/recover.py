@@ -50,10 +50,11 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     readings = [base]
     if _unplaced_numbers(base) or _headed_but_missing(base, text) or _cut_row(base):  # else none reads more
         readings += [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
-    best = max(_weight(r) for r in readings)
-    top = [r for r in readings if _weight(r) == best]
-    if _weight(base) == best or all(r.metrics == top[0].metrics for r in top):
-        result, notes = (base if _weight(base) == best else top[0]), []
+    weights = [_weight(r) for r in readings] if len(readings) > 1 else [()]
+    best = max(weights)
+    top = [r for r, w in zip(readings, weights) if w == best]
+    if weights[0] == best or all(r.metrics == top[0].metrics for r in top):
+        result, notes = (base if weights[0] == best else top[0]), []
     else:
         result, notes = _merge(top)
     if _headed_but_missing(result, text):
