@@ -23,6 +23,7 @@ from parsers.model import Check
 from parsers.tables import TableResult, interpret, names_row
 
 _TABLES = ("t2", "t3", "t4")
+_EMPTY_LINE_MODES = ("empty", "lines")  # conventions whose blank mark (an empty line) never opens a row
 # the marks that make each convention worth reading: a lone separator line; empty lines
 _LONE_SEPARATOR = re.compile(r"(?m)^[ \t]*\|[ \t\r]*$")
 _SIGNS = {
@@ -47,10 +48,11 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     when they disagree on a cell, `_merge` lets the sums choose or leaves it out.
     """
     base = _read(text, "default", fallback_format)
-    readings = [base]
+    readings, modes = [base], ["default"]
     if _unplaced_numbers(base) or _headed_but_missing(base, text) or _cut_row(base):  # else none reads more
-        readings += [_read(text, mode, fallback_format) for mode, sign in _SIGNS.items() if sign.search(text)]
-    weights = [_weight(r) for r in readings] if len(readings) > 1 else [()]
+        modes += [mode for mode, sign in _SIGNS.items() if sign.search(text)]
+        readings += [_read(text, mode, fallback_format) for mode in modes[1:]]
+    weights = [_weight(r, m) for r, m in zip(readings, modes)] if len(readings) > 1 else [()]
     best = max(weights)
     top = [r for r, w in zip(readings, weights) if w == best]
     if weights[0] == best or all(r.metrics == top[0].metrics for r in top):
@@ -90,10 +92,11 @@ def _merge(readings: list[TableResult]) -> tuple[TableResult, list[Check]]:
     return merged, notes
 
 
-def _weight(result: TableResult) -> tuple[int, int, int, int]:
+def _weight(result: TableResult, mode: str) -> tuple[int, int, int, int]:
     """Numbers placed, then fewest blank marks left unexplained (read as cells, placed nowhere), then rows
-    placed, then blank cells between two numbers of a row (a mark read as the blank it is, in a row cut
-    off at the document's end; a blank before a row's first number may as well be a mark that opens it)."""
+    placed, then blank cells read before a row's last number (a mark read as the blank it is, in a row cut
+    off at the document's end; a lone `|` before a row's first number may as well be the mark opening it,
+    an empty line in the empty-line conventions may not)."""
     values = sum(1 for v in result.metrics.values() if v is not None)
     blanks = sum(1 for r in result.runs for c in r.cells if c.kind == BLANK)
     stray = blanks - sum(1 for v in result.metrics.values() if v is None)
@@ -104,7 +107,8 @@ def _weight(result: TableResult) -> tuple[int, int, int, int]:
     for cells in rows.values():
         printed = [i for i, v in enumerate(cells) if v is not None]
         if printed:
-            inner += sum(1 for v in cells[printed[0]:printed[-1]] if v is None)
+            start = 0 if mode in _EMPTY_LINE_MODES else printed[0]
+            inner += sum(1 for v in cells[start:printed[-1]] if v is None)
     return values, -stray, len(rows), inner
 
 
