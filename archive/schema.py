@@ -221,14 +221,19 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-def _m2(db: sqlite_utils.Database) -> None:
+def _m2_readers(db: sqlite_utils.Database) -> None:
+    """report_versions.readers: the versions of the libraries that read the document (JSON)."""
+    db["report_versions"].add_column("readers", TEXT)
+
+
+def _m3_inferred(db: sqlite_utils.Database) -> None:
     """report_versions.inferred: the metric keys (JSON list, null when none) whose cells the document's
     own sums placed (parsers.model.Report.inferred), so a reader can tell them from cells read as printed."""
     if "inferred" not in db["report_versions"].columns_dict:
-        db["report_versions"].add_column("inferred", str)
+        db["report_versions"].add_column("inferred", TEXT)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_inferred]
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ class Report:
     attachments: links the page offers to report files (PDF/DOC/...), as {"url", "name"}.
     inferred: metric keys whose cells were placed by the document's own sums choosing between
         readings of its layout (never by position alone); checks using them do not count as confirming.
+    readers: versions of the libraries that read it ({"lxml": "6.2.1", ...}, parsers.versions).
     """
 
     source: str
@@ -49,6 +50,7 @@ class Report:
     text: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
     inferred: list[str] = field(default_factory=list)
+    readers: dict[str, str] = field(default_factory=dict)
 
     def take_page(self, page: "Report") -> None:
         """Complete an attachment's report from the report page it hangs off: the page's meta fills what
@@ -68,6 +70,7 @@ class Report:
             "inferred": list(self.inferred),
             "checks": [asdict(c) for c in self.checks],
             "sections": dict(self.sections),
+            "readers": dict(self.readers),
         }
 
 

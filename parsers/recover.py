@@ -15,8 +15,9 @@ finds it and its header words are printed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from parsers.cells import BLANK, text_rows
+from parsers.cells import BLANK, Row, text_rows
 from parsers.checks import table_checks
 from parsers.loose import place_loose_numbers
 from parsers.model import Check
@@ -35,23 +36,26 @@ _SIGNS = {
 }
 
 
-def _read(text: str, mode: str, fallback_format: str | None) -> TableResult:
-    result = interpret(text_rows(text, mode), fallback_format, openers=mode == "open")
+def _read(text: str, mode: str, fallback_format: str | None, check_rows=None) -> TableResult:
+    rows = text_rows(text, mode)
+    result = interpret(check_rows(rows) if check_rows else rows, fallback_format, openers=mode == "open")
     place_loose_numbers(result)
     return result
 
 
-def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[TableResult, list[Check]]:
+def read_text_tables(text: str, fallback_format: str | None = None,
+                     check_rows: Callable[[list[Row]], list[Row]] | None = None) -> tuple[TableResult, list[Check]]:
     """Tables 2–4 of a text, and the checks that say where readings disagreed beyond the sums' help.
+    `check_rows` may refuse a row stream too long to interpret (parsers.limits.check_rows).
 
     One page has one flattening: the conventions that read the whole document best (`_weight`) are kept;
     when they disagree on a cell, `_merge` lets the sums choose or leaves it out.
     """
-    base = _read(text, "default", fallback_format)
+    base = _read(text, "default", fallback_format, check_rows)
     readings, modes = [base], ["default"]
     if _unplaced_numbers(base) or _headed_but_missing(base, text) or _cut_row(base):  # else none reads more
         modes += [mode for mode, sign in _SIGNS.items() if sign.search(text)]
-        readings += [_read(text, mode, fallback_format) for mode in modes[1:]]
+        readings += [_read(text, mode, fallback_format, check_rows) for mode in modes[1:]]
     weights = [_weight(r, m) for r, m in zip(readings, modes)] if len(readings) > 1 else [()]
     best = max(weights)
     top = [r for r, w in zip(readings, weights) if w == best]
@@ -60,7 +64,7 @@ def read_text_tables(text: str, fallback_format: str | None = None) -> tuple[Tab
     else:
         result, notes = _merge(top)
     if _headed_but_missing(result, text):
-        _take_bare(_read(text, "bare", fallback_format), result)
+        _take_bare(_read(text, "bare", fallback_format, check_rows), result)
     return result, notes
 
 

@@ -232,8 +232,8 @@ def test_gone_reports_stay_and_come_back(archive):
 KILLER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
-    from archive import sample
-    from archive.store import Archive, content_hash
+    import sample
+    from archive.store import Archive
     from archive_helpers import ingest_reports
     archive = Archive(sys.argv[1])
     for i, rep in enumerate(sample.reports(400, range(2015, 2026), seed=int(sys.argv[2]))):
