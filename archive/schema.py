@@ -240,7 +240,14 @@ def _m3_walk(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("listed", INT)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk]
+def _m4_inferred(db: sqlite_utils.Database) -> None:
+    """report_versions.inferred: the metric keys (JSON list, null when none) whose cells the document's
+    own sums placed (parsers.model.Report.inferred), so a reader can tell them from cells read as printed."""
+    if "inferred" not in db["report_versions"].columns_dict:
+        db["report_versions"].add_column("inferred", TEXT)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_inferred]
 
 
 @contextlib.contextmanager

@@ -109,6 +109,8 @@ def content_hash(report: Report) -> str:
         "text": report.text,
         "attachments": report.attachments,
     }
+    if report.inferred:  # only when there are some: the hash of every other report stays what it was
+        payload["inferred"] = report.inferred
     return hashlib.sha256(_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -556,11 +558,11 @@ class Archive:
         cur = self.conn.execute(
             "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
             " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen,"
-            " readers) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " readers, inferred) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
              meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
              _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp,
-             _json(report.readers) if report.readers else None),
+             _json(report.readers) if report.readers else None, _json(report.inferred) if report.inferred else None),
         )
         version_id = int(cur.lastrowid)
         self.conn.executemany(
