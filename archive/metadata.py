@@ -6,10 +6,9 @@ metadata.json. Canned queries are all read-only SELECTs over the archive's own t
 from __future__ import annotations
 
 from archive.diff import KEY_METRICS
-from archive.schema import metric_unit
+from archive.schema import metric_unit, metric_value_sql
 from parsers.schema import metric_labels
 
-CUSTOM_UNITS = ["件 = [nianbao_count]", "万元 = [nianbao_money]"]
 REPORT_FACETS = ["province", "year", "format", "check_status", "status"]
 
 
@@ -101,15 +100,35 @@ order by s.y desc, o.name""",
 }
 
 
-def _metric_columns() -> tuple[dict[str, str], dict[str, str]]:
-    labels = metric_labels()
-    return ({k: f"{label}（{metric_unit(k)}）" for k, label in labels.items()},
-            {k: metric_unit(k) for k in labels})
+def metric_titles() -> dict[str, str]:
+    """key -> "Chinese label（unit）", the column title of the Chinese-header table."""
+    return {k: f"{label}（{metric_unit(k)}）" for k, label in metric_labels().items()}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _metrics_zh_sql() -> str:
+    columns = ",\n  ".join(f"{metric_value_sql(k, 'r')} as {_quoted(t)}" for k, t in metric_titles().items())
+    return (f"select r.id as 报告编号, r.organ as 机关, r.year as 年度, r.province as 省份, r.format as 模板,\n  {columns}\n"
+            "from reports r where r.status != 'replaced'\n"
+            "  and (:year = '' or r.year = cast(:year as integer))\n"
+            "  and (:province = '' or r.province like '%' || :province || '%')\n"
+            "order by r.year desc, r.organ")
+
+
+QUERIES["metrics_zh"] = {
+    "title": "指标宽表（中文列名）",
+    "description": "One row per report with Chinese column titles (label and unit): the CSV link below downloads it "
+                   "with Chinese headers. Counts are integers, amounts (万元) decimals. :year and :province narrow it.",
+    "sql": _metrics_zh_sql(),
+}
 
 
 def build(database: str) -> dict:
     """The metadata dict for an archive served under the Datasette name `database`."""
-    descriptions, units = _metric_columns()
+    descriptions = metric_titles()
     tables = {
         "search": {
             "title": "全文搜索",
@@ -143,7 +162,9 @@ def build(database: str) -> dict:
         "current_metrics": {"title": "当前指标（带标签）", "description": "Metrics of current versions with labels.",
                             "facets": ["key", "year", "province"]},
         "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key.",
-                           "columns": descriptions, "units": units, "facets": ["year", "format", "check_status"]},
+                           # No Datasette "units": its pint rendering shows 17477 件 as "17.477 k件"; the unit
+                           # is in each column's description and in metric_keys.unit.
+                           "columns": descriptions, "facets": ["year", "format", "check_status"]},
         "fetches": {"title": "抓取记录", "description": "Every HTTP response (or loaded file) kept, body by sha256."},
         "bodies": {"title": "原始内容", "description": "Raw bodies, zlib-compressed, stored once per sha256."},
         "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
@@ -156,6 +177,5 @@ def build(database: str) -> dict:
     return {
         "title": "nianbao 政府信息公开工作年度报告档案",
         "description": "Annual government information-disclosure reports: metrics, checks, every version, full-text search.",
-        "custom_units": CUSTOM_UNITS,
         "databases": {database: {"tables": tables, "queries": QUERIES}},
     }

@@ -186,14 +186,10 @@ def _metric_keys(db: sqlite_utils.Database) -> None:
 
 def _view_sql() -> dict[str, str]:
     """Views Datasette shows: long metrics with labels for current reports, and one wide row per report."""
-    columns = ",\n  ".join(
-        '(select value from metrics m where m.version_id = r.current_version_id and m.key = {lit}) as "{key}"'.format(
-            lit=_sql_literal(key), key=key
-        )
-        for key in metric_labels()
-    )
+    columns = ",\n  ".join(f'{metric_value_sql(key, "r")} as "{key}"' for key in metric_labels())
     return {
-        "current_metrics": """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label, m.value, k.unit,
+        "current_metrics": """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label,
+       case when k.unit = '万元' then cast(m.value as real) else m.value end as value, k.unit,
        r.current_version_id as version_id
 from reports r
 join metrics m on m.version_id = r.current_version_id
@@ -202,6 +198,12 @@ where r.status != 'replaced'""",
         "report_metrics": f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
         "from reports r where r.status != 'replaced'",
     }
+
+
+def metric_value_sql(key: str, alias: str) -> str:
+    """The value of metric `key` of report `alias`'s current version: counts as integers, amounts as decimals."""
+    value = f"(select value from metrics m where m.version_id = {alias}.current_version_id and m.key = {_sql_literal(key)})"
+    return f"cast({value} as real)" if key in MONEY_KEYS else value
 
 
 def _views(db: sqlite_utils.Database) -> None:
@@ -221,7 +223,21 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
+def _m2(db: sqlite_utils.Database) -> None:
+    """metrics.value NUMERIC instead of REAL: a count is stored as the integer it is (17477, not 17477.0),
+    an amount keeps its decimals. The views that read the table are dropped here and re-made by migrate()."""
+    for view in _view_sql():
+        db.execute(f"drop view if exists {view}")
+    db.execute("""create table metrics_numeric (
+  version_id integer references report_versions(id), key text references metric_keys(key), value numeric,
+  primary key (version_id, key))""")
+    db.execute("insert into metrics_numeric(version_id, key, value) select version_id, key, value from metrics")
+    db.execute("drop table metrics")
+    db.execute("alter table metrics_numeric rename to metrics")
+    db["metrics"].create_index(["key"], if_not_exists=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2]
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 import urllib.parse
 
 import pytest
@@ -62,8 +63,8 @@ def test_canned_queries_answer(server):
     assert deltas == sorted(deltas, reverse=True) and deltas
     missing = get_json(f"{base}/archive/missing_years.json?year=&_shape=array")
     assert {"organ", "missing_year"} <= set(missing[0]) if missing else True
-    assert set(QUERIES) == {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
-                            "missing_years"}
+    assert {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
+            "missing_years", "metrics_zh"} <= set(QUERIES)
 
 
 def test_metadata_labels_units_and_facets(server):
@@ -71,7 +72,8 @@ def test_metadata_labels_units_and_facets(server):
     meta = get_json(f"{base}/-/metadata.json")
     tables = meta["databases"]["archive"]["tables"]
     assert tables["report_metrics"]["columns"]["t3.new.total"].startswith("一、本年新收政府信息公开申请数量")
-    assert tables["report_metrics"]["units"]["t2.fees.amount"] == "万元"
+    assert tables["report_metrics"]["columns"]["t2.fees.amount"].endswith("（万元）")
+    assert "units" not in tables["report_metrics"]  # Datasette's pint shows 17477 件 as "17.477 k件"
     facets = get_json(f"{base}/archive/reports.json?_size=0")["facet_results"]
     assert {"province", "year", "format", "check_status"} <= set(facets)
 
@@ -117,3 +119,38 @@ def test_portal_text_is_data_not_sql_or_path(server):
     status, body = get(f"{base}/-/diff?organ_id=1%20or%201=1")
     assert status == 400
     assert json.loads(json.dumps(EVIL_TITLE)) == EVIL_TITLE
+
+
+def test_metric_pages_answer_with_integer_counts_and_decimal_amounts(server):
+    base, _ = server
+    for path in ("/archive/report_metrics", "/archive/current_metrics", "/archive/metrics", "/archive/metric_keys"):
+        status, body = get(base + path)
+        assert status == 200, (path, body[:300])
+    rows = get_json(f"{base}/archive/report_metrics.json?_shape=array&_size=max")
+    counts = [r["t3.new.total"] for r in rows if r["t3.new.total"] is not None]
+    assert counts and all(type(v) is int for v in counts)
+    fees = [r["t2.fees.amount"] for r in rows if r["t2.fees.amount"] is not None]
+    assert fees and all(type(v) is float for v in fees)
+    status, html = get(f"{base}/archive/report_metrics?_size=5")
+    assert status == 200
+
+
+def test_csv_with_chinese_headers(server):
+    base, _ = server
+    status, body = get(f"{base}/archive/metrics_zh.csv?year=&province=&_size=max")
+    assert status == 200
+    header, first = body.decode("utf-8").splitlines()[:2]
+    assert header.startswith("报告编号,机关,年度,省份,模板,")
+    assert "一、本年新收政府信息公开申请数量" in header and "（万元）" in header
+    assert ".0," not in first
+
+
+def test_sql_functions_cap_their_input(server):
+    base, _ = server
+    sql = "select length(escape_fts(printf('%.*c', 15000000, 'x'))) as n"
+    started = time.monotonic()
+    status, body = get(f"{base}/archive.json?sql={q(sql)}")
+    assert time.monotonic() - started < 2
+    assert status in (200, 400) and b"raised exception" in body
+    ok = get_json(f"{base}/archive.json?sql={q('select escape_fts(:s) as e')}&s={q('复议')}&_shape=array")
+    assert ok[0]["e"]
