@@ -8,13 +8,18 @@ SQL function `escape_fts` with archive.ngrams.fts_query makes all of them exact 
 """
 from __future__ import annotations
 
+import urllib.parse
 from html import escape
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from archive import diff, ngrams, render
+from archive import diff, ngrams, pages, render
+
+TEMPLATES = Path(__file__).with_name("templates")
 
 DIFF_PATH = "/-/diff"
 _LINKED_TABLES = ("reports", "search", "report_metrics")
@@ -61,8 +66,23 @@ def asgi_wrapper(datasette):
 
 
 @hookimpl
+def startup(datasette):
+    """Our templates first (the landing page, report and organ pages), then Datasette's own.
+
+    Datasette finds a plugin's templates/ only for a plugin that is a package; this one is a module."""
+    ours = FileSystemLoader(str(TEMPLATES))
+    loader = datasette.jinja_env.loader
+    if not (isinstance(loader, ChoiceLoader) and loader.loaders and loader.loaders[0] is ours):
+        datasette.jinja_env.loader = ChoiceLoader([ours, loader])
+
+
+@hookimpl
 def register_routes():
-    return [(r"^/-/diff$", diff_view)]
+    return [
+        (r"^/-/diff$", diff_view),
+        (r"^/-/report/(?P<report_id>\d+)$", report_view),
+        (r"^/-/report/(?P<report_id>\d+)/original$", original_view),
+    ]
 
 
 @hookimpl
@@ -122,3 +142,42 @@ async def diff_view(datasette, request):
     except (diff.OrganNotFound, ValueError) as e:
         return Response.html(f"<p>{escape(str(e))}</p>", status=404)
     return Response.html(render.html_page(result))
+
+
+def _database(datasette, request):
+    """The database named by ?db=, else the first one; KeyError if unknown."""
+    return datasette.get_database(request.args.get("db") or None)
+
+
+async def report_view(datasette, request):
+    """/-/report/<id>: the report's tables as printed, checks, sections and provenance."""
+    try:
+        db = _database(datasette, request)
+    except KeyError:
+        return Response.html("<p>unknown database</p>", status=404)
+    report_id = int(request.url_vars["report_id"])
+    data = await db.execute_fn(lambda conn: pages.report(conn, report_id))
+    if data is None:
+        return Response.html(f"<p>no report {report_id}</p>", status=404)
+    return Response.html(await datasette.render_template("nianbao_report.html", {"r": data, "db": db.name},
+                                                         request=request))
+
+
+async def original_view(datasette, request):
+    """/-/report/<id>/original[?fetch=N]: the stored bytes exactly as served, with their content type and a name."""
+    try:
+        db = _database(datasette, request)
+        fetch_id = _int(request.args.get("fetch"), "fetch")
+    except KeyError:
+        return Response.text("unknown database", status=404)
+    except ValueError as e:
+        return Response.text(str(e), status=400)
+    report_id = int(request.url_vars["report_id"])
+    found = await db.execute_fn(lambda conn: pages.original(conn, report_id, fetch_id))
+    if found is None:
+        return Response.text(f"no stored file for report {report_id}", status=404)
+    data, content_type, name = found
+    ascii_name = f"report-{report_id}{Path(name).suffix}" if not name.isascii() or '"' in name else name
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
+    return Response(data, status=200, content_type=content_type,
+                    headers={"content-disposition": disposition, "x-content-type-options": "nosniff"})
