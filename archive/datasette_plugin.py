@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from archive import diff, ngrams, pages, render
+from archive import diff, ngrams, pages, places, render
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -82,24 +82,40 @@ def register_routes():
         (r"^/-/diff$", diff_view),
         (r"^/-/report/(?P<report_id>\d+)$", report_view),
         (r"^/-/report/(?P<report_id>\d+)/original$", original_view),
+        (r"^/-/organ/(?P<organ_id>\d+)$", organ_view),
     ]
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """The organ cell of a report row links to that organ's diff; long texts are cut in HTML tables (not in JSON)."""
+    """Organ cells link to the organ page and its diff, titles to the report page; long texts are cut in HTML."""
     if column == "text" and table == "search" and isinstance(value, str) and len(value) > TEXT_PREVIEW:
         return Markup(f"{escape(value[:TEXT_PREVIEW])}…")
-    if column != "organ" or table not in _LINKED_TABLES or not value:
+    if table not in _LINKED_TABLES or not value:
         return None
     keys = row.keys() if hasattr(row, "keys") else []
-    organ_id = row["organ_id"] if "organ_id" in keys else None
-    organ_id = organ_id.get("value") if isinstance(organ_id, dict) else organ_id  # an expanded foreign key
+    if column == "title" and table in ("reports", "search") and "id" in keys:
+        report_id = _plain(row["id"])
+        if isinstance(report_id, int):
+            href = f"{datasette.urls.path('/-/report/')}{report_id}?db={urllib.parse.quote(database)}"
+            return Markup(f'<a href="{escape(href)}">{escape(str(value))}</a>')
+        return None
+    if column != "organ":
+        return None
+    organ_id = _plain(row["organ_id"]) if "organ_id" in keys else None
     if not isinstance(organ_id, int):
         return None
     year = f"&to={row['year']}" if "year" in keys and isinstance(row["year"], int) else ""
-    href = f"{datasette.urls.path(DIFF_PATH)}?db={database}&organ_id={organ_id}{year}"
-    return Markup(f'{escape(str(value))} <a href="{escape(href)}" title="年度对比">对比</a>')
+    db = urllib.parse.quote(database)
+    organ_href = f"{datasette.urls.path('/-/organ/')}{organ_id}?db={db}"
+    diff_href = f"{datasette.urls.path(DIFF_PATH)}?db={db}&organ_id={organ_id}{year}"
+    return Markup(f'<a href="{escape(organ_href)}">{escape(str(value))}</a> '
+                  f'<a href="{escape(diff_href)}" title="年度对比">对比</a>')
+
+
+def _plain(value):
+    """A cell value, unwrapped from an expanded foreign key ({"value", "label"})."""
+    return value.get("value") if isinstance(value, dict) else value
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -181,3 +197,25 @@ async def original_view(datasette, request):
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
     return Response(data, status=200, content_type=content_type,
                     headers={"content-disposition": disposition, "x-content-type-options": "nosniff"})
+
+
+async def organ_view(datasette, request):
+    """/-/organ/<id>: where the organ is, its years (missing, not yet due), key metrics charted, diff links."""
+    try:
+        db = _database(datasette, request)
+    except KeyError:
+        return Response.html("<p>unknown database</p>", status=404)
+    organ_id = int(request.url_vars["organ_id"])
+    data = await db.execute_fn(lambda conn: pages.organ(conn, organ_id))
+    if data is None:
+        return Response.html(f"<p>no organ {organ_id}</p>", status=404)
+    by_year = {r["year"]: r for r in data["reports"]}
+    years = sorted({*by_year, *data["missing"], *data["not_due"]})
+    data.update(
+        place=places.place_by_code(data["organ"].get("region_code")),
+        all_years=[{"year": y, "report": by_year.get(y), "due": y in data["missing"]} for y in years],
+        chart=render.chart_svg([{"year": r["year"], "metrics": r["metrics"]} for r in data["reports"]]),
+        key_keys=list(diff.KEY_METRICS), key_titles=list(diff.KEY_METRICS.values()),
+    )
+    return Response.html(await datasette.render_template("nianbao_organ.html", {"o": data, "db": db.name},
+                                                         request=request))

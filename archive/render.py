@@ -65,7 +65,7 @@ def _md(value: str) -> str:
     return (value or "").replace("|", "\\|").replace("\n", " ")
 
 
-def chart_svg(timeline: list[dict], width: int = 300, height: int = 150) -> str:
+def chart_svg(timeline: list[dict], width: int = 360, height: int = 160) -> str:
     """Small multiples: one line chart per key metric over every archived year (gaps where absent)."""
     years = [t["year"] for t in timeline]
     if not years:
@@ -102,8 +102,10 @@ def _panel(title: str, key: str, years: list[int], values: list, width: int, hei
         elif segment:
             parts.append(f'<polyline points="{" ".join(segment)}" class="line"/>')
             segment = []
+    step = max(1, -(-len(years) * 34 // (width - left - right)))  # a year label needs ~34 px
     for i, (year, v) in enumerate(zip(years, values)):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 6}" class="xtick">{year}</text>')
+        if i % step == 0 or i == len(years) - 1 and (len(years) - 1) % step >= step / 2:
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 6}" class="xtick">{year}</text>')
         if isinstance(v, (int, float)):
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" class="dot"><title>{year}: {v:g}</title></circle>')
     parts.append("</svg>")

@@ -237,7 +237,23 @@ def _m2(db: sqlite_utils.Database) -> None:
     db["metrics"].create_index(["key"], if_not_exists=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2]
+def _m3(db: sqlite_utils.Database) -> None:
+    """Place every organ (province, adcode) from the gazetteer (archive.places) and give its reports that province."""
+    from archive import organs, places
+
+    rows = db.execute("select o.id, o.name, o.province, o.region_code, p.name, p.region, p.province from organs o"
+                      " left join portals p on p.id = o.portal_id").fetchall()
+    for organ_id, name, province, code, portal_name, region, portal_province in rows:
+        new_province, new_code = places.organ_place(name, portal_name, region,
+                                                    province or portal_province or organs.province_of(name))
+        if (new_province, new_code or code) == (province, code):
+            continue
+        db.execute("update organs set province = ?, region_code = ? where id = ?", (new_province, new_code or code, organ_id))
+        for table in ("reports", "search"):
+            db.execute(f"update {table} set province = ? where organ_id = ?", (new_province, organ_id))
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2, _m3]
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import ngrams, organs
+from archive import ngrams, organs, places
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
@@ -396,17 +396,19 @@ class Archive:
 
     def _organ(self, name: str, portal_id: str | None) -> dict:
         """Resolve (or create) the organ row for a printed name within the portal's region."""
-        portal = self._one("select region, region_code, province from portals where id = ?", (portal_id,)) or {}
+        portal = self._one("select name, region, region_code, province from portals where id = ?", (portal_id,)) or {}
         region = portal.get("region")
         organ_id, names = organs.resolve(self.conn, name, portal_id, region)
         stamp = name.strip()
         if organ_id is None:
             core = organs.core_name(stamp)
+            province, code = places.organ_place(stamp, portal.get("name"), region,
+                                                portal.get("province") or organs.province_of(stamp))
             cur = self.conn.execute(
                 "insert into organs(key, name, core, rcore, portal_id, region, region_code, province, names)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (f"{portal_id or ''}|{region or ''}|{core}", stamp, core, core[::-1], portal_id, region,
-                 portal.get("region_code"), portal.get("province") or organs.province_of(stamp), _json([stamp])),
+                 code or portal.get("region_code"), province, _json([stamp])),
             )
             organ_id = int(cur.lastrowid)
         elif stamp not in names:
