@@ -157,7 +157,11 @@ async def diff_view(datasette, request):
         return Response.html(f"<h1>{escape(str(e))}</h1><ul>{links}</ul>")
     except (diff.OrganNotFound, ValueError) as e:
         return Response.html(f"<p>{escape(str(e))}</p>", status=404)
-    return Response.html(render.html_page(result))
+    db_arg = f"?db={urllib.parse.quote(db.name)}"
+    links = {"organ": f"{datasette.urls.path('/-/organ/')}{result['organ_id']}{db_arg}",
+             "from": f"{datasette.urls.path('/-/report/')}{result['from_report_id']}{db_arg}",
+             "to": f"{datasette.urls.path('/-/report/')}{result['to_report_id']}{db_arg}"}
+    return Response.html(render.html_page(result, links))
 
 
 def _database(datasette, request):
