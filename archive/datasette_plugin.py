@@ -22,6 +22,7 @@ from archive import diff, ngrams, pages, places, render
 TEMPLATES = Path(__file__).with_name("templates")
 
 DIFF_PATH = "/-/diff"
+CSS_PATH = "/-/nianbao.css"
 _LINKED_TABLES = ("reports", "search", "report_metrics")
 TEXT_PREVIEW = 300
 
@@ -77,8 +78,20 @@ def startup(datasette):
 
 
 @hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path(CSS_PATH)]
+
+
+async def css_view(request):
+    return Response((TEMPLATES / "nianbao.css").read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
+                    headers={"cache-control": "max-age=3600"})
+
+
+@hookimpl
 def register_routes():
     return [
+        (r"^/-/nianbao\.css$", css_view),
+        (r"^/-/metrics\.csv$", metrics_csv_view),
         (r"^/-/diff$", diff_view),
         (r"^/-/report/(?P<report_id>\d+)$", report_view),
         (r"^/-/report/(?P<report_id>\d+)/original$", original_view),
@@ -223,3 +236,20 @@ async def organ_view(datasette, request):
     )
     return Response.html(await datasette.render_template("nianbao_organ.html", {"o": data, "db": db.name},
                                                          request=request))
+
+
+async def metrics_csv_view(datasette, request):
+    """/-/metrics.csv[?year=&province=&headers=zh|keys]: the wide metrics table, Chinese column titles by default."""
+    try:
+        db = _database(datasette, request)
+        year = _int(request.args.get("year"), "year")
+    except KeyError:
+        return Response.text("unknown database", status=404)
+    except ValueError as e:
+        return Response.text(str(e), status=400)
+    province = request.args.get("province") or None
+    chinese = request.args.get("headers", "zh") != "keys"
+    text = await db.execute_fn(lambda conn: pages.metrics_csv(conn, year, province, chinese))
+    name = f"nianbao-metrics{'-' + str(year) if year else ''}.csv"
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})

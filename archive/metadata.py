@@ -6,7 +6,7 @@ metadata.json. Canned queries are all read-only SELECTs over the archive's own t
 from __future__ import annotations
 
 from archive.diff import KEY_METRICS
-from archive.schema import metric_unit, metric_value_sql
+from archive.schema import metric_unit
 from parsers.schema import metric_labels
 
 REPORT_FACETS = ["province", "year", "format", "check_status", "status"]
@@ -105,27 +105,6 @@ def metric_titles() -> dict[str, str]:
     return {k: f"{label}（{metric_unit(k)}）" for k, label in metric_labels().items()}
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _metrics_zh_sql() -> str:
-    columns = ",\n  ".join(f"{metric_value_sql(k, 'r')} as {_quoted(t)}" for k, t in metric_titles().items())
-    return (f"select r.id as 报告编号, r.organ as 机关, r.year as 年度, r.province as 省份, r.format as 模板,\n  {columns}\n"
-            "from reports r where r.status != 'replaced'\n"
-            "  and (:year = '' or r.year = cast(:year as integer))\n"
-            "  and (:province = '' or r.province like '%' || :province || '%')\n"
-            "order by r.year desc, r.organ")
-
-
-QUERIES["metrics_zh"] = {
-    "title": "指标宽表（中文列名）",
-    "description": "One row per report with Chinese column titles (label and unit): the CSV link below downloads it "
-                   "with Chinese headers. Counts are integers, amounts (万元) decimals. :year and :province narrow it.",
-    "sql": _metrics_zh_sql(),
-}
-
-
 def build(database: str) -> dict:
     """The metadata dict for an archive served under the Datasette name `database`."""
     descriptions = metric_titles()
@@ -158,15 +137,22 @@ def build(database: str) -> dict:
         "organs": {"title": "机关", "description": "Reporting bodies with their name variants.", "label_column": "name"},
         "metric_keys": {"title": "指标", "description": "Canonical metric keys and Chinese labels (metrics.json).",
                         "label_column": "label"},
-        "metrics": {"title": "指标值（长表）", "description": "Every metric of every version (value null = printed blank)."},
+        "metrics": {"title": "指标值（长表）", "hidden": True, "description": "Every metric of every version (value null = printed blank)."},
         "current_metrics": {"title": "当前指标（带标签）", "description": "Metrics of current versions with labels.",
                             "facets": ["key", "year", "province"]},
-        "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key.",
+        "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key. "
+                           "The same as CSV with Chinese column titles: /-/metrics.csv (?year=, ?province=; "
+                           "?headers=keys for the metric keys).",
                            # No Datasette "units": its pint rendering shows 17477 件 as "17.477 k件"; the unit
                            # is in each column's description and in metric_keys.unit.
                            "columns": descriptions, "facets": ["year", "format", "check_status"]},
-        "fetches": {"title": "抓取记录", "description": "Every HTTP response (or loaded file) kept, body by sha256."},
-        "bodies": {"title": "原始内容", "description": "Raw bodies, zlib-compressed, stored once per sha256."},
+        # Plumbing: hidden from the table lists (still at their URLs), so the lists start with what a reader wants.
+        "fetches": {"title": "抓取记录", "hidden": True,
+                    "description": "Every HTTP response (or loaded file) kept, body by sha256."},
+        "bodies": {"title": "原始内容", "hidden": True,
+                   "description": "Raw bodies, zlib-compressed, stored once per sha256; a report page "
+                                  "(/-/report/<id>) downloads its file as served."},
+        "archive_meta": {"title": "档案内部信息", "hidden": True, "description": "Schema fingerprint and index versions."},
         "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
                          "`nianbao reparse` retries them.", "facets": ["resolved", "portal_id"]},
         "crawl_runs": {"title": "抓取批次", "facets": ["portal", "status"]},

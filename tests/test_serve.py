@@ -64,7 +64,7 @@ def test_canned_queries_answer(server):
     missing = get_json(f"{base}/archive/missing_years.json?year=&_shape=array")
     assert {"organ", "missing_year"} <= set(missing[0]) if missing else True
     assert {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
-            "missing_years", "metrics_zh"} <= set(QUERIES)
+            "missing_years"} <= set(QUERIES)
 
 
 def test_metadata_labels_units_and_facets(server):
@@ -136,13 +136,24 @@ def test_metric_pages_answer_with_integer_counts_and_decimal_amounts(server):
 
 
 def test_csv_with_chinese_headers(server):
-    base, _ = server
-    status, body = get(f"{base}/archive/metrics_zh.csv?year=&province=&_size=max")
+    base, db = server
+    status, body = get(f"{base}/-/metrics.csv")
     assert status == 200
-    header, first = body.decode("utf-8").splitlines()[:2]
-    assert header.startswith("报告编号,机关,年度,省份,模板,")
-    assert "一、本年新收政府信息公开申请数量" in header and "（万元）" in header
-    assert ".0," not in first
+    lines = body.decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    assert header[:5] == ["报告编号", "机关", "年度", "省份", "模板"]
+    assert "一、本年新收政府信息公开申请数量 | 总计（件）" in header
+    fees = header.index("第二十条第（八）项 行政事业性收费 本年收费金额（单位：万元）（万元）")
+    new = header.index("一、本年新收政府信息公开申请数量 | 总计（件）")
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    assert len(lines) - 1 == conn.execute("select count(*) from reports where status != 'replaced'").fetchone()[0]
+    rows = [line.split(",") for line in lines[1:] if "," in line]
+    assert any(r[new].isdigit() for r in rows) and not any(r[new].endswith(".0") for r in rows)
+    assert all("." in r[fees] for r in rows if len(r) > fees and r[fees])
+    status, body = get(f"{base}/-/metrics.csv?year=2022&headers=keys")
+    keyed = body.decode("utf-8").splitlines()
+    assert keyed[0].startswith("report_id,organ,year,") and all(",2022," in line for line in keyed[1:])
+    assert get(f"{base}/-/metrics.csv?year=x")[0] == 400
 
 
 def test_sql_functions_cap_their_input(server):
