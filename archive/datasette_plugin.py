@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
 from archive import diff, ngrams, pages, places, render
+from archive import search as fulltext
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -92,6 +93,7 @@ def register_routes():
     return [
         (r"^/-/nianbao\.css$", css_view),
         (r"^/-/metrics\.csv$", metrics_csv_view),
+        (r"^/-/search$", search_view),
         (r"^/-/diff$", diff_view),
         (r"^/-/report/(?P<report_id>\d+)$", report_view),
         (r"^/-/report/(?P<report_id>\d+)/original$", original_view),
@@ -253,3 +255,46 @@ async def metrics_csv_view(datasette, request):
     name = f"nianbao-metrics{'-' + str(year) if year else ''}.csv"
     return Response(text, content_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+FACET_TITLES = {"year": "年度", "province": "省份", "format": "模板", "kind": "文件类型"}
+PAGE_SIZE = 50
+
+
+async def search_view(datasette, request):
+    """/-/search?q=WORDS[&year=&province=&format=&kind=&page=]: results with snippets and facets."""
+    try:
+        db = _database(datasette, request)
+        year = _int(request.args.get("year"), "year")
+        page = max(_int(request.args.get("page"), "page") or 1, 1)
+    except KeyError:
+        return Response.html("<p>unknown database</p>", status=404)
+    except ValueError as e:
+        return Response.html(f"<p>{escape(str(e))}</p>", status=400)
+    q = (request.args.get("q") or "").strip()
+    filters = fulltext.Filters(year=year, province=request.args.get("province") or None,
+                               format=request.args.get("format") or None, kind=request.args.get("kind") or None)
+    results, error = None, None
+    if q:
+        try:
+            results = await db.execute_fn(
+                lambda conn: fulltext.search(conn, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+        except fulltext.QueryTooLong as e:
+            error = str(e)
+    active = {k: str(v) for k, v in filters.active().items()}
+    base = {"db": db.name, "q": q, **active}
+
+    def url(**change) -> str:
+        args = {k: v for k, v in {**base, **change}.items() if v not in (None, "")}
+        return f"{datasette.urls.path('/-/search')}?{urllib.parse.urlencode(args)}"
+
+    context = {
+        "db": db.name, "q": q, "words": ngrams.query_words(q), "results": results, "error": error,
+        "filters": active, "facet_titles": FACET_TITLES, "offset": (page - 1) * PAGE_SIZE,
+        "with_facet": {name: url(**{name: ""}, page=None) + f"&{name}=" for name in fulltext.FACETS},
+        "without": {name: url(**{name: None}, page=None) for name in active},
+        "prev_url": url(page=page - 1) if page > 1 else None,
+        "next_url": url(page=page + 1) if results and page * PAGE_SIZE < results.total else None,
+    }
+    return Response.html(await datasette.render_template("nianbao_search.html", context, request=request),
+                         status=400 if error else 200)

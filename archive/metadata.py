@@ -9,7 +9,8 @@ from archive.diff import KEY_METRICS
 from archive.schema import metric_unit
 from parsers.schema import metric_labels
 
-REPORT_FACETS = ["province", "year", "format", "check_status", "status"]
+REPORT_FACETS = ["province", "year", "format", "kind", "check_status", "status"]
+SEARCH_FACETS = ["year", "province", "format", "kind"]
 
 
 def _key_columns(alias: str) -> str:
@@ -115,7 +116,9 @@ def build(database: str) -> dict:
                            "text contains every word typed, from one Chinese character up.",
             "fts_table": "search_fts",
             "fts_pk": "id",
-            "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked"},
+            "facets": SEARCH_FACETS,
+            "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked",
+                        "kind": "the file the report was read from: html | pdf | docx | doc | text"},
         },
         "search_fts": {"hidden": True},
         "reports": {

@@ -178,6 +178,7 @@ def report(conn: sqlite3.Connection, report_id: int) -> dict | None:
     return out
 
 
+FILE_SUFFIXES = ("pdf", "doc", "docx", "wps", "htm", "html", "shtml", "txt", "xls", "xlsx", "ofd")
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.I)
 _FILENAME = re.compile(r'filename\s*=\s*"?([^";]+)"?', re.I)
 
@@ -194,7 +195,7 @@ def file_name(fetch: dict, rep: dict) -> str:
         return plain.group(1).strip()
     path = urllib.parse.urlsplit(fetch.get("final_url") or fetch.get("url") or "").path
     last = urllib.parse.unquote(path.rsplit("/", 1)[-1])
-    if last and "." in last:
+    if last.rsplit(".", 1)[-1].lower() in FILE_SUFFIXES:  # not download.jsp or view.php
         return last
     extension = mimetypes.guess_extension((fetch.get("content_type") or "").split(";")[0].strip()) or ".bin"
     return f"{rep.get('organ') or 'report'}-{rep.get('year') or ''}{extension}"

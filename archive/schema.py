@@ -253,7 +253,23 @@ def _m3(db: sqlite_utils.Database) -> None:
             db.execute(f"update {table} set province = ? where organ_id = ?", (new_province, organ_id))
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2, _m3]
+def _m4(db: sqlite_utils.Database) -> None:
+    """reports.kind and search.kind: the kind of file each report was read from (html, pdf, docx, doc, text)."""
+    from archive.kinds import body_kind
+
+    for table in ("reports", "search"):
+        db.execute(f"alter table {table} add column kind text")
+    rows = db.execute("select r.id, f.content_type, coalesce(f.final_url, f.url) from reports r"
+                      " join report_versions v on v.id = r.current_version_id join fetches f on f.id = v.fetch_id").fetchall()
+    for report_id, content_type, url in rows:
+        kind = body_kind(content_type, url)
+        if kind:
+            db.execute("update reports set kind = ? where id = ?", (kind, report_id))
+            db.execute("update search set kind = ? where id = ?", (kind, report_id))
+    db["reports"].create_index(["kind"], if_not_exists=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2, _m3, _m4]
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import ngrams, organs, places
+from archive import kinds, ngrams, organs, places
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
@@ -454,6 +454,7 @@ class Archive:
             "url": url,
             "status": "current",
             "format": meta.get("format"),
+            "kind": kinds.body_kind(fetch.get("content_type"), fetch.get("final_url") or fetch.get("url")),
             "title": meta.get("title"),
             "check_status": status,
             "checks_failed": failed,
@@ -554,10 +555,10 @@ class Archive:
         if title and title not in text:  # a report is found by its own title too (prose extraction may drop it)
             text = f"{title}\n{text}"
         self.conn.execute(
-            "insert or replace into search(id, organ_id, organ, year, province, format, check_status, status, title, text)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into search(id, organ_id, organ, year, province, format, kind, check_status, status, title,"
+            " text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, fields["organ_id"], fields["organ"], fields["year"], fields["province"], fields["format"],
-             fields["check_status"], "current", fields["title"], text),
+             fields["kind"], fields["check_status"], "current", fields["title"], text),
         )
         self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, ngrams.index_text(text)))
 

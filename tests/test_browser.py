@@ -64,12 +64,13 @@ def demo_db(tmp_path_factory) -> Path:
 
 def page_urls(db: Path, name: str) -> dict[str, str]:
     """One URL per page kind: the index, the database, every table and view, every canned query, a row page,
-    the search with a query, report pages of each format, an organ page and a diff page."""
+    the search table and the search page with a query, report pages of each format, an organ page, a diff page."""
     from archive.metadata import QUERIES
 
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
     urls = {"index": "/", "database": f"/{name}", "row": f"/{name}/reports/1",
-            "search": f"/{name}/search?_search={urllib.parse.quote('复议')}"}
+            "search table": f"/{name}/search?_search={urllib.parse.quote('复议')}",
+            "search": "/-/search?" + urllib.parse.urlencode({"q": "复议 信息处理费", "province": "广东"})}
     for (table,) in conn.execute("select name from sqlite_master where type in ('table', 'view')"
                                  " and name not like 'search_fts%' and name not like 'sqlite_%'"):
         urls[f"table {table}"] = f"/{name}/{table}"
