@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from archive import diff, ngrams, pages, places, render
+from archive import diff, ngrams, pages, places, render, rollups
 from archive import search as fulltext
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -94,6 +94,7 @@ def register_routes():
         (r"^/-/nianbao\.css$", css_view),
         (r"^/-/metrics\.csv$", metrics_csv_view),
         (r"^/-/search$", search_view),
+        (r"^/-/rollup$", rollup_view),
         (r"^/-/diff$", diff_view),
         (r"^/-/report/(?P<report_id>\d+)$", report_view),
         (r"^/-/report/(?P<report_id>\d+)/original$", original_view),
@@ -298,3 +299,35 @@ async def search_view(datasette, request):
     }
     return Response.html(await datasette.render_template("nianbao_search.html", context, request=request),
                          status=400 if error else 200)
+
+
+async def rollup_view(datasette, request):
+    """/-/rollup?region=NAME: a province, city or county by year, charted, with missing and late reports."""
+    try:
+        db = _database(datasette, request)
+    except KeyError:
+        return Response.html("<p>unknown database</p>", status=404)
+    region = (request.args.get("region") or "").strip()[:100]
+
+    def build(conn):
+        return rollups.by_year(conn, region), rollups.compliance(conn, region)
+
+    rows, compliance = await db.execute_fn(build)
+    years = [r["年度"] for r in rows]
+
+    def col(name):
+        return [r[name] for r in rows]
+
+    charts = [
+        render.bar_chart("报告数", years, [("报告数", col("报告数"))]),
+        render.bar_chart("新收申请", years, [("新收申请", col("新收申请"))], unit="件"),
+        render.bar_chart("予以公开占比", years, [("予以公开占比%", col("予以公开占比%"))], unit="%"),
+        render.bar_chart("行政复议及结果", years, [(n, col(f"复议{n}")) for n in ("维持", "纠正", "其他结果", "尚未审结")],
+                         unit="件"),
+        render.bar_chart("行政诉讼及结果", years, [(n, col(f"诉讼{n}")) for n in ("维持", "纠正", "其他结果", "尚未审结")],
+                         unit="件"),
+        render.bar_chart("收费", years, [("收费", col("收费（万元）"))], unit="万元"),
+    ] if rows else []
+    context = {"db": db.name, "region": region, "rows": rows, "columns": list(rows[0]) if rows else [],
+               "charts": charts, "compliance": compliance}
+    return Response.html(await datasette.render_template("nianbao_rollup.html", context, request=request))

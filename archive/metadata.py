@@ -5,6 +5,7 @@ metadata.json. Canned queries are all read-only SELECTs over the archive's own t
 """
 from __future__ import annotations
 
+from archive import rollups
 from archive.diff import KEY_METRICS
 from archive.schema import metric_unit
 from parsers.schema import metric_labels
@@ -48,7 +49,8 @@ order by o.name, r.year""",
         "description": "Largest year-over-year changes between consecutive years of one organ, in a region "
                        "(province, portal region or part of the organ name). :key is a LIKE pattern, e.g. t3.%.total.",
         "sql": """select a.organ, a.year as from_year, b.year as to_year, k.label, m1.key, m1.value as old, m2.value as new,
-  m2.value - m1.value as delta, b.id as report_id
+  m2.value - m1.value as delta,
+  case when m1.value != 0 then round(100.0 * (m2.value - m1.value) / abs(m1.value), 1) end as percent, b.id as report_id
 from reports a
 join reports b on b.organ_id = a.organ_id and b.year = a.year + 1
 join metrics m1 on m1.version_id = a.current_version_id
@@ -85,18 +87,23 @@ order by b.year desc, a.organ""",
     },
     "missing_years": {
         "title": "缺失的年度报告",
-        "description": "Years between an organ's first report and the archive's latest year with no report "
-                       "(:year narrows to one year; leave empty for all).",
-        "sql": """with recursive span(organ_id, y, last) as (
-  select organ_id, min(year), (select max(year) from reports) from reports
-  where organ_id is not null and year is not null and status != 'replaced' group by organ_id
-  union all select organ_id, y + 1, last from span where y < last
-)
-select o.name as organ, s.y as missing_year, o.province, o.id as organ_id
-from span s join organs o on o.id = s.organ_id
-where not exists (select 1 from reports r where r.organ_id = s.organ_id and r.year = s.y and r.status != 'replaced')
-  and (:year = '' or s.y = cast(:year as integer))
-order by s.y desc, o.name""",
+        "description": "Years between an organ's first report and the last year whose report is due today (a year's "
+                       "report is due by 31 March of the next year) with no report. :region narrows to a province, "
+                       "city or county (part of the organ name); :year to one year. Leave either empty for all.",
+        "sql": rollups.MISSING_SQL,
+    },
+    "region_by_year": {
+        "title": "地区逐年汇总",
+        "description": "Per year for :region (a province, city or county; empty for all): reports published, organs, "
+                       "applications received, granted in full and its share of all handled, reviews and lawsuits with "
+                       "their outcomes, fees (万元). Charts: /-/rollup?region=…",
+        "sql": rollups.BY_YEAR_SQL,
+    },
+    "published_late": {
+        "title": "逾期发布的年度报告",
+        "description": "Reports dated after 31 March of the next year (the legal deadline), with the days late; "
+                       ":region narrows (empty for all).",
+        "sql": rollups.LATE_SQL,
     },
 }
 

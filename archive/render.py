@@ -128,6 +128,55 @@ def _panel(title: str, key: str, years: list[int], values: list, width: int, hei
     return "".join(parts)
 
 
+def _tick(value: float) -> str:
+    """An axis label people read: 15,380 not 1.538e+04; 38.4 stays 38.4."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
+
+
+BAR_COLORS = ("#1f6fb4", "#e08a1e", "#3a9d4a", "#b8b8b8", "#8e5bb5")
+
+
+def bar_chart(title: str, years: list[int], series: list[tuple[str, list]], width: int = 560, height: int = 220,
+              unit: str = "") -> str:
+    """A (stacked when several series) bar chart by year as inline SVG, with a legend and value tooltips."""
+    left, right, top, bottom = 56, 12, 28, 40 if len(series) > 1 else 24
+    totals = [sum(v for _, values in series if isinstance(v := values[i], (int, float))) for i in range(len(years))]
+    top_value = max([t for t in totals if t > 0], default=1)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(len(years), 1)
+    bar = max(min(slot * 0.7, 40), 2)
+    step = max(1, -(-len(years) * 34 // plot_w))
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / top_value)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}" class="bars">',
+             f'<text x="{left}" y="16" class="t">{escape(title)}{escape(f"（{unit}）" if unit else "")}</text>',
+             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" class="axis"/>',
+             f'<text x="{left - 4}" y="{y(top_value) + 4:.1f}" class="ytick">{_tick(top_value)}</text>',
+             f'<text x="{left - 4}" y="{y(0) + 4:.1f}" class="ytick">0</text>']
+    for i, year in enumerate(years):
+        x = left + slot * i + (slot - bar) / 2
+        base = 0.0
+        for k, (name, values) in enumerate(series):
+            v = values[i]
+            if isinstance(v, (int, float)) and v > 0:
+                parts.append(f'<rect x="{x:.1f}" y="{y(base + v):.1f}" width="{bar:.1f}" height="{y(base) - y(base + v):.1f}" '
+                             f'fill="{BAR_COLORS[k % len(BAR_COLORS)]}"><title>{year} {escape(name)}: {v:,.6g}</title></rect>')
+                base += v
+        if i % step == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14:.1f}" class="xtick">{year}</text>')
+    if len(series) > 1:
+        lx = left
+        for k, (name, _) in enumerate(series):
+            parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{BAR_COLORS[k % len(BAR_COLORS)]}"/>'
+                         f'<text x="{lx + 14}" y="{height - 5}" class="legend">{escape(name)}</text>')
+            lx += 24 + 13 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 STYLE = """
 body{font-family:"WenQuanYi Zen Hei","Noto Sans CJK SC",sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}

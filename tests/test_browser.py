@@ -86,6 +86,9 @@ def page_urls(db: Path, name: str) -> dict[str, str]:
                             " order by count(*) desc limit 1").fetchone()[0]
     urls["organ"] = f"/-/organ/{organ_id}"
     urls["diff"] = f"/-/diff?organ_id={organ_id}"
+    province = conn.execute("select province from reports where province is not null group by 1 order by count(*) desc"
+                            " limit 1").fetchone()[0]
+    urls["rollup"] = "/-/rollup?" + urllib.parse.urlencode({"region": province})
     conn.close()
     return urls
 
@@ -104,7 +107,7 @@ def test_every_page_kind_on_the_demo_archive(demo_db):
             overflow = page.evaluate(OVERFLOW_JS.replace("arguments_selector", json.dumps(MAIN_TABLE)))
             if response.status != 200 or not CJK.search(text) or overflow["page"] or overflow["table"]:
                 problems.append((kind, path, response.status, overflow, text[:200]))
-            if kind in ("index", "report 2021", "organ", "diff", "search", "table reports"):
+            if kind in ("index", "report 2021", "organ", "diff", "search", "table reports", "rollup"):
                 page.screenshot(path=str(SCREENSHOTS / f"{kind.replace(' ', '-')}.png"))
         browser.close()
     assert not problems, problems

@@ -11,7 +11,7 @@ import pytest
 from archive_helpers import ingest_reports, served_archive_db, truth_ids
 from click.testing import CliRunner
 
-from archive import kinds, pages, places
+from archive import kinds, pages, places, rollups
 from archive import search as fulltext
 from archive.store import Archive
 from nianbao.cli import main
@@ -158,3 +158,27 @@ def test_metrics_csv_headers_and_numbers(small):
     assert [row[fees] for row in table[1:]] == ["", "", "1.5"]
     keyed = list(csv.reader(io.StringIO(pages.metrics_csv(conn, year=2021, chinese=False))))
     assert keyed[0][:3] == ["report_id", "organ", "year"] and len(keyed) == 2
+
+
+def test_region_by_year_sums_the_metrics(archive_db):
+    conn = sqlite3.connect(f"{archive_db.as_uri()}?mode=ro", uri=True)
+    rows = {r["年度"]: r for r in rollups.by_year(conn, "宁夏")}
+    assert rows
+    for year, row in rows.items():
+        ids = [r[0] for r in conn.execute("select current_version_id from reports where status != 'replaced' and year = ?"
+                                          " and (province like '%宁夏%' or organ like '%宁夏%')", (year,))]
+        assert row["报告数"] == len(ids)
+        values = [v for (v,) in conn.execute(
+            f"select value from metrics where key = 't3.new.total' and version_id in ({','.join('?' * len(ids))})", ids)]
+        assert row["新收申请"] == (sum(v for v in values if v is not None) if any(v is not None for v in values) else None)
+        assert row["新收申请"] is None or type(row["新收申请"]) is int
+
+
+def test_published_late_and_missing_years(small):
+    conn = sqlite3.connect(small)
+    conn.execute("update report_versions set date = '2022-04-02' where year = 2021")
+    late = rollups.compliance(conn, "青川县")["late"]
+    assert [(r["year"], r["迟延天数"]) for r in late] == [(2021, 2)]
+    missing = [r["missing_year"] for r in rollups.compliance(conn, "青川县")["missing"]]
+    assert {2020, 2022} <= set(missing) and 2019 not in missing and 2023 not in missing
+    assert rollups.compliance(conn, "广东")["missing"] == []

@@ -61,6 +61,13 @@ def test_canned_queries_answer(server):
     changes = get_json(f"{base}/archive/largest_changes.json?region=&key={q('t3.%.total')}&_shape=array")
     deltas = [abs(r["delta"]) for r in changes]
     assert deltas == sorted(deltas, reverse=True) and deltas
+    for r in changes:
+        assert r["percent"] == (round(100 * r["delta"] / abs(r["old"]), 1) if r["old"] else None)
+    by_year = get_json(f"{base}/archive/region_by_year.json?region={q('宁夏')}&_shape=array")
+    assert by_year and all(type(r["报告数"]) is int for r in by_year)
+    assert isinstance(get_json(f"{base}/archive/published_late.json?region=&_shape=array"), list)
+    status, page = get(f"{base}/-/rollup?region={q('宁夏')}")
+    assert status == 200 and page.count(b"<svg") == 6
     missing = get_json(f"{base}/archive/missing_years.json?year=&_shape=array")
     assert {"organ", "missing_year"} <= set(missing[0]) if missing else True
     assert {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
