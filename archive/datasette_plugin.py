@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from archive import diff, ngrams, pages, places, render, rollups
 from archive import search as fulltext
+from parsers.legacy import LEGACY_KEYS as legacy_labels
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -235,6 +236,8 @@ async def organ_view(datasette, request):
         place=places.place_by_code(data["organ"].get("region_code")),
         all_years=[{"year": y, "report": by_year.get(y), "due": y in data["missing"]} for y in years],
         chart=render.chart_svg([{"year": r["year"], "metrics": r["metrics"]} for r in data["reports"]]),
+        legacy_chart=render.chart_svg([{"year": r["year"], "metrics": r["legacy"]} for r in data["reports"] if r["legacy"]],
+                                      metrics=dict(legacy_labels)) if any(r["legacy"] for r in data["reports"]) else "",
         key_keys=list(diff.KEY_METRICS), key_titles=list(diff.KEY_METRICS.values()),
     )
     return Response.html(await datasette.render_template("nianbao_organ.html", {"o": data, "db": db.name},

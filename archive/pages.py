@@ -18,6 +18,7 @@ from datetime import date
 
 from archive.diff import KEY_METRICS
 from archive.schema import MONEY_KEYS
+from parsers.legacy import LEGACY_KEYS
 from parsers.schema import keys_for_format, metric_labels, schema
 
 # When a year's report is due: 31 March of the next year (《条例》第五十条).
@@ -125,6 +126,15 @@ def table4(values: dict, inferred: set[str]) -> dict:
 
 
 # ------------------------------------------------------------------ one report
+def _legacy(meta_json: str | None) -> dict[str, dict]:
+    """A legacy report's figures read from prose (meta["legacy"], see parsers.legacy), with labels, in key order."""
+    try:
+        found = (json.loads(meta_json or "{}") or {}).get("legacy") or {}
+    except (TypeError, ValueError):
+        return {}
+    return {k: {**found[k], "label": label} for k, label in LEGACY_KEYS.items() if isinstance(found.get(k), dict)}
+
+
 def _inferred(conn: sqlite3.Connection, version_id: int) -> set[str]:
     """The metric keys a version's parser placed by inference (report_versions.inferred, JSON list; absent = none)."""
     if "inferred" not in _columns(conn, "report_versions"):
@@ -169,6 +179,7 @@ def report(conn: sqlite3.Connection, report_id: int) -> dict | None:
         "versions": rows(conn, "select id, content_sha256, parser_version, first_seen, last_seen, source_url,"
                                " body_sha256 from report_versions where report_id = ? order by id", (report_id,)),
         "inferred": sorted(inferred),
+        "legacy": _legacy(version.get("meta")),
         "tables": None,
         "money_keys": MONEY_KEYS,
     }
@@ -236,11 +247,13 @@ def organ(conn: sqlite3.Connection, organ_id: int, today: date | None = None) ->
     org = one(conn, "select * from organs where id = ?", (organ_id,))
     if org is None:
         return None
-    reports = rows(conn, "select id, year, format, title, url, status, check_status, current_version_id, first_seen"
-                         " from reports where organ_id = ? and status != 'replaced' and year is not null order by year",
+    reports = rows(conn, "select r.id, r.year, r.format, r.title, r.url, r.status, r.check_status, r.current_version_id,"
+                         " r.first_seen, v.meta from reports r left join report_versions v on v.id = r.current_version_id"
+                         " where r.organ_id = ? and r.status != 'replaced' and r.year is not null order by r.year",
                    (organ_id,))
     keys = list(KEY_METRICS)
     for r in reports:
+        r["legacy"] = {k: f["value"] for k, f in _legacy(r.pop("meta")).items()}
         r["metrics"] = {k: number(v) for k, v in conn.execute(
             "select key, value from metrics where version_id = ? and key in (select value from json_each(?))",
             (r["current_version_id"], json.dumps(keys)))}

@@ -81,13 +81,13 @@ def _md(value: str) -> str:
     return (value or "").replace("|", "\\|").replace("\n", " ")
 
 
-def chart_svg(timeline: list[dict], width: int = 360, height: int = 160) -> str:
-    """Small multiples: one line chart per key metric over every archived year (gaps where absent)."""
+def chart_svg(timeline: list[dict], width: int = 360, height: int = 160, metrics: dict[str, str] | None = None) -> str:
+    """Small multiples: one line chart per key metric (default KEY_METRICS) over every year given (gaps where absent)."""
     years = [t["year"] for t in timeline]
     if not years:
         return ""
     panels = []
-    for key, title in KEY_METRICS.items():
+    for key, title in (metrics or KEY_METRICS).items():
         values = [t["metrics"].get(key) for t in timeline]
         panels.append(_panel(title, key, years, values, width, height))
     return '<div class="charts">' + "".join(panels) + "</div>"

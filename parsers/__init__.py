@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from parsers import legacy
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
@@ -141,6 +142,8 @@ def parse_document(doc: Document) -> Report:
         "title": find_title(text, doc.title),
         "date": find_date(text, doc.meta),
     }
+    if fmt == "legacy":  # a few figures read from the prose, apart from the metrics contract (parsers/legacy.py)
+        meta["legacy"] = legacy.figures(text)
     known = metric_labels()
     metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
     checks = table_checks(metrics) + prose_checks(text, metrics)
