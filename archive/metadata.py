@@ -165,6 +165,8 @@ def build(database: str) -> dict:
         "archive_meta": {"title": "档案内部信息", "hidden": True, "description": "Schema fingerprint and index versions."},
         "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
                          "`nianbao reparse` retries them.", "facets": ["resolved", "portal_id"]},
+        "portals": {"title": "门户网站", "description": "The portals crawled (crawler/portals.toml), with region and CMS family.",
+                    "label_column": "name"},
         "crawl_runs": {"title": "抓取批次", "facets": ["portal", "status"]},
         "alerts": {"title": "告警", "facets": ["portal", "kind", "resolved"]},
         "sections": {"title": "报告正文（六部分）"},

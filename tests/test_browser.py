@@ -94,10 +94,13 @@ def page_urls(db: Path, name: str) -> dict[str, str]:
 
 
 @pytest.mark.browser
-def test_every_page_kind_on_the_demo_archive(demo_db):
+@pytest.mark.parametrize("which", ["demo", "corpus"])
+def test_every_page_kind(which, request, tmp_path_factory, corpus):
+    """On the demo archive (screenshots saved) and on the loaded shared corpus."""
+    db = request.getfixturevalue("demo_db") if which == "demo" else served_archive_db(tmp_path_factory, corpus)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    urls = page_urls(demo_db, demo_db.stem)
-    with served(demo_db) as base, _chromium() as p:
+    urls = page_urls(db, db.stem)
+    with served(db) as base, _chromium() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         problems = []
@@ -107,7 +110,7 @@ def test_every_page_kind_on_the_demo_archive(demo_db):
             overflow = page.evaluate(OVERFLOW_JS.replace("arguments_selector", json.dumps(MAIN_TABLE)))
             if response.status != 200 or not CJK.search(text) or overflow["page"] or overflow["table"]:
                 problems.append((kind, path, response.status, overflow, text[:200]))
-            if kind in ("index", "report 2021", "organ", "diff", "search", "table reports", "rollup"):
+            if which == "demo" and kind in ("index", "report 2021", "organ", "diff", "search", "table reports", "rollup"):
                 page.screenshot(path=str(SCREENSHOTS / f"{kind.replace(' ', '-')}.png"))
         browser.close()
     assert not problems, problems
