@@ -8,11 +8,13 @@ SQL function `escape_fts` with archive.ngrams.fts_query makes all of them exact 
 """
 from __future__ import annotations
 
+import sqlite3
 import urllib.parse
 from html import escape
 from pathlib import Path
 
 from datasette import hookimpl
+from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
@@ -181,6 +183,22 @@ async def diff_view(datasette, request):
     return Response.html(render.html_page(result, links))
 
 
+async def _run(datasette, db, fn):
+    """fn(conn) on the database under Datasette's SQL time limit (execute_fn alone has none):
+    a page's queries are interrupted like any other query, sqlite3.OperationalError("interrupted")."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def limited(conn):
+        with sqlite_timelimit(conn, limit):
+            return fn(conn)
+
+    return await db.execute_fn(limited)
+
+
+def _too_slow(datasette) -> Response:
+    return Response.html(f"<p>查询超时（超过 {datasette.setting('sql_time_limit_ms')} 毫秒）：请缩小范围。</p>", status=400)
+
+
 def _database(datasette, request):
     """The database named by ?db=, else the first one; KeyError if unknown."""
     return datasette.get_database(request.args.get("db") or None)
@@ -193,7 +211,10 @@ async def report_view(datasette, request):
     except KeyError:
         return Response.html("<p>unknown database</p>", status=404)
     report_id = int(request.url_vars["report_id"])
-    data = await db.execute_fn(lambda conn: pages.report(conn, report_id))
+    try:
+        data = await _run(datasette, db, lambda conn: pages.report(conn, report_id))
+    except sqlite3.OperationalError:
+        return _too_slow(datasette)
     if data is None:
         return Response.html(f"<p>no report {report_id}</p>", status=404)
     return Response.html(await datasette.render_template("nianbao_report.html", {"r": data, "db": db.name},
@@ -227,7 +248,10 @@ async def organ_view(datasette, request):
     except KeyError:
         return Response.html("<p>unknown database</p>", status=404)
     organ_id = int(request.url_vars["organ_id"])
-    data = await db.execute_fn(lambda conn: pages.organ(conn, organ_id))
+    try:
+        data = await _run(datasette, db, lambda conn: pages.organ(conn, organ_id))
+    except sqlite3.OperationalError:
+        return _too_slow(datasette)
     if data is None:
         return Response.html(f"<p>no organ {organ_id}</p>", status=404)
     by_year = {r["year"]: r for r in data["reports"]}
@@ -255,7 +279,10 @@ async def metrics_csv_view(datasette, request):
         return Response.text(str(e), status=400)
     province = request.args.get("province") or None
     chinese = request.args.get("headers", "zh") != "keys"
-    text = await db.execute_fn(lambda conn: pages.metrics_csv(conn, year, province, chinese))
+    try:
+        text = await _run(datasette, db, lambda conn: pages.metrics_csv(conn, year, province, chinese))
+    except sqlite3.OperationalError:
+        return Response.text("the export took too long: narrow it with ?year= or ?province=", status=400)
     name = f"nianbao-metrics{'-' + str(year) if year else ''}.csv"
     return Response(text, content_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
@@ -281,10 +308,12 @@ async def search_view(datasette, request):
     results, error = None, None
     if q:
         try:
-            results = await db.execute_fn(
-                lambda conn: fulltext.search(conn, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+            results = await _run(datasette, db,
+                                 lambda conn: fulltext.search(conn, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
         except fulltext.QueryTooLong as e:
             error = str(e)
+        except sqlite3.OperationalError:
+            error = f"查询超时（超过 {datasette.setting('sql_time_limit_ms')} 毫秒）：请加上年度或省份筛选。"
     active = {k: str(v) for k, v in filters.active().items()}
     base = {"db": db.name, "q": q, **active}
 
@@ -315,7 +344,10 @@ async def rollup_view(datasette, request):
     def build(conn):
         return rollups.by_year(conn, region), rollups.compliance(conn, region)
 
-    rows, compliance = await db.execute_fn(build)
+    try:
+        rows, compliance = await _run(datasette, db, build)
+    except sqlite3.OperationalError:
+        return _too_slow(datasette)
     years = [r["年度"] for r in rows]
 
     def col(name):

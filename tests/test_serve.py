@@ -172,3 +172,19 @@ def test_sql_functions_cap_their_input(server):
     assert status in (200, 400) and b"raised exception" in body
     ok = get_json(f"{base}/archive.json?sql={q('select escape_fts(:s) as e')}&s={q('复议')}&_shape=array")
     assert ok[0]["e"]
+
+
+def test_plugin_pages_escape_portal_text_and_answer_errors(server):
+    base, db = server
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    report_id, organ_id = conn.execute("select id, organ_id from reports where organ = ?", (EVIL_ORGAN,)).fetchone()
+    for path in (f"/-/report/{report_id}", f"/-/organ/{organ_id}", f"/-/search?q={q('passwd <script>')}",
+                 f"/-/rollup?region={q(EVIL_ORGAN)}", f"/-/rollup?region={q('<script>alert(1)')}"):
+        status, html = get(base + path)
+        assert status == 200 and b"<script>alert" not in html, path
+        assert b"&lt;script&gt;alert" in html or path.startswith("/-/rollup?region=%E9"), path
+    assert get(f"{base}/-/report/999999")[0] == 404 and get(f"{base}/-/organ/999999")[0] == 404
+    assert get(f"{base}/-/search?q=x&year=abc")[0] == 400
+    assert get(f"{base}/-/search?q={q('字' * 1001)}")[0] == 400
+    status, body = get(f"{base}/-/report/{report_id}/original?fetch=1")
+    assert status == 404  # a fetch of another report is not served under this one
