@@ -113,7 +113,28 @@ def test_every_page_kind(which, request, tmp_path_factory, corpus):
             if which == "demo" and kind in ("index", "report 2021", "organ", "diff", "search", "table reports", "rollup"):
                 page.screenshot(path=str(SCREENSHOTS / f"{kind.replace(' ', '-')}.png"))
         browser.close()
+        downloads = _downloads(db, base)
     assert not problems, problems
+    assert which != "demo" or {"pdf", "docx", "html"} <= set(downloads)
+    for kind, (expected, content_type, got_sha, got_type, disposition) in downloads.items():
+        assert got_sha == expected and got_type == content_type and "filename" in disposition, kind
+
+
+def _downloads(db: Path, base: str) -> dict[str, tuple]:
+    """For one report of each kind of file: (stored sha256, stored type, downloaded sha256, type, disposition)."""
+    import urllib.request
+
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    rows = conn.execute(
+        "select r.kind, min(r.id), f.sha256, f.content_type from reports r join report_versions v on v.id = r.current_version_id"
+        " join fetches f on f.id = v.fetch_id where r.kind is not null group by r.kind").fetchall()
+    conn.close()
+    out = {}
+    for kind, report_id, sha, content_type in rows:
+        with urllib.request.urlopen(f"{base}/-/report/{report_id}/original", timeout=30) as r:
+            out[kind] = (sha, content_type, hashlib.sha256(r.read()).hexdigest(), r.headers["content-type"],
+                         r.headers["content-disposition"])
+    return out
 
 
 @pytest.mark.browser
