@@ -12,6 +12,10 @@ from parsers.schema import metric_labels
 
 REPORT_FACETS = ["province", "year", "format", "kind", "check_status", "status"]
 SEARCH_FACETS = ["year", "province", "format", "kind"]
+# Tables of the crawl and the parser's workings: hidden from the database page's list (a researcher starts with
+# reports, search, organs and the metric views), reachable at their URLs and under "hidden tables".
+PLUMBING = ("report_versions", "metric_keys", "metrics", "fetches", "bodies", "archive_meta", "parse_errors", "portals",
+            "crawl_runs", "alerts", "sections", "checks")
 
 
 def _key_columns(alias: str) -> str:
@@ -172,6 +176,8 @@ def build(database: str) -> dict:
         "sections": {"title": "报告正文（六部分）"},
         "checks": {"title": "勾稽检查", "facets": ["name", "passed"]},
     }
+    for name in PLUMBING:  # listed after what a reader wants (as "hidden tables"), still at their URLs
+        tables[name]["hidden"] = True
     return {
         "title": "nianbao 政府信息公开工作年度报告档案",
         "description": "Annual government information-disclosure reports: metrics, checks, every version, full-text search.",
