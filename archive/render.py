@@ -171,7 +171,7 @@ def bar_chart(title: str, years: list[int], series: list[tuple[str, list]], widt
         lx = left
         for k, (name, _) in enumerate(series):
             parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{BAR_COLORS[k % len(BAR_COLORS)]}"/>'
-                         f'<text x="{lx + 14}" y="{height - 5}" class="legend">{escape(name)}</text>')
+                         f'<text x="{lx + 14}" y="{height - 5}" class="lg">{escape(name)}</text>')
             lx += 24 + 13 * len(name)
     parts.append("</svg>")
     return "".join(parts)
