@@ -47,6 +47,7 @@ def capped_fts_query(query: str | None) -> str:
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, capped_fts_query, deterministic=True)
     conn.create_function("nianbao_match", 1, capped_fts_query, deterministic=True)
+    rollups.register(conn)  # nianbao_region(name): input cut to a few dozen characters
 
 
 @hookimpl

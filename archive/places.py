@@ -123,3 +123,15 @@ def organ_place(name: str | None, portal_name: str | None = None, portal_region:
     if place:
         return place.province, place.code
     return province_name(fallback_province) or fallback_province, None
+
+
+def region_prefix(name: str | None) -> str:
+    """The adcode prefix of the division `name` names (四川 → 51, 广元市 → 5108, 青川县 → 510822), for matching
+    organs by their stored region_code; "-" (matches no code) when the name is no division or is ambiguous."""
+    name = (name or "").strip()[:MAX_NAME * 3]
+    if not name:
+        return "-"
+    code = locate(name) or locate(province_name(name) or "")
+    if not code:
+        return "-"
+    return code[: 2 * (_level(code) + 1)]

@@ -1,15 +1,23 @@
 """Roll-ups of a region by year: the SQL of the canned queries and of the `/-/rollup` page with its charts.
 
-A region is matched as text: the report's province (from the gazetteer, archive.places), or part of the
-organ's name (a county or city name is printed in its organs' names: 微山县城关镇人民政府), so `四川`, `广元`
-and `青川县` all work. Empty = the whole archive.
+A region matches a report by its province (from the gazetteer, archive.places), by part of the organ's name
+(微山县城关镇人民政府 contains 微山县), or by the organ's administrative-division code (广元市 is 5108…, so
+its counties' organs match), so `四川`, `广元市` and `青川县` all work. Empty = the whole archive.
 """
 from __future__ import annotations
 
 import sqlite3
 
+from archive import places
+
 REGION_MATCH = """(:region = '' or coalesce(r.province, '') like '%' || :region || '%'
-       or coalesce(r.organ, '') like '%' || :region || '%')"""
+       or coalesce(r.organ, '') like '%' || :region || '%'
+       or (select o.region_code from organs o where o.id = r.organ_id) like nianbao_region(:region) || '%')"""
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """The SQL function the region match needs: nianbao_region(name) -> adcode prefix (archive.places)."""
+    conn.create_function("nianbao_region", 1, places.region_prefix, deterministic=True)
 
 # (column title, metric keys summed) of the by-year roll-up, in display order.
 SUMS: list[tuple[str, tuple[str, ...]]] = [
@@ -74,6 +82,7 @@ order by s.y desc, o.name"""
 
 
 def by_year(conn: sqlite3.Connection, region: str = "") -> list[dict]:
+    register(conn)
     cur = conn.execute(BY_YEAR_SQL, {"region": region or ""})
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
@@ -81,6 +90,7 @@ def by_year(conn: sqlite3.Connection, region: str = "") -> list[dict]:
 
 def compliance(conn: sqlite3.Connection, region: str = "") -> dict[str, list[dict]]:
     """{"missing": [...], "late": [...]} for the region."""
+    register(conn)
     out = {}
     for name, sql, params in (("missing", MISSING_SQL, {"region": region or "", "year": ""}),
                               ("late", LATE_SQL, {"region": region or ""})):

@@ -182,3 +182,13 @@ def test_published_late_and_missing_years(small):
     missing = [r["missing_year"] for r in rollups.compliance(conn, "青川县")["missing"]]
     assert {2020, 2022} <= set(missing) and 2019 not in missing and 2023 not in missing
     assert rollups.compliance(conn, "广东")["missing"] == []
+
+
+def test_region_matches_a_city_by_division_code(tmp_path):
+    db = tmp_path / "city.db"
+    with Archive(db) as archive:
+        ingest_reports(archive, [_report("青川县财政局", 2022, {"t3.new.total": 4})])
+    conn = sqlite3.connect(db)
+    assert conn.execute("select region_code from organs").fetchone()[0] == "510822000000"
+    assert [(r["年度"], r["新收申请"]) for r in rollups.by_year(conn, "广元市")] == [(2022, 4)]
+    assert rollups.by_year(conn, "汕头市") == [] and places.region_prefix("朝阳区") == "-"
