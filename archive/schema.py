@@ -223,7 +223,13 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-def _m2(db: sqlite_utils.Database) -> None:
+def _m2_readers(db: sqlite_utils.Database) -> None:
+    """report_versions.readers: the versions of the libraries that read the document (JSON)."""
+    db["report_versions"].add_column("readers", TEXT)
+
+
+
+def _m3_numeric(db: sqlite_utils.Database) -> None:
     """metrics.value NUMERIC instead of REAL: a count is stored as the integer it is (17477, not 17477.0),
     an amount keeps its decimals. WITHOUT ROWID: rows clustered by (version, key), so the wide view's one
     lookup per metric reads one b-tree (3.6x faster pages of report_metrics). The views that read the table
@@ -239,7 +245,7 @@ def _m2(db: sqlite_utils.Database) -> None:
     db["metrics"].create_index(["key"], if_not_exists=True)
 
 
-def _m3(db: sqlite_utils.Database) -> None:
+def _m4_places(db: sqlite_utils.Database) -> None:
     """Place every organ (province, adcode) from the gazetteer (archive.places) and give its reports that province."""
     from archive import organs, places
 
@@ -255,7 +261,7 @@ def _m3(db: sqlite_utils.Database) -> None:
             db.execute(f"update {table} set province = ? where organ_id = ?", (new_province, organ_id))
 
 
-def _m4(db: sqlite_utils.Database) -> None:
+def _m5_kind(db: sqlite_utils.Database) -> None:
     """reports.kind and search.kind: the kind of file each report was read from (html, pdf, docx, doc, text)."""
     from archive.kinds import body_kind
 
@@ -271,7 +277,7 @@ def _m4(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["kind"], if_not_exists=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2, _m3, _m4]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_numeric, _m4_places, _m5_kind]
 
 
 @contextlib.contextmanager

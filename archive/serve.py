@@ -1,5 +1,8 @@
 """`nianbao serve`: Datasette on the archive, read-only, with the nianbao plugin and generated metadata.
 
+The plugin (archive.datasette_plugin) is registered by the project's `datasette` entry point
+(pyproject.toml), so Datasette loads it wherever nianbao is installed.
+
 By default the file is served immutable (`-i`): opened read-only, never locked, counts cached; right for
 an archive no process is writing. SQLite does not read the WAL of an immutable file, so while a crawl is
 writing use `--live`: a plain read-only connection that sees each committed transaction (WAL).
@@ -25,16 +28,6 @@ def installed_write_plugins() -> list[str]:
     return [p["name"] for p in get_plugins() if any(p["name"].startswith(w) for w in WRITE_PLUGINS)]
 
 
-def register_plugin() -> None:
-    """Register archive.datasette_plugin with Datasette's plugin manager (once per process)."""
-    from datasette.plugins import pm
-
-    from archive import datasette_plugin
-
-    if not pm.is_registered(datasette_plugin):
-        pm.register(datasette_plugin, name="nianbao")
-
-
 def datasette_args(db: Path, metadata: Path, host: str, port: int, live: bool) -> list[str]:
     return [
         "serve", *([str(db)] if live else ["-i", str(db)]),
@@ -58,7 +51,6 @@ def serve(db: Path, host: str, port: int, live: bool = False) -> None:
     writers = installed_write_plugins()
     if writers:
         raise click.ClickException(f"refusing to serve the archive: write/upload plugins installed: {', '.join(writers)}")
-    register_plugin()
     with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(build(db.stem), ensure_ascii=False), encoding="utf-8")

@@ -109,7 +109,7 @@ def thread_cpu() -> dict[str, float]:
     parse workers, after the crawl."""
     import threading
 
-    from crawler import parsework
+    from parsers import pool as parse_pool
 
     tick = os.sysconf("SC_CLK_TCK")
     out = {"reactor": time.thread_time(), "writer": 0.0}
@@ -119,8 +119,8 @@ def thread_cpu() -> dict[str, float]:
             out["writer"] += (int(fields[11]) + int(fields[12])) / tick
     own = os.times()
     out["other threads"] = own.user + own.system - out["reactor"] - out["writer"]
-    if parsework._POOL is not None:
-        parsework._POOL.shutdown(wait=True)
+    if parse_pool._POOL is not None:
+        parse_pool._POOL.shutdown(wait=True)
     workers = os.times()
     out["parse workers"] = workers.children_user + workers.children_system
     return {k: round(v, 2) for k, v in out.items()}
@@ -154,7 +154,7 @@ def run_bare(log: str) -> None:
 
     class Bare(scrapy.Spider):
         name = "bare"
-        custom_settings = {"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}}
+        custom_settings = {"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}, "EXTENSIONS": {}}
 
         def __init__(self, rows: list[dict], **kw):
             super().__init__(**kw)
@@ -208,8 +208,8 @@ def main() -> None:
         run_pipeline(*args.pipeline)
         return
 
-    from crawler.parsework import default_workers
-    from crawler.replica import Replica
+    from parsers.pool import default_workers
+    from replica import Replica
     from crawler.run import settings_for
 
     settings = settings_for("x.db", fast=True)

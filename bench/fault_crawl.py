@@ -33,9 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from crawler.replica import Replica  # noqa: E402
-from crawler.replica.faults import FAULT_KINDS, LOOP_PARAM  # noqa: E402
-from crawler.truthcheck import Comparison, compare  # noqa: E402
+from replica import Replica  # noqa: E402
+from replica.faults import FAULT_KINDS, LOOP_PARAM  # noqa: E402
+from nianbao.truthcheck import Comparison, compare  # noqa: E402
 
 NIANBAO = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')"]
 HOSTILE = {"hostile-412", "hostile-521", "hostile-429", "hostile-robots"}  # walled: the truth-check cannot reach them

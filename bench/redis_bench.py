@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/redis_bench.py [--workers 1 2] [--repeat 1]
 
-Starts its own redis-server (free port, no persistence) and the replica (`python -m crawler.replica`)
+Starts its own redis-server (free port, no persistence) and the replica (`python -m replica`)
 as separate processes, then crawls every non-hostile replica site into a fresh archive per run with
 politeness delays off (loopback only), after one unreported warm-up run (the replica renders each
 body once and caches it). Two figures per run:
@@ -89,7 +89,7 @@ def main() -> None:
     rport, pport = free_port(), free_port()
     procs = [subprocess.Popen([server, "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL),
-             subprocess.Popen([sys.executable, "-m", "crawler.replica", "--port", str(pport)], cwd=REPO,
+             subprocess.Popen([sys.executable, "-m", "replica", "--port", str(pport)], cwd=REPO,
                               stdout=subprocess.DEVNULL)]
     try:
         sites = json.loads(wait_http(f"http://127.0.0.1:{pport}/__replica__/sites.json"))

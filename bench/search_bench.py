@@ -1,7 +1,7 @@
 """Search benchmark: exact Chinese substring search on an archive of 100,000 generated reports.
 
 Builds (once; cached under /tmp) an archive whose `search` table holds N generated reports of ~1-3 KB
-of report prose (phrases from ../shared/corpus plus archive.sample.PROSE), indexed by the same code
+of report prose (phrases from ../shared/corpus plus tests/sample.py's PROSE), indexed by the same code
 the archive uses (archive.ngrams). Then runs, per query length 1, 2, 3, 4, 8 characters, the SQL
 Datasette 0.65 runs for `/db/search?_search=Q` (the count query and the first page) with the
 plugin's `escape_fts`, prints p50/p95, and checks every result set against Python substring truth.
@@ -23,7 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive import ngrams, sample  # noqa: E402
+sys.path.insert(0, str(REPO / "tests"))
+
+import sample  # noqa: E402  (tests/sample.py: generated reports)
+from archive import ngrams  # noqa: E402
 from archive.store import Archive  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"

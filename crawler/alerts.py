@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import urllib.error
 import urllib.request
 from contextlib import closing
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from archive import queries
 
 log = logging.getLogger("nianbao.alerts")
 
@@ -41,22 +42,15 @@ class Verdict:
     message: str = ""
 
 
-def reader(db: str | Path) -> sqlite3.Connection:
-    """A connection for queries only (all writes go through archive.store.Archive)."""
-    conn = sqlite3.connect(str(db), timeout=60)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
 def expected_year(today: date) -> int:
     """The latest report year that must be out by ``today`` (after 31 March of Y: year Y−1)."""
     return today.year - 1 if (today.month, today.day) > REPORT_DEADLINE else today.year - 2
 
 
-def evaluate(conn: sqlite3.Connection, portal: str, run_id: int, *, today: date,
+def evaluate(conn: queries.Connection, portal: str, run_id: int, *, today: date,
              blocked_after: int = BLOCKED_AFTER, parse_error_ratio: float = PARSE_ERROR_RATIO) -> list[Verdict]:
     """What the rules say about ``portal`` after run ``run_id`` (read-only)."""
-    run = conn.execute("select * from crawl_runs where id = ? and portal = ?", (run_id, portal)).fetchone()
+    run = queries.crawl_run(conn, portal, run_id)
     if run is None:
         raise KeyError(f"no crawl run {run_id} for portal {portal!r}")
     if run["status"] not in ("ok", "failed", "blocked"):
@@ -64,10 +58,7 @@ def evaluate(conn: sqlite3.Connection, portal: str, run_id: int, *, today: date,
     out = [_blocked(conn, portal, run, blocked_after)]
     if run["status"] == "blocked":
         return [v for v in out if v]
-    documents = conn.execute(
-        "select count(*) from (select r.url from reports r join fetches f on r.url in (f.url, f.final_url)"
-        " where f.run_id = :run and r.portal_id = :portal union select url from parse_errors where run_id = :run)",
-        {"run": run_id, "portal": portal}).fetchone()[0]
+    documents = queries.documents_in_run(conn, portal, run_id)
     errors = run["parse_errors"] or 0
     if errors and errors / max(documents, errors) > parse_error_ratio:
         out.append(Verdict("parse_errors", RAISE,
@@ -78,8 +69,7 @@ def evaluate(conn: sqlite3.Connection, portal: str, run_id: int, *, today: date,
         out.append(Verdict("parse_errors", CLEAR))
     if run["status"] != "ok":
         return [v for v in out if v]  # a listing that did not finish says nothing about counts or years
-    before = conn.execute("select count(*) from reports where portal_id = ?", (portal,)).fetchone()[0] \
-        - (run["new_reports"] or 0)
+    before = queries.report_count(conn, portal) - (run["new_reports"] or 0)
     if documents == 0 and before:
         out.append(Verdict("zero_reports", RAISE,
                            f"the 年报 column listed 0 reports in run {run_id}, but {before} were archived before: "
@@ -88,7 +78,7 @@ def evaluate(conn: sqlite3.Connection, portal: str, run_id: int, *, today: date,
         out.append(Verdict("zero_reports", CLEAR))
     if documents:
         year = expected_year(today)
-        have = conn.execute("select 1 from reports where portal_id = ? and year = ? limit 1", (portal, year)).fetchone()
+        have = queries.has_report_of_year(conn, portal, year)
         out.append(Verdict("missing_year", CLEAR) if have else Verdict(
             "missing_year", RAISE,
             f"no {year} report yet (due 31 March {year + 1}); the portal lists {documents} others: "
@@ -96,12 +86,10 @@ def evaluate(conn: sqlite3.Connection, portal: str, run_id: int, *, today: date,
     return [v for v in out if v]
 
 
-def _blocked(conn: sqlite3.Connection, portal: str, run: sqlite3.Row, after: int) -> Verdict | None:
+def _blocked(conn: queries.Connection, portal: str, run: queries.Row, after: int) -> Verdict | None:
     if run["status"] != "blocked":
         return Verdict("blocked", CLEAR)
-    recent = conn.execute(
-        "select status, started, error from crawl_runs where portal = ? and id <= ? and status in ('ok', 'failed', 'blocked')"
-        " order by id desc limit ?", (portal, run["id"], after)).fetchall()
+    recent = queries.decisive_runs_before(conn, portal, run["id"], after)
     if len(recent) < after or any(r["status"] != "blocked" for r in recent):
         return None
     return Verdict("blocked", RAISE,
@@ -116,11 +104,11 @@ def check_run(db: str | Path, portal: str, run_id: int, *, webhook: str | None =
 
     Returns the alerts opened by this call.
     """
-    from archive.store import Archive
+    from archive.store import Archive  # imported late: the scheduler needs it only after a run
 
     today = today or datetime.now(CHINA).date()
     opened = []
-    with Archive(db) as archive, closing(reader(db)) as conn:
+    with Archive(db) as archive, closing(queries.reader(db)) as conn:
         verdicts = evaluate(conn, portal, run_id, today=today,
                             blocked_after=blocked_after, parse_error_ratio=parse_error_ratio)
         for v in verdicts:
@@ -128,11 +116,10 @@ def check_run(db: str | Path, portal: str, run_id: int, *, webhook: str | None =
                 if archive.resolve_alerts(portal, v.kind):
                     log.info("portal %s: %s alert resolved by run %s", portal, v.kind, run_id)
                 continue
-            if conn.execute("select 1 from alerts where portal = ? and kind = ? and resolved = 0",
-                            (portal, v.kind)).fetchone():
+            if queries.has_open_alert(conn, portal, v.kind):
                 continue  # still the same episode
             alert_id = archive.add_alert(portal, v.kind, v.message, run_id)
-            alert = dict(conn.execute("select * from alerts where id = ?", (alert_id,)).fetchone())
+            alert = queries.alert(conn, alert_id)
             log.warning("portal %s: ALERT %s: %s", portal, v.kind, v.message)
             opened.append(alert)
     if webhook:

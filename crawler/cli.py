@@ -1,4 +1,4 @@
-"""`nianbao crawl` (portals from portals.toml) and `nianbao demo` (the embedded replica, end to end)."""
+"""`nianbao crawl`: portals from portals.toml, or the sites of a running replica (`--replica URL`)."""
 from __future__ import annotations
 
 import json
@@ -44,7 +44,7 @@ def replica_portals(url: str) -> dict[str, Portal]:
               help="Scale out: --workers processes share a scrapy-redis frontier at URL; this process writes the archive.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1), help="Crawler processes with --redis.")
 @click.option("--replica", "replica_url", default=None, metavar="URL",
-              help="Crawl the sites of a running replica (`python -m crawler.replica`), e.g. http://127.0.0.1:8800, "
+              help="Crawl the sites of a running replica (`python -m replica`), e.g. http://127.0.0.1:8800, "
                    "with delays off. Loopback only.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary per portal instead of a table.")
 def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, progress: bool | None,
@@ -81,21 +81,4 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
         sys.exit(1)
 
 
-@click.command("demo")
-@_DB
-@click.option("--port", default=8800, show_default=True,
-              help="Replica port. Keep it the same between runs: URLs include it, and a re-run is only incremental "
-                   "for the same URLs.")
-@click.option("--seed", default=1, show_default=True, help="Replica seed (which synthetic reports it serves).")
-def demo_cmd(db: str, port: int, seed: int) -> None:
-    """Start the built-in replica portals, crawl all of them into DB, and summarise the archive.
-
-    Everything runs locally on loopback addresses; nothing is fetched from the internet. Run it twice:
-    the second run downloads no report again (304s) and stores 0 new reports and 0 new versions.
-    """
-    from crawler.demo import run_demo
-
-    run_demo(db, port=port, seed=seed, echo=click.echo)
-
-
-commands: list[click.Command] = [crawl_cmd, demo_cmd]
+commands: list[click.Command] = [crawl_cmd]

@@ -2,11 +2,11 @@
 
     nianbao crawl --redis redis://127.0.0.1:6379 --workers 4 PORTAL...
 
-Why one writer: the archive pipeline pairs a report page with its attachments and waits for them,
+Why one writer: the archivist (crawler.archivist) pairs a report page with its attachments and waits for them,
 and with a shared frontier the page and its PDF are often fetched by different processes; only a
 process that sees every response can pair them. So workers fetch and route only: each response
 (a `Fetched` item, raw bytes) is pickled onto a Redis list, and the process that started the workers
-drains that list through the ordinary `crawler.pipelines.ArchivePipeline` (same parsing, same
+drains that list through the ordinary pipeline and `Archivist` (same parsing, same
 crawl_runs row, same blocked/failed/ok rules as a one-process crawl). Workers only read the archive
 (conditional-request validators), so they must see the archive file: run them on one machine,
 or several machines with the file on shared storage for reads.
@@ -28,26 +28,21 @@ import logging
 import os
 import pickle
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, AsyncIterator
 
 import redis
-import sqlite_utils
 from scrapy import Request, signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
-from archive.store import Archive
 from crawler.items import Fetched
-from crawler.middlewares import ConditionalRequestMiddleware
 from crawler.pages import Follow
 from crawler.portals import load_portals
 from crawler import settings as project
@@ -131,26 +126,6 @@ class WorkerMixin(RedisMixin):
             raise DontCloseSpider
 
 
-class ReadOnlyValidators(ConditionalRequestMiddleware):
-    """Conditional requests for workers without writing the archive: `Archive()` migrates the schema on
-    open, which would make every worker a writer racing the one real writer."""
-
-    def process_request(self, request: Request) -> None:
-        if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
-            return None
-        for name, value in self.archive().validators(request.url).items():
-            if value:
-                request.headers[name] = value
-        return None
-
-    def archive(self) -> Archive:
-        if not hasattr(self, "_archive"):
-            conn = sqlite3.connect(f"file:{Path(self.db).resolve()}?mode=ro", uri=True, timeout=60)
-            self._archive = Archive.__new__(Archive)  # the same validators query, on a read-only connection
-            self._archive.path, self._archive.db = Path(self.db), sqlite_utils.Database(conn)
-        return self._archive
-
-
 class PushToWriter:
     """Item pipeline of a worker: every Fetched goes onto the run's Redis list for the one writer."""
 
@@ -196,9 +171,8 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "REDIS_START_URLS_KEY": keys.start,
         "MAX_IDLE_TIME_BEFORE_CLOSE": IDLE_CLOSE,
         "ITEM_PIPELINES": {**{name: None for name in project.ITEM_PIPELINES}, "crawler.distributed.PushToWriter": 300},
-        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
-                                   "crawler.middlewares.ConditionalRequestMiddleware": None,
-                                   "crawler.distributed.ReadOnlyValidators": 450},
+        "ARCHIVE_READ_ONLY": True,          # validators only: opening a writable Archive migrates the schema,
+                                            # which would make every worker a writer racing the one real writer
         "NIANBAO_ITEMS_KEY": keys.items,
     }
 
@@ -219,7 +193,7 @@ def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_u
 # ---------------------------------------------------------------- the writer
 
 class WriterMixin:
-    """Replays the workers' Fetched items through ArchivePipeline, rebuilding the spider state
+    """Replays the workers' Fetched items through the pipeline to the Archivist, rebuilding the spider state
     (listed reports, list pages, failures, blocks, listings' first pages) that decides the run's status.
     Once every worker closed, the writer itself re-reads the listings' first pages (and walks a listing
     that moved again), like a one-process crawl."""

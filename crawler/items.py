@@ -22,13 +22,13 @@ class Head:
 
 @dataclass
 class Fetched:
-    """A response the spider routed, or a request that failed.
+    """A response the spider routed, or a request that failed (headers: lower-case names, one string each).
 
     role: "list" (a column or pager page: archived raw, never parsed), "report" (a page whose list title
     names an annual report: archived and parsed), "attachment" (a file linked from a report page:
     archived, parsed only if the page itself holds no tables).
     report_url: the report page a report/attachment belongs to; reports are keyed by it in the archive.
-    attachments: for a report page, the attachment URLs the spider requested (the pipeline waits for them).
+    attachments: for a report page, the attachment URLs the spider requested (the archivist waits for them).
     error: why the fetch failed or was refused (then `body` holds whatever came back, maybe nothing).
     blocked: the failure was a bot wall / robots.txt refusal rather than an ordinary error.
     head: for the first page of a listing, what it showed (a distributed run's writer re-reads it at the end).
@@ -53,4 +53,4 @@ class Fetched:
 
     @property
     def content_type(self) -> str | None:
-        return self.headers.get("Content-Type")
+        return self.headers.get("content-type")

@@ -16,7 +16,6 @@ from scrapy.http import Response
 from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.web.client import ResponseNeverReceived
 
-from crawler.archiving import archived_source, open_archive
 from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
@@ -28,27 +27,14 @@ _cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_dom
 
 
 class ConditionalRequestMiddleware:
-    """Ask for a report page or attachment only if it changed since we stored it (If-None-Match /
-    If-Modified-Since from the archive). List pages are never conditional: they must be re-read. Only
-    what an archived report came from is asked conditionally, so a report that failed last time (an
-    attachment that never arrived) is fetched in full again."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.db = crawler.settings.get("ARCHIVE_DB")
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ConditionalRequestMiddleware":
-        return cls(crawler)
+    """Ask for a report page or attachment only if it changed since we stored it: the If-None-Match /
+    If-Modified-Since that `crawler.archivist.Archivist` put in the request's meta when it was scheduled.
+    List pages are never conditional: they must be re-read."""
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get("conditional") or not self.db or "If-None-Match" in request.headers:
+        if "If-None-Match" in request.headers:
             return None
-        archive = open_archive(self.db)
-        source = archived_source(archive, request.meta.get("report_url") or request.url)
-        if source is None or (request.meta.get("role") == "attachment" and source != request.url):
-            return None
-        for name, value in archive.validators(request.url).items():
+        for name, value in request.meta.get("validators", {}).items():
             if value:
                 request.headers[name] = value
         return None

@@ -24,7 +24,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_FILE = Path(__file__).with_name("portals.toml")
-FAMILIES = ("trs", "hanweb", "gd", "boda", "generic", "auto")
+
+
+def families() -> tuple[str, ...]:
+    """The CMS families a portal may name: every registered one (crawler.pages), and `auto`."""
+    from crawler.pages import FAMILIES  # imported late: reading a portal file needs no page objects
+
+    return (*FAMILIES, "auto")
 
 # Reports appear Jan–Mar (deadline 31 Jan for most units, late ones follow), so look daily then.
 SCHEDULE_PRESETS: dict[str, tuple[str, ...]] = {
@@ -84,8 +90,8 @@ def _portal(entry: dict[str, Any], where: str) -> Portal:
     if not urls or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls):
         raise PortalError(f"{where} ({pid}): start_urls must be a list of http(s) URLs")
     family = entry.get("family", "auto")
-    if family not in FAMILIES:
-        raise PortalError(f"{where} ({pid}): family {family!r} is not one of {', '.join(FAMILIES)}")
+    if family not in families():
+        raise PortalError(f"{where} ({pid}): family {family!r} is not one of {', '.join(families())}")
     schedule = entry.get("schedule", "season")
     if schedule not in SCHEDULE_PRESETS and len(schedule.split()) not in (5, 6):
         raise PortalError(f"{where} ({pid}): schedule {schedule!r} is neither a preset "
@@ -120,5 +126,5 @@ def portals_from_sites(sites: list[dict[str, Any]]) -> list[Portal]:
     """Portal definitions for the replica's virtual sites (`Replica.sites()`); hostile ones are crawled
     as `auto`, like any unknown site would be."""
     return [Portal(id=s["id"], name=s.get("name", s["id"]), start_urls=list(s["start_urls"]),
-                   family=s["family"] if s["family"] in FAMILIES else "auto", region="replica",
+                   family=s["family"] if s["family"] in families() else "auto", region="replica",
                    verified=True) for s in sites]

@@ -1,7 +1,7 @@
 """Run crawls in this process: one Scrapy crawler per portal, all in one CrawlerProcess.
 
 The Twisted reactor cannot restart, so call `crawl()` once per process (tests and the bench run it
-in a subprocess). Returns each portal's run summary (the `nianbao/*` stats the pipeline set).
+in a subprocess). Returns each portal's run summary (the `nianbao/*` stats the archivist set).
 """
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ import logging
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -36,7 +35,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.alerts import check_run, reader
+from archive import queries
+from crawler.alerts import check_run
 
 log = logging.getLogger("nianbao.schedule")
 
@@ -208,46 +208,32 @@ def parse_time(value: str | None) -> datetime | None:
     return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("select 1 from sqlite_master where name = ?", (name,)).fetchone() is not None
+def _read(db: Path, table: str, question, *args, default=None):
+    """`question(conn, *args)` on the archive at `db`, or `default` while it has no `table` yet (the
+    scheduler may look before the first crawl created the file: it must not create it)."""
+    if not db.exists():
+        return default
+    with closing(queries.reader(db)) as conn:
+        if not queries.has_table(conn, table):
+            return default
+        return question(conn, *args)
 
 
 def last_started(db: Path, portal: str) -> datetime | None:
     """When the portal's last run started, not counting interrupted runs (those are retried)."""
-    if not db.exists():
-        return None
-    with closing(reader(db)) as conn:
-        if not _has_table(conn, "crawl_runs"):
-            return None
-        row = conn.execute("select max(started) from crawl_runs where portal = ? and status is not 'interrupted'",
-                           (portal,)).fetchone()
-    return parse_time(row[0])
+    return parse_time(_read(db, "crawl_runs", queries.last_run_started, portal))
 
 
 def max_run_id(db: Path, portal: str) -> int:
-    if not db.exists():
-        return 0
-    with closing(reader(db)) as conn:
-        if not _has_table(conn, "crawl_runs"):
-            return 0
-        return conn.execute("select coalesce(max(id), 0) from crawl_runs where portal = ?",
-                            (portal,)).fetchone()[0]
+    return _read(db, "crawl_runs", queries.last_run_id, portal, default=0)
 
 
-def runs_after(db: Path, portal: str, after_id: int) -> list[sqlite3.Row]:
-    with closing(reader(db)) as conn:
-        return conn.execute("select * from crawl_runs where portal = ? and id > ? order by id",
-                            (portal, after_id)).fetchall()
+def runs_after(db: Path, portal: str, after_id: int) -> list[queries.Row]:
+    return _read(db, "crawl_runs", queries.runs_after, portal, after_id, default=[])
 
 
-def unfinished_runs(db: Path, portal: str) -> list[sqlite3.Row]:
-    if not db.exists():
-        return []
-    with closing(reader(db)) as conn:
-        if not _has_table(conn, "crawl_runs"):
-            return []
-        return conn.execute("select * from crawl_runs where portal = ? and finished is null order by id",
-                            (portal,)).fetchall()
+def unfinished_runs(db: Path, portal: str) -> list[queries.Row]:
+    return _read(db, "crawl_runs", queries.unfinished_runs, portal, default=[])
 
 
 def _pid_alive(pid: int) -> bool:
@@ -486,12 +472,7 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
                 now: datetime | None = None) -> list[dict]:
     """Per portal: its last run, whether a crawl holds its lock now, and when it is due next."""
     now = now or datetime.now(timezone.utc)
-    last: dict[str, dict] = {}
-    if db.exists():
-        with closing(reader(db)) as conn:
-            if _has_table(conn, "crawl_runs"):
-                for row in conn.execute("select * from crawl_runs where id in (select max(id) from crawl_runs group by portal)"):
-                    last[row["portal"]] = dict(row)
+    last: dict[str, dict] = _read(db, "crawl_runs", queries.latest_run_per_portal, default={})
     rows = []
     for portal in list(crons) + sorted(set(last) - set(crons)):
         run = last.get(portal)
@@ -507,10 +488,10 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
     return rows
 
 
+def last_local_run(db: Path) -> dict | None:
+    """The last run with no portal: a `load` or `reparse` (they share crawl_runs with the crawls)."""
+    return _read(db, "crawl_runs", queries.last_local_run)
+
+
 def open_alerts(db: Path) -> list[dict]:
-    if not db.exists():
-        return []
-    with closing(reader(db)) as conn:
-        if not _has_table(conn, "alerts"):
-            return []
-        return [dict(r) for r in conn.execute("select * from alerts where resolved = 0 order by created, id")]
+    return _read(db, "alerts", queries.open_alerts, default=[])

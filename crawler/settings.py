@@ -44,6 +44,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
+# The crawl's one link to the archive: run lifecycle, validators in request meta, archiving and parsing.
+EXTENSIONS = {
+    "crawler.archivist.Archivist": 500,
+}
 
 # Items (and requests) a callback's output is processed with in parallel. Scrapy starts this many asyncio
 # tasks for EVERY response; our callbacks yield one item and a page of links, so 100 (the default) only
@@ -57,6 +61,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # Where the archive lives (`-s ARCHIVE_DB=...`, `nianbao crawl --db`) and how many parse workers run.
 ARCHIVE_DB = "nianbao.db"
+ARCHIVE_READ_ONLY = False  # True for a distributed run's workers: they read validators, the writer records
 PARSE_WORKERS = 0  # 0 = one per CPU but one (that core is the crawl's)
 
 LOG_LEVEL = "INFO"

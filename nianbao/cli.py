@@ -1,6 +1,6 @@
 """The one `nianbao` command. Each part of the project contributes its own subcommands:
 parsers.cli (parse, eval), archive.cli (load, reparse, serve, diff, search),
-crawler.cli (crawl, demo), crawler.schedule_cli (schedule, status). This module only assembles them."""
+crawler.cli (crawl), crawler.schedule_cli (schedule, status), nianbao.demo (demo). This module only assembles them."""
 from __future__ import annotations
 
 import importlib
@@ -9,7 +9,8 @@ import click
 
 from nianbao import __version__
 
-COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli")
+COMMAND_MODULES = ("parsers.cli", "archive.cli", "crawler.cli", "crawler.schedule_cli", "crawler.discover_cli",
+                   "nianbao.demo")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,7 +14,8 @@ from typing import Iterator
 
 from click.testing import CliRunner
 
-from archive import ngrams, sample
+import sample
+from archive import ngrams
 from archive.store import Archive
 from nianbao.cli import main
 from parsers.model import Report

@@ -5,7 +5,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from crawler.replica import Replica
+from replica import Replica
 from test_schedule_service import LOOPBACK, NIANBAO, portal_file, rows
 
 

@@ -232,7 +232,7 @@ def test_gone_reports_stay_and_come_back(archive):
 KILLER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
-    from archive import sample
+    import sample
     from archive.store import Archive
     from archive_helpers import ingest_reports
     archive = Archive(sys.argv[1])

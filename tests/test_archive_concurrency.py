@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 WRITER = textwrap.dedent("""
     import sys
-    sys.path.insert(0, {repo!r})
-    from archive import sample
+    sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
+    import sample
     from archive.store import Archive
 
     db, portal, seed, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -50,7 +50,7 @@ def test_two_processes_write_one_archive_at_once(tmp_path):
     db = tmp_path / "shared.db"
     Archive(db).close()  # an existing, current archive (the common case: later runs of the scheduler)
     go = tmp_path / "go"
-    script = WRITER.format(repo=str(REPO))
+    script = WRITER.format(repo=str(REPO), tests=str(REPO / "tests"))
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db), portal, str(seed), str(go)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for portal, seed in (("north", 5), ("south", 6))]

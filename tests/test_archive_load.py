@@ -113,7 +113,7 @@ def test_reparse_uses_stored_bodies_and_retries_parse_errors(tmp_path, corpus):
 
 
 def test_parallel_parsing_gives_the_serial_results_in_order(corpus):
-    from crawler.parsework import parse_in_order
+    from parsers.pool import parse_in_order
 
     paths = sorted((corpus / "seeds").glob("*.txt")) + sorted((corpus / "html").glob("pingtan_202*.html"))
     jobs = [(p.read_bytes(), str(p), None) for p in paths] + [(b"", "empty.txt", None)]

@@ -10,8 +10,8 @@ import sqlite3
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.truthcheck import compare
+from replica import Replica
+from nianbao.truthcheck import compare
 from test_crawl_replica import nianbao_crawl
 
 SITES = ("trs0", "hanweb", "gd", "boda", "generic")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.truthcheck import compare
+from replica import Replica
+from nianbao.truthcheck import compare
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = {"hostile-412", "hostile-521", "hostile-429", "hostile-robots"}

@@ -83,8 +83,8 @@ def test_read_html_meta_title_and_gbk(corpus: Path) -> None:
 def _gkmlpt_report():
     import random
 
-    from crawler.replica.markup import body_html
-    from crawler.replica.reports import make_report
+    from replica.markup import body_html
+    from replica.reports import make_report
     r = make_report(random.Random(7), 7, "广州市天河区人民政府", 2023, fmt="2021", markup="clean", carrier="html")
     return r, body_html(r)
 

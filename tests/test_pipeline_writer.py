@@ -1,4 +1,4 @@
-"""The crawl's archive writer thread (crawler.archiving.ArchiveWriter): batched commits, results only once
+"""The crawl's archive writer thread (archive.writer.ArchiveWriter): batched commits, results only once
 durable, a failing job costs only itself, jobs in submission order."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from archive.store import Archive
-from crawler.archiving import ArchiveWriter
+from archive.writer import ArchiveWriter
 
 
 def fetch(archive: Archive, url: str, body: bytes = b"<html>x</html>") -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica.faults import FAULT_KINDS
+from replica.faults import FAULT_KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -133,7 +133,7 @@ def test_reports_that_change_while_the_crawl_reads_them(tmp_path):
     import subprocess
     import time
 
-    from crawler.truthcheck import compare
+    from nianbao.truthcheck import compare
 
     fc = bench()
     sites = ("trs1", "gd")

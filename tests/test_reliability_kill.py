@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.replica import Replica
+from replica import Replica
 from test_reliability_faults import bench
 
 SITES = ("trs1", "lying")

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.replica import SITE_LAYOUT, Replica
-from crawler.replica.probe import fetch
+from replica import SITE_LAYOUT, Replica
+from replica.probe import fetch
 
 
 @pytest.fixture(scope="module")

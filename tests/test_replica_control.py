@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.probe import fetch
+from replica import Replica
+from replica.probe import fetch
 
 
 @pytest.fixture()

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.faults import FAULT_KINDS, FaultConfig, draw
-from crawler.replica.probe import Probe, fetch
-from crawler.replica.sites.base import Response
+from replica import Replica
+from replica.faults import FAULT_KINDS, FaultConfig, draw
+from replica.probe import Probe, fetch
+from replica.sites.base import Response
 
 DELAY = 0.4
 

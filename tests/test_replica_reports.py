@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import parsers
-from crawler.replica import Replica
-from crawler.replica.documents import placements, render_docx, render_pdf
-from crawler.replica.markup import body_html
-from crawler.replica.probe import fetch
-from crawler.replica.reports import APPLICANTS, T4_COLS, T4_GROUPS, make_report, result_rows, t3_rows, value
-from crawler.replica.tables import grid, split_result_label, word_grid_shift
+from replica import Replica
+from replica.documents import placements, render_docx, render_pdf
+from replica.markup import body_html
+from replica.probe import fetch
+from replica.reports import APPLICANTS, T4_COLS, T4_GROUPS, make_report, result_rows, t3_rows, value
+from replica.tables import grid, split_result_label, word_grid_shift
 from parsers.schema import keys_for_format
 
 

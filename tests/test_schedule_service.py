@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import Replica
+from replica import Replica
 
 NIANBAO = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')"]
 LOOPBACK = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]  # the replica is local: no politeness delays

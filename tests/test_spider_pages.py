@@ -14,11 +14,10 @@ from collections import Counter
 
 import pytest
 
-from crawler.pages import PARSERS, Follow, Page, is_report_title
-from crawler.pages.detect import ENTRY, detect_family
+from crawler.pages import ENTRY, PARSERS, Follow, Page, detect_family, is_report_title
 from crawler.portals import Portal
-from crawler.replica import Replica
-from crawler.spiders.trs import TrsSpider
+from replica import Replica
+from crawler.spiders import TrsSpider
 from parsers.html import decode_html
 
 
@@ -187,7 +186,7 @@ def test_boda_descending_pages(replica):
 
 
 def test_boda_download_needs_the_article_as_referer(replica):
-    from crawler.pipelines import html_instead_of_file
+    from parsers.sniff import html_instead_of_file
 
     t = next(t for t in replica.truth() if t["site"] == "boda" and t["attachment_url"])
     spider = TrsSpider(portal=Portal("boda", "x", site(replica, "boda")["start_urls"]))

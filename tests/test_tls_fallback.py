@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import Replica
-from crawler.replica.catalog import SITE_SIZES
-from crawler.replica.layout import OFFSITE_HOST
-from crawler.replica.probe import fetch
+from replica import Replica
+from replica.catalog import SITE_SIZES
+from replica.layout import OFFSITE_HOST
+from replica.probe import fetch
 from crawler.settings import DOWNLOADER_MIDDLEWARES, FAST
-from crawler.truthcheck import compare
+from nianbao.truthcheck import compare
 from test_crawl_replica import nianbao_crawl
 from test_schedule_service import LOOPBACK, NIANBAO
 

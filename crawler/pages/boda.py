@@ -9,11 +9,15 @@ import re
 from urllib.parse import urljoin
 
 from crawler.pages.common import Follow, Listing, Page, anchors, report_links
+from crawler.pages.registry import family
+
+BODA = family("boda", rank=30, markers=r"\bvsb_|p_pages|pb_sys_common|_showDynClick|/system/_content/")
 
 P_T = re.compile(r"(\d+)\s*/\s*(\d+)")
 
 
-def column(page: Page) -> Listing:
+@BODA.reads("list")
+def column(page: Page, follow: Follow | None = None) -> Listing:
     out = Listing(reports=report_links(anchors(page.selector, page.url)))
     sel = page.selector
     pager_links = anchors(sel.css("span.p_pages, div.pb_sys_common, .p_next, .p_last"), page.url) if sel.css(

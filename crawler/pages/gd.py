@@ -8,6 +8,9 @@ import re
 from urllib.parse import urljoin
 
 from crawler.pages.common import Follow, Link, Listing, Page, anchors, clean, report_links
+from crawler.pages.registry import family
+
+GD = family("gd", rank=20, markers=r"window\._CONFIG|gkmlpt|NFCMS_|nfw-cms|/content/m?post_\d+\.html")
 
 CONFIG = re.compile(r"window\._CONFIG\s*=\s*(\{.*?\})\s*;?\s*</script>", re.S)
 CONFIG_SID = re.compile(r"""\bSID['"]?\s*[:=]\s*['"]?(\w+)""")
@@ -16,7 +19,8 @@ REPORT_CATEGORY = re.compile(r"年报|年度报告")
 PAGE_SIZE = 100
 
 
-def column(page: Page) -> Listing:
+@GD.reads("list")
+def column(page: Page, follow: Follow | None = None) -> Listing:
     """An NFCMS column (pager links are plain `<a href="index_N.html">`), or the gkmlpt index."""
     if "_CONFIG" in page.text and "gkmlpt" in page.url:
         return gkmlpt_index(page)
@@ -64,7 +68,8 @@ def gkmlpt_index(page: Page) -> Listing:
     return out
 
 
-def gkmlpt_api(page: Page) -> Listing:
+@GD.reads("api")
+def gkmlpt_api(page: Page, follow: Follow | None = None) -> Listing:
     """`/gkmlpt/api/all/<cat>?page=N&sid=`: 100 articles a page; page 1 schedules pages 2…⌈total/100⌉."""
     data = json.loads(page.text)
     links = [Link(urljoin(page.url, a.get("url") or a.get("post_url") or ""), clean(a.get("title")))

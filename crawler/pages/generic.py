@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.pages import trs
+from crawler.pages.trs import page_urls
 from crawler.pages.common import Follow, Listing, Page, anchors, is_report_title, redirect_target, report_links
+from crawler.pages.registry import family
+
+GENERIC = family("generic")  # no markers: what `auto` falls back to
 
 MAX_DEPTH = 2
 # Link text of a sub-column: a bare year, or a kind of unit whose reports are listed separately.
@@ -20,7 +23,9 @@ NEXT_TEXT = re.compile(r"^(?:下一?页|下页|后页|尾页|末页|>|»|\d{1,3}
 FILE = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar|jpg|png|gif)$", re.I)
 
 
-def column(page: Page, depth: int = 0) -> Listing:
+@GENERIC.reads("list")
+def column(page: Page, follow: Follow) -> Listing:
+    depth = follow.depth
     shell = redirect_target(page)
     if shell and shell != page.url:
         return Listing(follow=[Follow(shell, "generic.list", depth=depth)])
@@ -37,5 +42,5 @@ def column(page: Page, depth: int = 0) -> Listing:
         elif depth < MAX_DEPTH and link.url.startswith(col_dir) and (
                 SUBCOLUMN_TEXT.match(title) or SUBCOLUMN_PATH.search(urlsplit(link.url).path)):
             out.follow.append(Follow(link.url, "generic.list", depth=depth + 1))
-    out.follow += [Follow(u, "generic.list", depth=depth) for u in trs.page_urls(page)]
+    out.follow += [Follow(u, "generic.list", depth=depth) for u in page_urls(page)]
     return out

@@ -13,6 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin
 from parsel import Selector
 
 from crawler.pages.common import Follow, Link, Listing, Page, anchors, report_links
+from crawler.pages.registry import family
+
+HANWEB = family("hanweb", rank=10, markers=r"<datastore>|dataproxy\.jsp|/module/xxgk/|var\s+param_\d+\s*=")
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 PARAM = re.compile(r"var\s+param_\w+\s*=\s*\{([^}]*)\}")
@@ -40,7 +43,8 @@ def _param(text: str) -> dict[str, str]:
     return {k: v for k, v in re.findall(r"""(\w+)\s*:\s*['"]?([^'",]*)['"]?""", m.group(1))}
 
 
-def column(page: Page) -> Listing:
+@HANWEB.reads("list")
+def column(page: Page, follow: Follow | None = None) -> Listing:
     """A jcms column page: group 1 inline, then POST dataproxy for groups 2…n (computed from totalRecord)."""
     if "/module/xxgk/" in page.url:
         return xxgk(page)
@@ -64,9 +68,18 @@ def column(page: Page) -> Listing:
     return out
 
 
-def dataproxy(page: Page) -> Listing:
+@HANWEB.reads("xml")
+def dataproxy(page: Page, follow: Follow | None = None) -> Listing:
     """A dataproxy.jsp XML group: records only (the column page already scheduled every group)."""
     return Listing(reports=report_links(records(page.text, page.url)))
+
+
+@HANWEB.reads("xxgk")
+def xxgk_page(page: Page, follow: Follow) -> Listing:
+    """A 信息公开目录 page: a search.jsp answer when it was POSTed, else the index."""
+    if follow.method == "POST":
+        return xxgk_results(page, follow.body or "", follow.headers.get("Referer", page.url))
+    return xxgk(page)
 
 
 def xxgk(page: Page) -> Listing:

@@ -12,6 +12,9 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin
 
 from crawler.pages.common import Follow, Link, Listing, Page, anchors, clean, refreshes_to_column, report_links
+from crawler.pages.registry import family
+
+TRS = family("trs", rank=40, markers=r"createPageHTML|TRS_Editor|TRS_UEDITOR|/fjdzapp/|\bt\d{8}_\d+\.s?html?")
 
 # createPageHTML(total, current, "index", "html"), or the 6-argument form createPageHTML('page_div', total, current, 'index', 'html', records)
 CREATE_PAGE = re.compile(r"""createPageHTML\(\s*(?:['"][\w-]*['"]\s*,\s*)?['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"]([\w.-]+)['"]\s*,\s*['"](\w+)['"]""")
@@ -58,7 +61,8 @@ def page_urls(page: Page) -> list[str]:
     return [urljoin(page.url, f"{prefix}_{n}.{ext}") for n in numbers]
 
 
-def listing(page: Page) -> Listing:
+@TRS.reads("list")
+def listing(page: Page, follow: Follow | None = None) -> Listing:
     """A TRS column page: report links (relative `./YYYYMM/t…htm`), further pages, the Fujian search."""
     if refreshes_to_column(page):
         return Listing(end=True)
@@ -104,8 +108,10 @@ def fujian_search(page: Page) -> Follow | None:
                   headers={**AJAX, "Referer": page.url})
 
 
-def fujian_results(page: Page, request_body: str, referer: str) -> Listing:
+@TRS.reads("fjdz")
+def fujian_results(page: Page, follow: Follow) -> Listing:
     """A `/fjdzapp/search` JSON answer (`data` rows with doctitle/chnldocurl, `total`); asks for the next page."""
+    request_body, referer = follow.body or "", follow.headers.get("Referer", page.url)
     data = json.loads(page.text)
     rows = data.get("data") or data.get("docs") or data.get("list") or []
     links = [Link(urljoin(referer, r.get("chnldocurl") or r.get("url") or ""), clean(r.get("doctitle") or r.get("title")))

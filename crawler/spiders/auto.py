@@ -5,8 +5,7 @@ from typing import Any, Iterator
 
 from scrapy.http import Response
 
-from crawler.pages import Follow
-from crawler.pages.detect import ENTRY, detect_family
+from crawler.pages import ENTRY, Follow, detect_family
 from crawler.spiders.base import PortalSpider
 
 

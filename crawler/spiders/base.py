@@ -2,7 +2,7 @@
 
 Spiders only fetch and route. Every response becomes a `Fetched` item (raw bytes, untouched); list
 pages are read by page objects (`crawler.pages`) to find report links by title and further pages;
-report bodies are parsed later, outside the reactor, by `crawler.pipelines`.
+report bodies are parsed later, outside the reactor (crawler.archivist).
 
 A listing can move while it is read (a report published on top pushes the others down a page). So when
 the run has nothing left to fetch, the first page of each listing is read again (one plain, unconditional
@@ -20,11 +20,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
-from crawler.archiving import archived_source, open_archive
+from archive.store import normalize_headers
+
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
-from crawler.pages.detect import ENTRY
 from crawler.portals import Portal, load_portals
 from crawler.walls import describe_failure
 from parsers.html import find_attachments
@@ -38,13 +39,9 @@ def list_key(follow: Follow) -> ListKey:
     return follow.method, follow.url, follow.body
 
 
-def header_dict(response: Response) -> dict[str, str]:
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-
-
 def declared_charset(response: Response) -> str | None:
-    ctype = response.headers.get("Content-Type", b"").decode("latin-1")
-    return ctype.split("charset=", 1)[1].strip(" ;\"'") if "charset=" in ctype else None
+    """The charset the Content-Type header declares (w3lib's reading, aliases resolved), or None."""
+    return http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
 class PortalSpider(scrapy.Spider):
@@ -117,7 +114,7 @@ class PortalSpider(scrapy.Spider):
 
     def fetched(self, response: Response, role: str, **extra: Any) -> Fetched:
         return Fetched(url=response.request.url if response.request else response.url, role=role,
-                       final_url=response.url, status=response.status, headers=header_dict(response),
+                       final_url=response.url, status=response.status, headers=normalize_headers(response.headers),
                        body=response.body, **extra)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
@@ -200,7 +197,7 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             # Unchanged page. If its report was parsed from an attachment (详见附件), the file may have
             # changed on its own: ask for it again, conditionally.
-            files = self.attachments_of_stored_page(response.url)
+            files = self.attachments_of_stored_page(response)
             yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
             yield from self.attachment_requests(files, response.url, report_url)
             return
@@ -218,11 +215,11 @@ class PortalSpider(scrapy.Spider):
     def attachment_urls(self, text: str, url: str) -> list[str]:
         return list(dict.fromkeys(a["url"] for a in find_attachments(text, url) if self.portal.allows(a["url"])))
 
-    def attachments_of_stored_page(self, url: str) -> list[str]:
-        """The file the archived report of this page was parsed from, when that was not the page itself."""
-        db = self.settings.get("ARCHIVE_DB")
-        source = archived_source(open_archive(db), url) if db else None
-        return [source] if source and source != url and self.portal.allows(source) else []
+    def attachments_of_stored_page(self, response: Response) -> list[str]:
+        """The file the archived report of this page was parsed from, when that was not the page itself
+        (the archivist put it in the request's meta)."""
+        source = response.meta.get("archived_source")
+        return [source] if source and source != response.url and self.portal.allows(source) else []
 
     def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
         for url in files:
@@ -251,7 +248,7 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("fetch failed: %s — %s (it will be retried on the next run)", url, reason)
         yield Fetched(url=url, role=role, final_url=response.url if response else request.url,
                       status=response.status if response else 0,
-                      headers=header_dict(response) if response else {},
+                      headers=normalize_headers(response.headers) if response else {},
                       body=response.body if response else b"", report_url=request.meta.get("report_url"),
                       error=reason, blocked=blocked)
 
@@ -276,4 +273,4 @@ def spider_for(family: str) -> type[PortalSpider]:
     return SPIDERS[family]
 
 
-__all__ = ["PortalSpider", "spider_for", "ENTRY"]
+__all__ = ["PortalSpider", "spider_for"]
