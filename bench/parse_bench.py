@@ -97,7 +97,7 @@ def pdf_floor(data: bytes, source: str) -> object:
 def line(label: str, docs: list[Doc], ms: list[float], extra: str = "") -> None:
     mean = statistics.fmean(ms)
     size = statistics.fmean(len(d) for _, d in docs) / 1024
-    print(f"{label:28s} {len(docs):3d} docs (mean {size:6.1f} KB): {mean:7.2f} ms CPU/doc "
+    print(f"{label:33s} {len(docs):3d} docs (mean {size:6.1f} KB): {mean:7.2f} ms CPU/doc "
           f"(median {statistics.median(ms):7.2f})  {1000 / mean:7.1f} reports/s{extra}")
 
 
