@@ -473,14 +473,15 @@ def _parse_tree(page: str, source: str):
         raise ParseError(f"{source}: not readable as HTML ({e})") from e
 
 
-# The article containers of the CMS families (TRS, Hanweb, Guangdong NFCMS, Boda; crawler/pages/): where a
-# page has exactly one, its prose is read straight from it; trafilatura stays for every other page.
+# The article containers of the CMS families (TRS and Fujian's TRS, Hanweb, Guangdong NFCMS, Boda; crawler/pages/):
+# where a page has exactly one, its prose is read straight from it; trafilatura stays for every other page.
 _CONTAINERS = lxml.etree.XPath(
     "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' trs_editor_view ')"
     " or @id='zoom' or @id='vsb_content'"
     " or contains(concat(' ', normalize-space(@class), ' '), ' bt_content ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]")
+    " or contains(concat(' ', normalize-space(@class), ' '), ' article-content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]")
 _SKIP_TAGS = frozenset({"table", "script", "style", "noscript", "select", "button", "form", "iframe", "textarea"})
 _LINE_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
                         "section", "article", "dd", "dt", "dl", "pre", "center", "hr", "header", "footer"})
