@@ -15,7 +15,7 @@ SEARCH_FACETS = ["year", "province", "format", "kind"]
 # Tables of the crawl and the parser's workings: hidden from the database page's list (a researcher starts with
 # reports, search, organs and the metric views), reachable at their URLs and under "hidden tables".
 PLUMBING = ("report_versions", "metric_keys", "metrics", "fetches", "bodies", "archive_meta", "parse_errors", "portals",
-            "crawl_runs", "alerts", "sections", "checks")
+            "crawl_runs", "alerts", "sections", "checks", "listings")
 
 
 def _key_columns(alias: str) -> str:
@@ -175,6 +175,8 @@ def build(database: str) -> dict:
         "alerts": {"title": "告警", "facets": ["portal", "kind", "resolved"]},
         "sections": {"title": "报告正文（六部分）"},
         "checks": {"title": "勾稽检查", "facets": ["name", "passed"]},
+        "listings": {"title": "栏目首页记录", "description": "What each listing's first page showed at its last complete "
+                     "walk: a re-crawl reads on only while it shows something new (crawler/walk.py)."},
     }
     for name in PLUMBING:  # listed after what a reader wants (as "hidden tables"), still at their URLs
         tables[name]["hidden"] = True

@@ -52,7 +52,6 @@ def test_report_page_cells_distinguish_value_blank_absent(small):
 
 def test_inferred_cells_are_read_from_the_archive_when_recorded(small):
     conn = sqlite3.connect(small)
-    conn.execute("alter table report_versions add column inferred text")
     conn.execute("update report_versions set inferred = ?", (json.dumps(["t3.new.total"]),))
     report_id = conn.execute("select id from reports where year = 2019").fetchone()[0]
     t3 = {c.key: c for row in pages.report(conn, report_id)["tables"]["t3"]["rows"] for c in row["cells"]}
