@@ -126,6 +126,12 @@ class Archivist:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool(self.workers), parse_job, body, url, content_type)
 
+    async def parsed(self, item: Fetched) -> tuple[Any, str | None]:
+        """The item's body parsed: by a distributed run's worker if it did (the writer then only writes)."""
+        if item.worker_parsed and item.parsed is not None:
+            return item.parsed
+        return await self.parse(item.body, item.url, item.content_type)
+
     async def stored_page(self, url: str) -> Parsed | None:
         """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
         page = self.archive.latest_fetch(url, status=200)
@@ -141,10 +147,11 @@ class Archivist:
         url = item.report_url or item.url
         try:
             if item.status == 304:
-                stored = await self.stored_page(url) if item.attachments else None
+                stored = item.stored if item.worker_parsed else (
+                    await self.stored_page(url) if item.attachments else None)
                 decisions = self.assembler.unchanged_page(url, stored, item.attachments)
             else:
-                report, error = await self.parse(item.body, item.url, item.content_type)
+                report, error = await self.parsed(item)
                 decisions = self.assembler.page(url, (fetch_id, report, error), item.attachments)
         finally:
             self.decided(url).set()
@@ -166,7 +173,7 @@ class Archivist:
             logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
             decisions = self.assembler.attachment(url, item.url, failed=True)
         else:
-            report, error = await self.parse(item.body, item.url, item.content_type)
+            report, error = await self.parsed(item)
             decisions = self.assembler.attachment(url, item.url, parsed=(fetch_id, report, error))
         await self.carry_out(decisions)
 
