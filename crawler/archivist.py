@@ -28,7 +28,7 @@ from archive.store import Archive, now
 from archive.writer import archive_writer, open_archive
 from crawler.assembly import Decision, Ingest, Parsed, ReportAssembler, Retry, Seen
 from crawler.items import Fetched
-from parsers.pool import parse_job, pool
+from parsers.pool import WORKER_NICE, parse_job, pool
 from parsers.sniff import html_instead_of_file
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Archivist:
             raise NotConfigured("no ARCHIVE_DB")
         self.read_only = crawler.settings.getbool("ARCHIVE_READ_ONLY")
         self.workers = crawler.settings.getint("PARSE_WORKERS")
+        self.nice = crawler.settings.getint("PARSE_NICE", WORKER_NICE)
         self.assembler = ReportAssembler()
         self.page_decided: dict[str, asyncio.Event] = {}
         self.pending: set[asyncio.Future] = set()
@@ -124,7 +125,7 @@ class Archivist:
 
     async def parse(self, body: bytes, url: str, content_type: str | None) -> tuple[Any, str | None]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool(self.workers), parse_job, body, url, content_type)
+        return await loop.run_in_executor(pool(self.workers, self.nice), parse_job, body, url, content_type)
 
     async def parsed(self, item: Fetched) -> tuple[Any, str | None]:
         """The item's body parsed: by a distributed run's worker if it did (the writer then only writes)."""

@@ -62,6 +62,7 @@ from crawler.portals import load_portals
 from crawler import settings as project
 from crawler.run import settings_for, summary
 from crawler.spiders.base import PortalSpider, spider_for
+from parsers.pool import close_pool
 from parsers.sniff import html_instead_of_file
 
 log = logging.getLogger("nianbao.distributed")
@@ -230,6 +231,8 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "ARCHIVE_READ_ONLY": True,          # validators only: opening a writable Archive migrates the schema,
                                             # which would make every worker a writer racing the one real writer
         "NIANBAO_RUN_KEYS": keys.prefix,
+        "PARSE_NICE": 0,                    # parsing is a worker's share of the run, not a backlog that can wait:
+                                            # its pipeline holds its downloads back while it parses
     }
 
 
@@ -244,6 +247,10 @@ def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_u
         cls.custom_settings = worker_settings(redis_url, RunKeys.fresh(pid, token))
         process.crawl(process.create_crawler(cls), portal=portal)
     process.start()
+    close_pool()
+    t = os.times()
+    log.info("worker pid %d: %.2f s CPU, %.2f s of it in its parse processes", os.getpid(),
+             t.user + t.system + t.children_user + t.children_system, t.children_user + t.children_system)
 
 
 # ---------------------------------------------------------------- the writer
