@@ -192,10 +192,12 @@ def build_replica(hosts: int, latency: float, seed: int):
     rep = Replica(seed=seed, latency=latency)
     rng = random.Random(f"national|{seed}")
     made: list[tuple[str, UnitTrs]] = []
-    names = [a + b + "县" for a in "青松河清连岚云溪平安" for b in "山水源阳川宁和丰泉林"]  # 100 counties
+    names = [a + b + "县" for a in "青松河清连岚云溪平安东西南北中" for b in "山水源阳川宁和丰泉林江城原台谷"]  # 225
+    if hosts > len(names):
+        sys.exit(f"--hosts {hosts}: at most {len(names)} (one county each: a report is identified by organ × year)")
     for i in range(hosts):
         host = f"127.0.{1 + i // 250}.{1 + i % 250}"
-        unit = organ_name(rng, names[i % len(names)])   # a county's government, office, township or department
+        unit = organ_name(rng, names[i])   # a county's government, office, township or department
         info = SiteInfo(f"nat{i:03d}", "trs", host, ("/zfxxgk/zfxxgknb/index.html",), unit)
         site = UnitTrs(info, rep, "/zfxxgk/zfxxgknb/")
         for year in range(rng.randint(2022, 2024), 2025):
@@ -363,7 +365,9 @@ class Nation:
         return 1 + self.units * per_column
 
 
-def model(n: Nation, costs: Costs, cores_for_parse: int | None = None) -> None:
+def model(n: Nation, costs: Costs, cores: int = 4) -> None:
+    """Hours per pass on a machine of `cores` cores: one for the crawl process (reactor and writer thread
+    share a GIL), the rest parse."""
     period = mean_period(n.delay, n.latency)
     backends = n.backends()
     reports = n.counties * n.units * n.years
@@ -382,20 +386,25 @@ def model(n: Nation, costs: Costs, cores_for_parse: int | None = None) -> None:
         write_cpu = requests * costs.write_fetch + ingested * costs.write_ingest
         writer = (crawl_cpu + write_cpu) / HOUR   # the crawl process: reactor + writer thread, one core
         cpu = (parse_cpu + crawl_cpu + write_cpu) / HOUR
-        cores = 1 + max(1, math.ceil(parse_cpu / HOUR / 24))
+        needed = 1 + max(1, math.ceil(parse_cpu / HOUR / 24))
         bounds = {"politeness on the largest backend": polite, "the crawl + writer process (one core)": writer,
-                  f"CPU on {cores} cores": cpu / cores}
+                  f"parsing on {cores - 1} cores": parse_cpu / HOUR / (cores - 1)}
         binding = max(bounds, key=bounds.get)
         print(f"  {name}: {requests:,.0f} requests ({per_county:.0f} a county), {ingested:,.0f} reports parsed; "
               f"CPU {cpu:.1f} core-hours (crawl {crawl_cpu / HOUR:.1f}, parse {parse_cpu / HOUR:.1f}, "
               f"write {write_cpu / HOUR:.1f})")
         print(f"    hours: {max(bounds.values()):.1f}, bound by {binding} "
-              f"({'; '.join(f'{k} {v:.1f} h' for k, v in bounds.items())}); cores for < 24 h of CPU: {cores} "
-              f"(one crawl + writer process, {cores - 1} parse)")
+              f"({'; '.join(f'{k} {v:.1f} h' for k, v in bounds.items())}); cores for < 24 h of CPU: {needed} "
+              f"(one crawl + writer process, {needed - 1} parse)")
         if polite > 24 and name == "full pass":
             need = 24 * HOUR / (max(backends) * per_county)
             print(f"    politeness alone needs {polite:.1f} h on the largest backend: < 24 h would take a request every "
                   f"{need:.2f} s there, or that province's counties on more than one backend")
+        if polite > 2 and name == "incremental pass":
+            other = n.incremental_requests() - 1 - n.units * n.first_pages
+            share = (2 * HOUR / period / max(backends) - 1 - other) / n.units
+            print(f"    < 2 h on the largest backend would take reading each column's first page on "
+                  f"{max(0.0, share):.0%} of the passes (a rotation), or more than one backend there")
     # archive size: first year = a full pass; then per year new reports + list pages that changed
     per_report = costs.stored_html + n.pdf_share * costs.stored_pdf + n.copy_share * costs.stored_pdf \
         + (1 + n.pdf_share + n.copy_share) * costs.row_bytes + costs.report_bytes
@@ -409,13 +418,14 @@ def model(n: Nation, costs: Costs, cores_for_parse: int | None = None) -> None:
           f"compressed + rows), then {yearly / 1e9:.0f} GB a year ({new:,} new reports, {n.passes_per_year} passes' "
           f"list-page rows; 304s update a last-seen date, no row)")
     parse_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    crawl_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 or 500.0
-    cores = 4
+    crawl_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    measured = "measured" if crawl_rss else "not measured (--no-run): 500 MB assumed for"
+    crawl_rss = crawl_rss or 500.0
     memory = (crawl_rss + (cores - 1) * parse_rss) / 1024
     disk = first + 5 * yearly
     print(f"  the machine: {cores} cores (the crawl + writer process, {cores - 1} parse processes: 2 suffice for "
           f"the CPU above, the rest is headroom for re-parsing), {max(8, math.ceil(2 * memory)):.0f} GB memory "
-          f"(measured peaks: crawl process {crawl_rss:.0f} MB, a parse process {parse_rss:.0f} MB; ×2 headroom), "
+          f"({measured} peaks: crawl process {crawl_rss:.0f} MB, a parse process {parse_rss:.0f} MB; ×2 headroom), "
           f"{math.ceil(disk / 1e9 / 100) * 100:.0f} GB disk (first pass + 5 years)")
 
 

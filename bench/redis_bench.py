@@ -12,7 +12,8 @@ body once and caches it). Two figures per run:
   process start-up, the workers parsing what they fetched and the ONE writer writing everything: what a
   scheduled run costs.
 The ratio of end-to-end rates between worker counts is taken within one round (the machine is shared:
-absolute figures move with the load of other processes; one round's configurations run back to back).
+absolute figures move with the load of other processes; one round's configurations run back to back, in
+the opposite order in the next round).
 CPU per page, from the run's own logs: the writer's (its process, crawler.distributed's `writer:` line)
 and the workers' (fetch + parse, their `worker pid …: … s CPU` lines, parse processes included). They
 give the prediction for a bigger machine: with C cores the run is bound by all cores busy, C / (writer +
@@ -131,13 +132,16 @@ def main() -> None:
             run(tmp, tmp / "portals.toml", ids, url, 1)  # warm-up: the replica renders and caches every body once
             for round_ in range(1, args.repeat + 1):
                 these = []
-                for workers in args.workers:
+                # odd rounds in the order given, even rounds reversed: a load that grows or falls during the
+                # bench (the machine is shared) favours neither worker count
+                for workers in args.workers if round_ % 2 else args.workers[::-1]:
                     r = run(tmp, tmp / "portals.toml", ids, url, workers)
                     these.append(r)
                     print(f"round {round_} workers={workers}: {r.pages} pages; fetch {r.fetching:.1f} s = "
                           f"{r.pages / r.fetching:.0f} pages/s; end-to-end {r.wall:.1f} s = {r.rate:.1f} pages/s; "
                           f"CPU a page: writer {1000 * r.writer_cpu / r.pages:.1f} ms, "
                           f"workers (fetch + parse) {1000 * r.worker_cpu / r.pages:.1f} ms")
+                these.sort(key=lambda r: r.workers)
                 base = these[0]
                 print(f"round {round_}: end-to-end vs workers={base.workers}: " + ", ".join(
                     f"workers={r.workers} {r.rate / base.rate:.2f}x" for r in these[1:]))
