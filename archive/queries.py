@@ -57,7 +57,13 @@ def unfinished_runs(conn: sqlite3.Connection, portal: str) -> list[sqlite3.Row]:
 
 def latest_run_per_portal(conn: sqlite3.Connection) -> dict[str, dict]:
     return {row["portal"]: dict(row) for row in conn.execute(
-        "select * from crawl_runs where id in (select max(id) from crawl_runs group by portal)")}
+        "select * from crawl_runs where id in (select max(id) from crawl_runs where portal is not null group by portal)")}
+
+
+def last_local_run(conn: sqlite3.Connection) -> dict | None:
+    """The last run with no portal: a `load` or `reparse` (they share crawl_runs with the crawls)."""
+    row = conn.execute("select * from crawl_runs where portal is null order by id desc limit 1").fetchone()
+    return dict(row) if row else None
 
 
 def decisive_runs_before(conn: sqlite3.Connection, portal: str, run_id: int, limit: int) -> list[sqlite3.Row]:

@@ -221,7 +221,12 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
+def _m2_readers(db: sqlite_utils.Database) -> None:
+    """report_versions.readers: the versions of the libraries that read the document (JSON)."""
+    db["report_versions"].add_column("readers", TEXT)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers]
 
 
 @contextlib.contextmanager

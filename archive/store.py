@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 import sqlite_utils
 
 from archive import ngrams, organs, queries
+from archive.runlocks import RunLocks
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
@@ -168,6 +169,8 @@ class Archive:
         migrate(self.db)
         self.db.execute("pragma synchronous = normal")
         self._check_search_index()
+        self._runs = RunLocks(self.path)
+        self.mark_dead_runs()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -255,6 +258,7 @@ class Archive:
                 "insert into crawl_runs(portal, started, status, pid) values (?, ?, 'running', ?)",
                 (portal_id, now(), os.getpid()),
             )
+        self._runs.hold(int(cur.lastrowid))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str, **stats: Any) -> None:
@@ -272,6 +276,22 @@ class Archive:
             )
             if cur.rowcount != 1:
                 raise KeyError(f"finish_run: no crawl run {run_id}")
+        self._runs.release(run_id)
+
+    def mark_dead_runs(self) -> list[int]:
+        """Close as `interrupted` the runs whose process died without finishing them (killed with -9, a
+        power cut): their lock is free. Called on every open, so the next command cleans up; returns their ids."""
+        rows = self.conn.execute("select id, pid from crawl_runs where finished is null").fetchall()
+        dead = [run_id for run_id, pid in rows if self._runs.is_dead(run_id, pid)]
+        for run_id in dead:
+            with self.db.atomic():
+                self.conn.execute(
+                    "update crawl_runs set finished = ?, status = 'interrupted', error = coalesce(error, ?)"
+                    " where id = ? and finished is null",
+                    (now(), "its process died before finishing it (found by the next command that opened the archive)",
+                     run_id))
+            self._runs.release(run_id)
+        return dead
 
     def add_alert(self, portal: str | None, kind: str, message: str, run_id: int | None = None) -> int:
         """Record an alert for the scheduler's status page / webhook; returns its id."""
@@ -535,11 +555,12 @@ class Archive:
         sections = [(i, name, text) for i, (name, text) in enumerate(report.sections.items())]
         cur = self.conn.execute(
             "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
-            " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen,"
+            " readers) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
              meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
-             _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp),
+             _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp,
+             _json(report.readers) if report.readers else None),
         )
         version_id = int(cur.lastrowid)
         self.conn.executemany(
@@ -628,3 +649,13 @@ class Archive:
         """Merge the FTS segments into one (faster queries after a bulk load)."""
         with self.db.atomic():
             self.conn.execute("insert into search_fts(search_fts) values ('optimize')")
+
+
+def close_dead_runs(path: str | Path) -> None:
+    """Open the archive at `path` once, so runs whose process died are marked `interrupted`
+    (Archive.mark_dead_runs); a read-only copy is left as it is."""
+    if Path(path).is_file():
+        try:
+            Archive(path).close()
+        except (sqlite3.Error, OSError):
+            pass
