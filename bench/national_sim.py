@@ -5,7 +5,8 @@ portals, the binding constraint, the cores needed, and a measured replica run at
     .venv/bin/python bench/national_sim.py --no-run         # the model only, with the costs measured here
 
 Everything the model needs that this machine can measure is measured here, in this process or the run:
-- parse CPU a document: `parsers.parse_bytes` on the shared corpus (HTML pages, PDF reports);
+- parse CPU a document: `parsers.limits.parse_limited` (what the crawl's parse workers run: a forked child
+  per document, within the per-document limits) on the shared corpus (HTML pages, PDF reports);
 - write CPU a document: `Archive.record_fetch` + `Archive.ingest` of those documents into a scratch archive;
 - crawl CPU a request: the crawl process's own CPU in the replica run (parse processes excluded), less the
   writes it did (write cost above × fetches, ingests);
@@ -120,17 +121,24 @@ class Costs:
     notes: list[str] = field(default_factory=list)
 
 
+def _cpu_now() -> float:
+    """CPU seconds of this process and its reaped children (parse_limited parses in a forked child)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _cpu(fn, *args, repeat: int = 3) -> float:
     fn(*args)  # warm (imports, caches)
-    t0 = time.process_time()
+    t0 = _cpu_now()
     for _ in range(repeat):
         fn(*args)
-    return (time.process_time() - t0) / repeat
+    return (_cpu_now() - t0) / repeat
 
 
 def measure_costs() -> Costs:
     from archive.store import Archive, now
     from parsers import parse_bytes
+    from parsers.limits import parse_limited  # as the crawl's parse workers do: within the per-document limits
 
     labelled = [p for d in ("html", "pdf") for p in sorted((CORPUS / d).iterdir()) if p.with_suffix(".json").exists()]
     html = [p for p in labelled if p.suffix == ".html"]  # report pages with a truth file (not list pages)
@@ -138,7 +146,7 @@ def measure_costs() -> Costs:
     if not html or not pdf:
         sys.exit(f"{CORPUS}: the shared corpus' html/ and pdf/ are needed to measure parse costs")
     docs = [(p, p.read_bytes()) for p in html + pdf]
-    cost = {p: _cpu(parse_bytes, data, str(p)) for p, data in docs}
+    cost = {p: _cpu(parse_limited, data, str(p)) for p, data in docs}
     c = Costs(parse_html=sum(cost[p] for p in html) / len(html), parse_pdf=sum(cost[p] for p in pdf) / len(pdf),
               write_fetch=0.0, write_ingest=0.0,
               stored_html=int(sum(len(zlib.compress(p.read_bytes())) for p in html) / len(html)),
