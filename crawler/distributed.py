@@ -4,20 +4,21 @@ ONE process writes the archive.
     nianbao crawl --redis redis://127.0.0.1:6379 --workers 4 PORTAL...
 
 Workers fetch, route and parse: each response (a `Fetched` item, raw bytes) is parsed in the worker's own
-parse pool (parsers.pool, at nice 19 so its downloads come first) and pickled onto a Redis list together
+parse pool (parsers.pool, at normal priority: parsing is the worker's share of the run) and pickled onto a Redis list together
 with its parse result (the `Report`, or the reason it failed) — `Fetched.worker_parsed`. The process that
 started the workers drains that list through the ordinary pipeline and `Archivist`, which only writes:
 the raw fetch first (committed before anything derived from it), then the report the worker parsed, with
 the same `ReportAssembler` pairing a page with its attachments (a page and its PDF are often fetched by
 different workers; only the writer sees both), the same crawl_runs row and blocked/failed/ok rules.
 
-Parsing is the crawl's dominant CPU cost (~25 ms an HTML page, ~330 ms a PDF, against ~1–3 ms to write
-one), so the writer's per-page cost is what bounds a run's throughput as workers are added.
+Parsing is the crawl's dominant CPU cost: the workers spend ~33 ms a page fetching and parsing, the writer
+~5 ms writing (bench/redis_bench.py), so a run grows with workers until the one writer process is busy.
 
 An attachment needs parsing only when its page holds no report (详见附件). The worker that parsed a
-report page publishes that verdict in the run's `carried` hash; a worker holding one of its attachments
-waits for it (the page was fetched first: its response produced the attachment's request) and parses
-the file only when the page did not carry the report.
+report page publishes that verdict (`crawler.assembly.carries_report`, the writer's own rule) in the
+run's `carried` hash; a worker holding one of its attachments waits for it (the page was fetched first:
+its response produced the attachment's request) and parses the file only when the page did not carry
+the report.
 
 A 304 report page whose report came from a file (asked again with its files) is completed from its
 archived page: the worker reads and parses that from the archive it reads (validators come from it too),
@@ -56,6 +57,7 @@ from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
 from crawler.archivist import Archivist
+from crawler.assembly import carries_report
 from crawler.items import Fetched
 from crawler.pages import Follow
 from crawler.portals import load_portals
@@ -179,8 +181,7 @@ class ParseAndPush:
                 carried = not item.attachments
             else:
                 item.parsed = await archivist.parse(item.body, item.url, item.content_type)
-                report = item.parsed[0]
-                carried = (report is not None and bool(report.metrics)) or not item.attachments
+                carried = carries_report(item.parsed[0], item.attachments)
             self.server.hset(self.keys.carried, url, "1" if carried else "0")
             item.worker_parsed = True
         elif (item.role == "attachment" and item.status == 200 and not item.error and item.body
