@@ -227,11 +227,11 @@ def describe(rep, made) -> list[Host]:
     return out
 
 
+# `nianbao crawl`, reporting its own process's CPU (the reactor and the writer thread; not the parse pool)
 CRAWL = """
-import atexit, os, sys, time
+import atexit, sys, time
 t0 = time.process_time()
 def report():
-    t = os.times()
     print(f"CRAWL-CPU {time.process_time() - t0:.3f}", file=sys.stderr, flush=True)
 atexit.register(report)
 from nianbao.cli import main
