@@ -31,14 +31,14 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import ngrams, organs, queries
+from archive import kinds, ngrams, organs, places, queries
 from archive.runlocks import RunLocks
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
 RUN_STATUSES = ("ok", "failed", "blocked", "interrupted")
-RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error")
+RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed")
 OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
 
 
@@ -109,6 +109,8 @@ def content_hash(report: Report) -> str:
         "text": report.text,
         "attachments": report.attachments,
     }
+    if report.inferred:  # only when there are some: the hash of every other report stays what it was
+        payload["inferred"] = report.inferred
     return hashlib.sha256(_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -433,17 +435,19 @@ class Archive:
 
     def _organ(self, name: str, portal_id: str | None) -> dict:
         """Resolve (or create) the organ row for a printed name within the portal's region."""
-        portal = self._one("select region, region_code, province from portals where id = ?", (portal_id,)) or {}
+        portal = self._one("select name, region, region_code, province from portals where id = ?", (portal_id,)) or {}
         region = portal.get("region")
         organ_id, names = organs.resolve(self.conn, name, portal_id, region)
         stamp = name.strip()
         if organ_id is None:
             core = organs.core_name(stamp)
+            province, code = places.organ_place(stamp, portal.get("name"), region,
+                                                portal.get("province") or organs.province_of(stamp))
             cur = self.conn.execute(
                 "insert into organs(key, name, core, rcore, portal_id, region, region_code, province, names)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (f"{portal_id or ''}|{region or ''}|{core}", stamp, core, core[::-1], portal_id, region,
-                 portal.get("region_code"), portal.get("province") or organs.province_of(stamp), _json([stamp])),
+                 code or portal.get("region_code"), province, _json([stamp])),
             )
             organ_id = int(cur.lastrowid)
         elif stamp not in names:
@@ -489,6 +493,7 @@ class Archive:
             "url": url,
             "status": "current",
             "format": meta.get("format"),
+            "kind": kinds.body_kind(fetch.get("content_type"), fetch.get("final_url") or fetch.get("url")),
             "title": meta.get("title"),
             "check_status": status,
             "checks_failed": failed,
@@ -556,11 +561,11 @@ class Archive:
         cur = self.conn.execute(
             "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
             " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen,"
-            " readers) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " readers, inferred) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
              meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
              _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp,
-             _json(report.readers) if report.readers else None),
+             _json(report.readers) if report.readers else None, _json(report.inferred) if report.inferred else None),
         )
         version_id = int(cur.lastrowid)
         self.conn.executemany(
@@ -590,10 +595,10 @@ class Archive:
         if title and title not in text:  # a report is found by its own title too (prose extraction may drop it)
             text = f"{title}\n{text}"
         self.conn.execute(
-            "insert or replace into search(id, organ_id, organ, year, province, format, check_status, status, title, text)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into search(id, organ_id, organ, year, province, format, kind, check_status, status, title,"
+            " text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, fields["organ_id"], fields["organ"], fields["year"], fields["province"], fields["format"],
-             fields["check_status"], "current", fields["title"], text),
+             fields["kind"], fields["check_status"], "current", fields["title"], text),
         )
         self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, ngrams.index_text(text)))
 
@@ -627,6 +632,43 @@ class Archive:
                 self.conn.execute("update search set status = 'gone' where id = ?", (report_id,))
             self._bump(run_id, gone_reports=len(gone))
         return len(gone)
+
+    # ------------------------------------------------------------------ incremental re-crawls
+    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None) -> int | None:
+        """A 304, or a 200 whose body is the one last stored for `url`: move that stored response's
+        `last_seen` on instead of adding a `fetches` row. Its id, or None when there is nothing to confirm
+        (then the response must be recorded with `record_fetch`)."""
+        row = self._one("select id, status, sha256 from fetches where url = ? and status = 200"
+                        " order by fetched_at desc, id desc limit 1", (url,))
+        if row is None or (status != 304 and (status != 200 or hashlib.sha256(body or b"").hexdigest() != row["sha256"])):
+            return None
+        with self.db.atomic():
+            self.conn.execute("update fetches set last_seen = ? where id = ?", (now(), row["id"]))
+            self._bump(run_id, requests=1)
+        return int(row["id"])
+
+    def listing_heads(self, portal_id: str) -> dict[str, dict]:
+        """What each listing's first page showed at the portal's last complete walk, by listing key."""
+        return queries.listing_heads(self.conn, portal_id)
+
+    def known_reports(self, portal_id: str) -> dict[str, str | None]:
+        """The portal's current reports: URL -> when last confirmed (for the re-check rotation)."""
+        return queries.known_reports(self.conn, portal_id)
+
+    def record_listing_heads(self, portal_id: str, heads: Iterable[tuple[str, str, list[str], int]], *,
+                             full: bool) -> None:
+        """Remember each listing's first page (key, url, report links, further pages) after a walk that read
+        it whole; `full`: every page of every listing was read (resets the full-walk rotation)."""
+        stamp = now()
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            for key, url, links, further in heads:
+                self.conn.execute(
+                    "insert into listings(portal_id, key, url, links, further, read_at, full_walk_at)"
+                    " values (?, ?, ?, ?, ?, ?, ?) on conflict(portal_id, key) do update set url = excluded.url,"
+                    " links = excluded.links, further = excluded.further, read_at = excluded.read_at,"
+                    " full_walk_at = coalesce(excluded.full_walk_at, listings.full_walk_at)",
+                    (portal_id, key, url, _json(list(links)), further, stamp, stamp if full else None))
 
     # ------------------------------------------------------------------ search index upkeep
     def _check_search_index(self) -> None:
