@@ -11,7 +11,7 @@ the raw fetch first (committed before anything derived from it), then the report
 the same `ReportAssembler` pairing a page with its attachments (a page and its PDF are often fetched by
 different workers; only the writer sees both), the same crawl_runs row and blocked/failed/ok rules.
 
-Parsing is the crawl's dominant CPU cost: the workers spend ~33 ms a page fetching and parsing, the writer
+Parsing is the crawl's dominant CPU cost: the workers spend ~35 ms a page fetching and parsing, the writer
 ~5 ms writing (bench/redis_bench.py), so a run grows with workers until the one writer process is busy.
 
 An attachment needs parsing only when its page holds no report (详见附件). The worker that parsed a
