@@ -1,15 +1,17 @@
 """Headless Chromium through the served archive: every page kind, the search box, the diff page, the report page.
 
-Screenshots go to docs/screenshots/ (the README shows two of them).
+Screenshots go to $NIANBAO_SCREENSHOTS, else a temporary folder (the README's two: NIANBAO_SCREENSHOTS=docs/screenshots).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from archive_helpers import NIANBAO, REPO, free_port, get, served, served_archiv
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
         "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# Screenshots go to $NIANBAO_SCREENSHOTS (the README's come from `NIANBAO_SCREENSHOTS=docs/screenshots`), else a
+# temporary folder: a test run leaves the checkout as it was.
+SCREENSHOTS = Path(os.environ.get("NIANBAO_SCREENSHOTS") or tempfile.mkdtemp(prefix="nianbao-screenshots-"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The main table of a page: Datasette's rows, else the first table of our pages.
 MAIN_TABLE = "table.rows-and-columns, table.main, table.grid, table"
