@@ -131,20 +131,14 @@ def diff(organ: str, from_year: int | None, to_year: int | None, db: Path, fmt: 
 @click.option("--limit", default=50, show_default=True)
 def search(query: str, db: Path, limit: int) -> None:
     """Reports whose text contains every word of QUERY (exact, from one Chinese character up)."""
-    from archive import ngrams
+    from archive import search_sql
 
     conn = _read_only(db)
-    conn.create_function("nianbao_match", 1, ngrams.fts_query, deterministic=True)
-    total = conn.execute("select count(*) from search_fts where search_fts match nianbao_match(?)", (query,)).fetchone()[0]
-    rows = conn.execute(
-        "select id, year, organ, title from search where id in"
-        " (select rowid from search_fts where search_fts match nianbao_match(?)) order by year desc, organ limit ?",
-        (query, limit),
-    ).fetchall()
+    total, rows = search_sql.search(conn, query, limit)  # the same SQL as Datasette's search page
     conn.close()
     for report_id, year, organ_name, title in rows:
         click.echo(f"{report_id}\t{year or '-'}\t{organ_name or '-'}\t{title or ''}")
-    click.echo(f"{total} report(s) contain {query!r}" + (f"; first {limit} shown" if total > limit else ""), err=True)
+    click.echo(f"{total:,} report(s) contain {query!r}" + (f"; first {limit} shown" if total > limit else ""), err=True)
 
 
 commands: list[click.Command] = [load, reparse, serve, diff, search]

@@ -14,7 +14,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from archive import diff, ngrams, render
+from archive import diff, ngrams, render, search_sql
 
 DIFF_PATH = "/-/diff"
 _LINKED_TABLES = ("reports", "search", "report_metrics")
@@ -25,6 +25,12 @@ TEXT_PREVIEW = 300
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, ngrams.fts_query, deterministic=True)
     conn.create_function("nianbao_match", 1, ngrams.fts_query, deterministic=True)
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    """`?_search=` on the search table: a page of matches after the cursor and a capped count (archive.search_sql)."""
+    return search_sql.filters_from_request(request, database, table, datasette)
 
 
 @hookimpl
