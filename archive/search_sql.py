@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 
 from archive import ngrams
+from archive import search as fulltext
 
 COUNT_CAP = 1_000
 # Request arguments the fast page understands; any other filter, sort or facet gets Datasette's own plan.
@@ -66,11 +67,12 @@ def _page_size(request, datasette) -> int:
 async def filters_from_request(request, database, table, datasette):
     """Datasette's `filters_from_request` for the search table: the `_search` where clause and its count.
 
-    The HTML page without other filters, sorts or facets gets the cheap plan (a page after the cursor,
+    The HTML page without other filters, sorts or facets (a facet counts every match) gets the cheap plan (a page after the cursor,
     a capped count placed in the template context); anything else (JSON, other filters, sorts, facets)
     gets all matches, so Datasette's own count and order stay right.
     """
     from datasette.filters import FilterArguments
+    from datasette.utils.asgi import BadRequest
 
     if table != "search":
         return None
@@ -78,8 +80,11 @@ async def filters_from_request(request, database, table, datasette):
     query = request.args.get("_search")
     if not query:
         return FilterArguments([], extra_context=extra)
+    if len(query) > fulltext.MAX_QUERY_CHARS:
+        raise BadRequest(f"search query of {len(query)} characters; at most {fulltext.MAX_QUERY_CHARS}")
     params = {"nianbao_match": ngrams.fts_query(query)}
-    fast = request.url_vars.get("format") in (None, "html") and set(request.args) <= _FAST_ARGS
+    fast = (request.url_vars.get("format") in (None, "html") and set(request.args) <= _FAST_ARGS
+            and not datasette.table_metadata(database, table).get("facets"))
     if fast:
         after = request.args.get("_next", "")
         params["nianbao_limit"] = _page_size(request, datasette) + 1

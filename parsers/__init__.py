@@ -21,7 +21,7 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from parsers import limits
+from parsers import legacy, limits
 from parsers.cells import grid_rows
 from parsers.checks import prose_checks, table_checks, unconfirmed
 from parsers.document import Document
@@ -40,7 +40,7 @@ from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 from parsers.versions import reader_versions
 
-PARSER_VERSION = "1.6.0"
+PARSER_VERSION = "1.7.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -141,6 +141,8 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
         "title": find_title(text, doc.title, titles),
         "date": find_date(text, doc.meta),
     }
+    if fmt == "legacy":  # a few figures read from the prose, apart from the metrics contract (parsers/legacy.py)
+        meta["legacy"] = legacy.figures(text)
     known = metric_labels()
     metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
     inferred = sorted(k for k in tables.inferred if k in metrics)
