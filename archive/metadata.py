@@ -11,7 +11,6 @@ from archive.schema import metric_unit
 from parsers.schema import metric_labels
 
 REPORT_FACETS = ["province", "year", "format", "kind", "check_status", "status"]
-SEARCH_FACETS = ["year", "province", "format", "kind"]
 # Tables of the crawl and the parser's workings: hidden from the database page's list (a researcher starts with
 # reports, search, organs and the metric views), reachable at their URLs and under "hidden tables".
 PLUMBING = ("report_versions", "metric_keys", "metrics", "fetches", "bodies", "archive_meta", "parse_errors", "portals",
