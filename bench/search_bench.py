@@ -88,8 +88,8 @@ def build(path: Path, n: int, processes: int) -> None:
         conn.execute("pragma cache_size = -1000000")
         with archive.db.atomic():
             for rows in generated(n, processes):
-                conn.executemany("insert into search(id, organ, year, format, status, title, text)"
-                                 " values (?, ?, ?, '2021', 'current', ?, ?)", [r[:5] for r in rows])
+                conn.executemany("insert into search(id, organ, year, format, kind, status, title, text)"
+                                 " values (?, ?, ?, '2021', 'html', 'current', ?, ?)", [r[:5] for r in rows])
                 conn.executemany("insert into search_fts(rowid, text) values (?, ?)", [(r[0], r[5]) for r in rows])
                 chars += sum(len(r[4]) for r in rows)
         t1 = time.perf_counter()
@@ -194,7 +194,10 @@ async def run(path: Path, args) -> None:
             counts.append(count)
             expected = truth(haystacks, q, stop=search_sql.COUNT_CAP + 1)
             ids = [r[0] for r in search_sql.search(conn, q, 100, columns="id")[1]]
-            if count != shown(expected) or ids != truth_ids(haystacks, q, 100):
+            # Datasette's own plan (an older checkout) shows counts above the cap in full.
+            uncapped = count.replace(",", "").isdigit() and int(count.replace(",", "")) > search_sql.COUNT_CAP
+            if (count != shown(expected) and not (uncapped and expected > search_sql.COUNT_CAP)
+                    or ids != truth_ids(haystacks, q, 100)):
                 mismatches += 1
                 print(f"MISMATCH {q!r}: page shows {count}, truth {shown(expected)}")
         times.sort()
