@@ -177,7 +177,10 @@ async def run(path: Path, args) -> None:
                              "suggest_facets": False, "allow_download": False})
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     t = time.perf_counter()
-    haystacks = [ngrams.normalize(t) for (t,) in conn.execute("select text from search order by id")]
+    texts = [t for (t,) in conn.execute("select text from search order by id")]
+    with multiprocessing.Pool(args.processes) as pool:  # NFKC of a 3,000-character text: ~2 ms
+        haystacks = pool.map(ngrams.normalize, texts, chunksize=500)
+    del texts
     print(f"truth: {len(haystacks):,} normalised texts in memory ({time.perf_counter() - t:.0f} s)", flush=True)
     kinds = {"common 1-2 chars": COMMON, "common 4-5 chars": COMMON_4_5, "common phrases 6-12": PHRASES,
              "rare words": rare_words(conn, haystacks, random.Random(7), args.rare), "multi-word": MULTI}
