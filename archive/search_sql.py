@@ -4,7 +4,8 @@ Datasette's stock search (`id in (select rowid from fts where fts match …)` pl
 same) reads every match twice, and the first page sorts them all: at 500,000 reports a common word
 matches nearly every report. The n-gram index (archive.ngrams) returns matches in rowid order, so a
 page is the next `limit` rowids after the cursor, and the count reads at most COUNT_CAP of them
-(shown as "1,000+"). Both stay exact: the rows are exactly the matching reports, in id order.
+(shown as "1,000+"); on page one a single read of the index gives both. Both stay exact: the rows are
+exactly the matching reports, in id order.
 
 Why not match a long phrase on a covering subset of its trigrams and confirm each candidate: with the
 page and the count bounded, the phrase of all trigrams reads at most COUNT_CAP + 1 matching documents'
@@ -87,12 +88,17 @@ async def filters_from_request(request, database, table, datasette):
             and not datasette.table_metadata(database, table).get("facets"))
     if fast:
         after = request.args.get("_next", "")
-        params["nianbao_limit"] = _page_size(request, datasette) + 1
-        if after.isdigit():
-            params["nianbao_after"] = int(after)
-        ids = matches_sql(after=after.isdigit(), limit=True)
-        count = (await datasette.get_database(database).execute(count_sql(), params)).rows[0][0]
-        extra["filtered_table_rows_count"] = capped(count)
+        limit = _page_size(request, datasette) + 1
+        first = (await datasette.get_database(database).execute(f"{matches_sql()} limit {COUNT_CAP + 1}", params)).rows
+        extra["filtered_table_rows_count"] = capped(len(first))
+        cursor = int(after) if after.isdigit() else None
+        if len(first) <= COUNT_CAP or (cursor is None and limit <= len(first)):
+            # The read that counted holds this page too: the page query then only looks up its ids.
+            page = [int(r[0]) for r in first if cursor is None or r[0] > cursor][:limit]
+            ids = ", ".join(map(str, page))
+        else:
+            params.update(nianbao_limit=limit, nianbao_after=cursor or 0)
+            ids = matches_sql(after=True, limit=True)
     else:
         ids = matches_sql()
     return FilterArguments([f"id in ({ids})"], params, [f'search matches "{query}"'], extra)
