@@ -9,7 +9,7 @@ and multi-word queries, prints p50/p95 per kind, and checks the count each page 
 page of ids against Python substring truth over every text.
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
-    .venv/bin/python bench/search_bench.py --reports 500000       # builds ~8 GB under /tmp
+    .venv/bin/python bench/search_bench.py --reports 500000       # ~15 GB under /tmp (3 GB per 100,000)
 """
 from __future__ import annotations
 
