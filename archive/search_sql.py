@@ -1,4 +1,4 @@
-"""The search SQL of Datasette's search page and `nianbao search`: one page of matches, a capped count.
+"""The search SQL of Datasette's search table page (`?_search=`): one page of matches, a capped count.
 
 Datasette's stock search (`id in (select rowid from fts where fts match …)` plus `select count(*)` of the
 same) reads every match twice, and the first page sorts them all: at 500,000 reports a common word
@@ -50,7 +50,7 @@ def capped(count: int) -> int:
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int, columns: str = "id, year, organ, title") -> tuple[int, list]:
-    """(capped count, first `limit` rows in id order): what `nianbao search` prints."""
+    """(capped count, first `limit` rows in id order): the search table page's answer, outside Datasette."""
     match = ngrams.fts_query(query)
     count = conn.execute(count_sql(), {"nianbao_match": match}).fetchone()[0]
     rows = conn.execute(f"select {columns} from search where id in ({matches_sql(limit=True)}) order by id",
