@@ -19,7 +19,7 @@ from datasette.utils.asgi import Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
-from archive import diff, ngrams, pages, places, render, rollups
+from archive import diff, ngrams, pages, places, render, rollups, search_sql
 from archive import search as fulltext
 from parsers.legacy import LEGACY_KEYS as legacy_labels
 
@@ -48,6 +48,12 @@ def prepare_connection(conn):
     conn.create_function("escape_fts", 1, capped_fts_query, deterministic=True)
     conn.create_function("nianbao_match", 1, capped_fts_query, deterministic=True)
     rollups.register(conn)  # nianbao_region(name): input cut to a few dozen characters
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    """`?_search=` on the search table: a page of matches after the cursor and a capped count (archive.search_sql)."""
+    return search_sql.filters_from_request(request, database, table, datasette)
 
 
 @hookimpl
