@@ -153,14 +153,15 @@ def search(query: str, db: Path, limit: int, year: int | None, province: str | N
         rows = [{**{k: v for k, v in r.items() if k != "snippets"},
                  "snippets": [fulltext.snippet_text(s) for s in r["snippets"]]} for r in results.rows]
         facets = {name: [{"value": v, "count": n} for v, n in values] for name, values in results.facets.items()}
-        click.echo(json.dumps({"query": query, "total": results.total, "facets": facets, "reports": rows},
+        click.echo(json.dumps({"query": query, "total": int(results.total), "capped": results.capped,
+                               "facets": facets, "reports": rows},
                               ensure_ascii=False, indent=1))
         return
     for r in results.rows:
         click.echo(f"{r['id']}\t{r['year'] or '-'}\t{r['organ'] or '-'}\t{r['title'] or ''}")
         for s in r["snippets"]:
             click.echo(f"\t{fulltext.snippet_text(s)}")
-    click.echo(f"{results.total} report(s) contain {query!r}" + (f"; first {limit} shown" if results.total > limit else ""),
+    click.echo(f"{results.total} report(s) contain {query!r}" + (f"; newest {limit} shown" if results.total > limit else ""),
                err=True)
 
 

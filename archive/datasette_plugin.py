@@ -33,7 +33,7 @@ TEXT_PREVIEW = 300
 
 # The longest search query a SQL function accepts. Datasette's SQL time limit (a progress handler)
 # cannot interrupt a Python function, so its input is capped: fts_query on 15 MB took 6 s and 2.5 GB.
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = search_sql.MAX_QUERY_CHARS
 
 
 def capped_fts_query(query: str | None) -> str:
@@ -211,21 +211,31 @@ def _database(datasette, request):
     return datasette.get_database(request.args.get("db") or None)
 
 
-async def report_view(datasette, request):
-    """/-/report/<id>: the report's tables as printed, checks, sections and provenance."""
+async def _page(datasette, request, build, template: str, missing: str) -> Response:
+    """The steps the report, organ and rollup pages share: the ?db= database (unknown: 404), build(conn) under
+    the SQL time limit (too slow: 400), its template context (None: 404 with `missing`), rendered."""
     try:
         db = _database(datasette, request)
     except KeyError:
         return Response.html("<p>unknown database</p>", status=404)
-    report_id = int(request.url_vars["report_id"])
     try:
-        data = await _run(datasette, db, lambda conn: pages.report(conn, report_id))
+        context = await _run(datasette, db, build)
     except sqlite3.OperationalError:
         return _too_slow(datasette)
-    if data is None:
-        return Response.html(f"<p>no report {report_id}</p>", status=404)
-    return Response.html(await datasette.render_template("nianbao_report.html", {"r": data, "db": db.name},
-                                                         request=request))
+    if context is None:
+        return Response.html(f"<p>{escape(missing)}</p>", status=404)
+    return Response.html(await datasette.render_template(template, {**context, "db": db.name}, request=request))
+
+
+async def report_view(datasette, request):
+    """/-/report/<id>: the report's tables as printed, checks, sections and provenance."""
+    report_id = int(request.url_vars["report_id"])
+
+    def build(conn):
+        data = pages.report(conn, report_id)
+        return None if data is None else {"r": data}
+
+    return await _page(datasette, request, build, "nianbao_report.html", f"no report {report_id}")
 
 
 async def original_view(datasette, request):
@@ -250,17 +260,17 @@ async def original_view(datasette, request):
 
 async def organ_view(datasette, request):
     """/-/organ/<id>: where the organ is, its years (missing, not yet due), key metrics charted, diff links."""
-    try:
-        db = _database(datasette, request)
-    except KeyError:
-        return Response.html("<p>unknown database</p>", status=404)
     organ_id = int(request.url_vars["organ_id"])
-    try:
-        data = await _run(datasette, db, lambda conn: pages.organ(conn, organ_id))
-    except sqlite3.OperationalError:
-        return _too_slow(datasette)
-    if data is None:
-        return Response.html(f"<p>no organ {organ_id}</p>", status=404)
+
+    def build(conn):
+        data = pages.organ(conn, organ_id)
+        return None if data is None else {"o": _organ_context(data)}
+
+    return await _page(datasette, request, build, "nianbao_organ.html", f"no organ {organ_id}")
+
+
+def _organ_context(data: dict) -> dict:
+    """pages.organ's data with what the organ page shows besides: its place, every year, the charts."""
     by_year = {r["year"]: r for r in data["reports"]}
     years = sorted({*by_year, *data["missing"], *data["not_due"]})
     data.update(
@@ -271,8 +281,7 @@ async def organ_view(datasette, request):
                                       metrics=dict(legacy_labels)) if any(r["legacy"] for r in data["reports"]) else "",
         key_keys=list(diff.KEY_METRICS), key_titles=list(diff.KEY_METRICS.values()),
     )
-    return Response.html(await datasette.render_template("nianbao_organ.html", {"o": data, "db": db.name},
-                                                         request=request))
+    return data
 
 
 async def metrics_csv_view(datasette, request):
@@ -304,7 +313,8 @@ async def search_view(datasette, request):
     try:
         db = _database(datasette, request)
         year = _int(request.args.get("year"), "year")
-        page = max(_int(request.args.get("page"), "page") or 1, 1)
+        page = max(_int(request.args.get("page"), "page") or 1, 1)  # shown only: the cursor is ?before=
+        before = _int(request.args.get("before"), "before")
     except KeyError:
         return Response.html("<p>unknown database</p>", status=404)
     except ValueError as e:
@@ -316,7 +326,7 @@ async def search_view(datasette, request):
     if q:
         try:
             results = await _run(datasette, db,
-                                 lambda conn: fulltext.search(conn, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+                                 lambda conn: fulltext.search(conn, q, filters, limit=PAGE_SIZE, before=before))
         except fulltext.QueryTooLong as e:
             error = str(e)
         except sqlite3.OperationalError:
@@ -331,10 +341,11 @@ async def search_view(datasette, request):
     context = {
         "db": db.name, "q": q, "words": ngrams.query_words(q), "results": results, "error": error,
         "filters": active, "facet_titles": FACET_TITLES, "offset": (page - 1) * PAGE_SIZE,
-        "with_facet": {name: url(**{name: ""}, page=None) + f"&{name}=" for name in fulltext.FACETS},
-        "without": {name: url(**{name: None}, page=None) for name in active},
-        "prev_url": url(page=page - 1) if page > 1 else None,
-        "next_url": url(page=page + 1) if results and page * PAGE_SIZE < results.total else None,
+        "cap": search_sql.COUNT_CAP,
+        "with_facet": {name: url(**{name: ""}) + f"&{name}=" for name in fulltext.FACETS},
+        "without": {name: url(**{name: None}) for name in active},
+        "first_url": url() if before is not None else None,
+        "next_url": url(before=results.next_before, page=page + 1) if results and results.next_before else None,
     }
     return Response.html(await datasette.render_template("nianbao_search.html", context, request=request),
                          status=400 if error else 200)
@@ -342,19 +353,16 @@ async def search_view(datasette, request):
 
 async def rollup_view(datasette, request):
     """/-/rollup?region=NAME: a province, city or county by year, charted, with missing and late reports."""
-    try:
-        db = _database(datasette, request)
-    except KeyError:
-        return Response.html("<p>unknown database</p>", status=404)
     region = (request.args.get("region") or "").strip()[:100]
 
     def build(conn):
-        return rollups.by_year(conn, region), rollups.compliance(conn, region)
+        return _rollup_context(region, rollups.by_year(conn, region), rollups.compliance(conn, region))
 
-    try:
-        rows, compliance = await _run(datasette, db, build)
-    except sqlite3.OperationalError:
-        return _too_slow(datasette)
+    return await _page(datasette, request, build, "nianbao_rollup.html", f"no region {region}")
+
+
+def _rollup_context(region: str, rows: list[dict], compliance) -> dict:
+    """The rollup page's context: the rows by year and their charts."""
     years = [r["年度"] for r in rows]
 
     def col(name):
@@ -370,6 +378,5 @@ async def rollup_view(datasette, request):
                          unit="件"),
         render.bar_chart("收费", years, [("收费", col("收费（万元）"))], unit="万元"),
     ] if rows else []
-    context = {"db": db.name, "region": region, "rows": rows, "columns": list(rows[0]) if rows else [],
-               "charts": charts, "compliance": compliance}
-    return Response.html(await datasette.render_template("nianbao_rollup.html", context, request=request))
+    return {"region": region, "rows": rows, "columns": list(rows[0]) if rows else [], "charts": charts,
+            "compliance": compliance}

@@ -1,21 +1,26 @@
 """Full-text search with snippets and facets, for the `/-/search` page and `nianbao search`.
 
 The match is the exact n-gram index (archive.ngrams); the snippet shows the first place each word occurs,
-the facets count the matching reports by year, province, template format and kind of file.
+the facets count the matching reports by year, province, template format and kind of file. Like the search
+table page (archive.search_sql), one bounded read of the index answers: the newest COUNT_CAP + 1 matches
+(highest id first: the order FTS5 reads without sorting) give the count, exact up to COUNT_CAP and else
+"1,000+", and the facets, over those newest COUNT_CAP when capped; pages go on by cursor (ids below it).
 """
 from __future__ import annotations
 
 import re
 import sqlite3
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
-from archive import ngrams
+from archive import ngrams, search_sql
+from archive.search_sql import MAX_QUERY_CHARS
 
 FACETS = ("year", "province", "format", "kind")
-MAX_QUERY_CHARS = 1000  # as the SQL functions: longer queries are refused (see archive.datasette_plugin)
 SNIPPET_CONTEXT = 40    # characters shown on each side of a match
 MAX_SNIPPETS = 3
+_PAGE_COLUMNS = "id, organ_id, organ, year, province, format, kind, title, text"
 
 
 class QueryTooLong(ValueError):
@@ -36,47 +41,67 @@ class Filters:
 @dataclass
 class Results:
     query: str
-    total: int
+    total: int  # exact up to search_sql.COUNT_CAP, else search_sql.AtLeast(COUNT_CAP), shown "1,000+"
     rows: list[dict] = field(default_factory=list)
     facets: dict[str, list[tuple[object, int]]] = field(default_factory=dict)
+    capped: bool = False  # more matches than COUNT_CAP: the facets count the newest COUNT_CAP of them
+    next_before: int | None = None  # the cursor of the next page (its reports have lower ids), None on the last
 
 
-def _where(filters: Filters) -> tuple[str, list]:
-    clauses, params = ["s.status != 'replaced'"], []
+def _where(filters: Filters) -> tuple[str, dict]:
+    clauses, params = ["s.status != 'replaced'"], {}
     for name, value in filters.active().items():
         if name == "province":
-            clauses.append("s.province like '%' || ? || '%'")
+            clauses.append("s.province like '%' || :nianbao_province || '%'")
         else:
-            clauses.append(f"s.{name} = ?")
-        params.append(value)
+            clauses.append(f"s.{name} = :nianbao_{name}")
+        params[f"nianbao_{name}"] = value
     return " and ".join(clauses), params
 
 
 def search(conn: sqlite3.Connection, query: str, filters: Filters | None = None, limit: int = 50,
-           offset: int = 0, with_facets: bool = True) -> Results:
-    """Reports containing every word of `query` (exact substrings), newest first, with snippets and facets."""
+           before: int | None = None, with_facets: bool = True) -> Results:
+    """Reports containing every word of `query` (exact substrings), newest first, below the cursor `before`.
+
+    One read of the newest COUNT_CAP + 1 matches gives the count, the facets and, when it holds them, the
+    page; a page past it reads `limit` + 1 more below the cursor. Only the page's texts are read (snippets)."""
     if len(query or "") > MAX_QUERY_CHARS:
         raise QueryTooLong(f"search query of {len(query)} characters; at most {MAX_QUERY_CHARS}")
-    filters = filters or Filters()
-    match = ngrams.fts_query(query)
-    where, params = _where(filters)
-    base = f"from search s where s.id in (select rowid from search_fts where search_fts match ?) and {where}"
-    total = conn.execute(f"select count(*) {base}", (match, *params)).fetchone()[0]
-    cur = conn.execute(f"select s.id, s.organ_id, s.organ, s.year, s.province, s.format, s.kind, s.title, s.text {base}"
-                       " order by s.year desc, s.organ, s.id limit ? offset ?", (match, *params, limit, offset))
-    cols = [d[0] for d in cur.description]
+    where, params = _where(filters or Filters())
+    params["nianbao_match"] = ngrams.fts_query(query)
+    cap = search_sql.COUNT_CAP
+    head = conn.execute(search_sql.newest_sql("s.id, s.year, s.province, s.format, s.kind", where),
+                        {**params, "nianbao_limit": cap + 1}).fetchall()
+    capped = len(head) > cap
+    below = [r[0] for r in head if before is None or r[0] < before]
+    if capped and len(below) <= limit:  # the page runs past the read that counted
+        more = {**params, "nianbao_limit": limit + 1, **({"nianbao_before": before} if before is not None else {})}
+        below = [r[0] for r in conn.execute(search_sql.newest_sql("s.id", where, before=before is not None), more)]
+    page = below[:limit]
     rows = []
-    for values in cur.fetchall():
-        row = dict(zip(cols, values))
-        row["snippets"] = snippets(row.pop("text") or "", query)
-        rows.append(row)
-    facets = {}
-    if with_facets:
-        for name in FACETS:
-            facets[name] = [tuple(r) for r in conn.execute(
-                f"select s.{name}, count(*) {base} group by 1 order by {'1 desc' if name == 'year' else '2 desc, 1'}",
-                (match, *params))]
-    return Results(query, total, rows, facets)
+    if page:
+        cur = conn.execute(f"select {_PAGE_COLUMNS} from search where id in ({', '.join(map(str, page))})"
+                           " order by id desc")
+        cols = [d[0] for d in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(cols, values))
+            row["snippets"] = snippets(row.pop("text") or "", query)
+            rows.append(row)
+    facets = _facets(head[:cap]) if with_facets else {}
+    return Results(query, search_sql.capped(len(head)), rows, facets, capped,
+                   page[-1] if len(below) > limit else None)
+
+
+def _facets(rows: list[tuple]) -> dict[str, list[tuple[object, int]]]:
+    """Counts by year (newest first) and by province, format and kind (most first; unknown first among equals)."""
+    out = {}
+    for i, name in enumerate(FACETS, start=1):
+        counts = Counter(r[i] for r in rows)
+        if name == "year":
+            out[name] = sorted(counts.items(), key=lambda vn: (vn[0] is None, -(vn[0] or 0)))
+        else:
+            out[name] = sorted(counts.items(), key=lambda vn: (-vn[1], vn[0] is not None, str(vn[0] or "")))
+    return out
 
 
 def _fold(text: str) -> str:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import sqlite3
 
 from archive import ngrams
-from archive import search as fulltext
 
 COUNT_CAP = 1_000
+MAX_QUERY_CHARS = 1000  # as the SQL functions: longer queries are refused (see archive.datasette_plugin)
 # Request arguments the fast page understands; any other filter, sort or facet gets Datasette's own plan.
 _FAST_ARGS = {"_search", "_next", "_size", "_nocount", "_nofacet", "_nosuggest", "_labels"}
 
@@ -37,6 +37,15 @@ def matches_sql(*, after: bool = False, limit: bool = False) -> str:
     return ("select rowid from search_fts where search_fts match :nianbao_match"
             + (" and rowid > :nianbao_after" if after else "") + " order by rowid"
             + (" limit :nianbao_limit" if limit else ""))
+
+
+def newest_sql(columns: str, where: str = "", *, before: bool = False) -> str:
+    """`select {columns}` of the search rows `s` matching :nianbao_match and `where`, newest (highest id) first,
+    below :nianbao_before, at most :nianbao_limit: FTS5 walks its doclists backwards and the join keeps that
+    order (no sort), so the read stops after :nianbao_limit rows that pass `where`."""
+    return (f"select {columns} from search_fts join search s on s.id = search_fts.rowid"
+            " where search_fts match :nianbao_match" + (" and search_fts.rowid < :nianbao_before" if before else "")
+            + (f" and {where}" if where else "") + " order by search_fts.rowid desc limit :nianbao_limit")
 
 
 def count_sql() -> str:
@@ -81,8 +90,8 @@ async def filters_from_request(request, database, table, datasette):
     query = request.args.get("_search")
     if not query:
         return FilterArguments([], extra_context=extra)
-    if len(query) > fulltext.MAX_QUERY_CHARS:
-        raise BadRequest(f"search query of {len(query)} characters; at most {fulltext.MAX_QUERY_CHARS}")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"search query of {len(query)} characters; at most {MAX_QUERY_CHARS}")
     params = {"nianbao_match": ngrams.fts_query(query)}
     fast = (request.url_vars.get("format") in (None, "html") and set(request.args) <= _FAST_ARGS
             and not datasette.table_metadata(database, table).get("facets"))

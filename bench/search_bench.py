@@ -3,10 +3,12 @@
 Builds (once; cached under /tmp) an archive whose `search` table holds N generated reports of ~3,000
 characters on average (real report pages average ~3,100), sentences of the shared corpus
 (../shared/corpus) plus tests/sample.py's PROSE, indexed by the archive's own code (archive.ngrams),
-tokenised in worker processes and inserted in one transaction. Then GETs `/db/search?_search=Q` as a
-browser does (HTML, Datasette's defaults, the nianbao plugin) for common words, common phrases, rare words
-and multi-word queries, prints p50/p95 per kind, and checks the count each page shows and its first
-page of ids against Python substring truth over every text.
+tokenised in worker processes and inserted in one transaction. Then, for common words, common phrases,
+rare words and multi-word queries, times three ways in: GET `/db/search?_search=Q` (the search table page)
+and GET `/-/search?q=Q` (the plugin page behind the landing page's search box: snippets, facets) as a
+browser does (HTML, Datasette's defaults, the nianbao plugin), and `nianbao search Q` (the click command,
+in process: no interpreter start-up). Prints p50/p95 per kind and way, and checks the count each page
+shows and its first page of ids against Python substring truth over every text.
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
     .venv/bin/python bench/search_bench.py --reports 500000       # ~15 GB under /tmp (3 GB per 100,000)
@@ -149,19 +151,42 @@ def truth_ids(haystacks: list[str], q: str, k: int) -> list[int]:
 
 
 _COUNT = re.compile(r"<h3>\s*([\d,]+)(\+?) rows?")
+_PLUGIN_COUNT = re.compile(r'<p id="count">\s*([\d,]+)(\+?)')
 
 
-async def page(client, db: str, q: str, repeat: int) -> tuple[float, str]:
-    """ms to get Datasette's HTML search page (best of `repeat`) and the row count it shows."""
+async def page(client, db: str, q: str, repeat: int, plugin: bool = False) -> tuple[float, str]:
+    """ms to get the HTML search table page, or the plugin's /-/search page (best of `repeat`), and the count shown."""
     best, html = float("inf"), ""
+    url = (f"/-/search?" + urllib.parse.urlencode({"q": q, "db": db}) if plugin
+           else f"/{db}/search?" + urllib.parse.urlencode({"_search": q}))
     for _ in range(repeat):
         t = time.perf_counter()
-        response = await client.get(f"/{db}/search?" + urllib.parse.urlencode({"_search": q}))
+        response = await client.get(url)
         best = min(best, (time.perf_counter() - t) * 1000)
         assert response.status_code == 200, (q, response.status_code, response.text[:500])
         html = response.text
-    m = _COUNT.search(html)
+    m = (_PLUGIN_COUNT if plugin else _COUNT).search(html)
     return best, (m.group(1) + m.group(2)) if m else "0"
+
+
+def command(path: Path, q: str, repeat: int) -> float:
+    """ms for `nianbao search Q --db PATH` (the click command in process, best of `repeat`)."""
+    from click.testing import CliRunner
+
+    from archive.cli import search
+
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = CliRunner().invoke(search, [q, "--db", str(path)])
+        best = min(best, (time.perf_counter() - t) * 1000)
+        assert result.exit_code == 0, (q, result.output[-500:])
+    return best
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
 
 
 def shown(count: int) -> str:
@@ -190,28 +215,38 @@ async def run(path: Path, args) -> None:
              "rare words": rare_words(conn, haystacks, random.Random(7), args.rare),
              "rare, common n-grams": RARE_OF_COMMON, "multi-word": MULTI}
     await page(ds.client, db, "公开", 1)  # warm the page cache and Datasette's startup
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; each query: best of {args.repeat} GETs "
-          f"of /{db}/search?_search=Q (HTML, Datasette {__import__('datasette').__version__} defaults)")
-    print(f"{'kind':<20} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  shown counts")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; each query: best of {args.repeat} of"
+          f" GET /{db}/search?_search=Q (table), GET /-/search?q=Q (plugin page), both HTML with Datasette"
+          f" {__import__('datasette').__version__} defaults, and `nianbao search Q` in process (cli)")
+    print(f"{'kind':<20} {'queries':>7} {'table p50/p95 ms':>17} {'/-/search p50/p95':>18} {'cli p50/p95 ms':>15}"
+          "  shown counts (table | /-/search)")
     mismatches = 0
     for kind, qs in kinds.items():
-        times, counts = [], []
+        times: dict[str, list[float]] = {"table": [], "plugin": [], "cli": []}
+        counts, plugin_counts = [], []
         for q in qs:
             ms, count = await page(ds.client, db, q, args.repeat)
-            times.append(ms)
+            times["table"].append(ms)
+            ms, plugin_count = await page(ds.client, db, q, args.repeat, plugin=True)
+            times["plugin"].append(ms)
+            times["cli"].append(command(path, q, args.repeat))
             counts.append(count)
+            plugin_counts.append(plugin_count)
             expected = truth(haystacks, q, stop=search_sql.COUNT_CAP + 1)
             ids = [r[0] for r in search_sql.search(conn, q, 100, columns="id")[1]]
-            # Datasette's own plan (an older checkout) shows counts above the cap in full.
-            uncapped = count.replace(",", "").isdigit() and int(count.replace(",", "")) > search_sql.COUNT_CAP
-            if (count != shown(expected) and not (uncapped and expected > search_sql.COUNT_CAP)
-                    or ids != truth_ids(haystacks, q, 100)):
+            for shown_count in (count, plugin_count):
+                # An older checkout shows counts above the cap in full.
+                uncapped = (shown_count.replace(",", "").isdigit()
+                            and int(shown_count.replace(",", "")) > search_sql.COUNT_CAP)
+                if shown_count != shown(expected) and not (uncapped and expected > search_sql.COUNT_CAP):
+                    mismatches += 1
+                    print(f"MISMATCH {q!r}: page shows {shown_count}, truth {shown(expected)}")
+            if ids != truth_ids(haystacks, q, 100):
                 mismatches += 1
-                print(f"MISMATCH {q!r}: page shows {count}, truth {shown(expected)}")
-        times.sort()
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-        print(f"{kind:<20} {len(qs):>7} {statistics.median(times):>8.1f} {p95:>8.1f} {times[-1]:>8.1f}  "
-              + " ".join(counts[:8]), flush=True)
+                print(f"MISMATCH {q!r}: first page of ids")
+        cells = [f"{p50:>8.1f}/{p95:<8.1f}" for p50, p95 in map(percentiles, times.values())]
+        print(f"{kind:<20} {len(qs):>7} {cells[0]:>17} {cells[1]:>18} {cells[2]:>15}  "
+              + " ".join(counts[:6]) + " | " + " ".join(plugin_counts[:6]), flush=True)
     print("exactness: " + ("every shown count and first page equal Python substring truth" if not mismatches
                            else f"{mismatches} mismatches"))
 

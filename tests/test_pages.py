@@ -4,14 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import asyncio
 import sqlite3
+import urllib.parse
+from collections import Counter
 from datetime import date
 
 import pytest
 from archive_helpers import ingest_reports, served_archive_db, truth_ids
 from click.testing import CliRunner
 
-from archive import kinds, pages, places, rollups
+from archive import kinds, pages, places, rollups, search_sql
 from archive import search as fulltext
 from archive.store import Archive
 from nianbao.cli import main
@@ -130,6 +133,56 @@ def test_search_is_exact_with_snippets_and_facets(archive_db, query):
     year = results.facets["year"][0][0]
     narrowed = fulltext.search(conn, query, fulltext.Filters(year=year), limit=10_000)
     assert narrowed.total == dict(results.facets["year"])[year] and all(r["year"] == year for r in narrowed.rows)
+
+
+def test_search_caps_count_and_facets_and_pages_by_cursor(archive_db, monkeypatch):
+    """More matches than COUNT_CAP: the count reads "N+", the facets count the newest N matches, and the
+    cursor pages walk every match, newest first; at the cap the count and facets cover them all."""
+    conn = sqlite3.connect(f"{archive_db.as_uri()}?mode=ro", uri=True)
+    replaced = {r[0] for r in conn.execute("select id from search where status = 'replaced'")}
+    truth = sorted(set(truth_ids(archive_db, "复议")) - replaced, reverse=True)
+    cap = len(truth) // 2
+    assert cap >= 5
+    monkeypatch.setattr(search_sql, "COUNT_CAP", cap)
+    results = fulltext.search(conn, "复议", limit=3)
+    assert results.capped and f"{results.total:,}" == f"{cap:,}+"
+    assert [r["id"] for r in results.rows] == truth[:3] and results.next_before == truth[2]
+    newest = conn.execute(f"select year, province, format, kind from search where id in ({','.join(map(str, truth[:cap]))})").fetchall()
+    for i, name in enumerate(fulltext.FACETS):
+        assert dict(results.facets[name]) == Counter(r[i] for r in newest), name
+    ids, before = [], None
+    while True:
+        page = fulltext.search(conn, "复议", limit=4, before=before, with_facets=False)
+        ids += [r["id"] for r in page.rows]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert ids == truth
+    monkeypatch.setattr(search_sql, "COUNT_CAP", len(truth))
+    full = fulltext.search(conn, "复议", limit=3)
+    assert not full.capped and full.total == len(truth) and sum(n for _, n in full.facets["year"]) == len(truth)
+
+
+def test_search_page_says_capped_and_links_the_next_page_by_cursor(archive_db, monkeypatch):
+    from datasette.app import Datasette
+
+    conn = sqlite3.connect(f"{archive_db.as_uri()}?mode=ro", uri=True)
+    replaced = {r[0] for r in conn.execute("select id from search where status = 'replaced'")}
+    truth = sorted(set(truth_ids(archive_db, "复议")) - replaced, reverse=True)
+    monkeypatch.setattr(search_sql, "COUNT_CAP", 5)
+    ds = Datasette([str(archive_db)], settings={"suggest_facets": False})
+    db = archive_db.stem
+
+    async def get(url: str) -> str:
+        response = await ds.client.get(url)
+        assert response.status_code == 200, response.text[:300]
+        return response.text
+
+    html = asyncio.run(get("/-/search?" + urllib.parse.urlencode({"q": "复议", "db": db})))
+    assert '<p id="count">5+ 份报告' in html and 'id="facet-note"' in html and "最新收录的在前" in html
+    assert f"before={truth[49]}&amp;page=2" in html
+    html2 = asyncio.run(get("/-/search?" + urllib.parse.urlencode({"q": "复议", "db": db, "before": truth[49], "page": 2})))
+    assert f"/-/report/{truth[50]}?" in html2 and f"/-/report/{truth[49]}?" not in html2 and "第一页" in html2
 
 
 def test_search_refuses_a_huge_query(archive_db):
