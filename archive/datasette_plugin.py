@@ -211,6 +211,16 @@ def _database(datasette, request):
     return datasette.get_database(request.args.get("db") or None)
 
 
+def _database_and_int(datasette, request, name: str):
+    """(the ?db= database, the number ?NAME= or None), or the plain-text 404/400 saying which is wrong."""
+    try:
+        return _database(datasette, request), _int(request.args.get(name), name)
+    except KeyError:
+        return Response.text("unknown database", status=404)
+    except ValueError as e:
+        return Response.text(str(e), status=400)
+
+
 async def _page(datasette, request, build, template: str, missing: str) -> Response:
     """The steps the report, organ and rollup pages share: the ?db= database (unknown: 404), build(conn) under
     the SQL time limit (too slow: 400), its template context (None: 404 with `missing`), rendered."""
@@ -240,13 +250,10 @@ async def report_view(datasette, request):
 
 async def original_view(datasette, request):
     """/-/report/<id>/original[?fetch=N]: the stored bytes exactly as served, with their content type and a name."""
-    try:
-        db = _database(datasette, request)
-        fetch_id = _int(request.args.get("fetch"), "fetch")
-    except KeyError:
-        return Response.text("unknown database", status=404)
-    except ValueError as e:
-        return Response.text(str(e), status=400)
+    found = _database_and_int(datasette, request, "fetch")
+    if isinstance(found, Response):
+        return found
+    db, fetch_id = found
     report_id = int(request.url_vars["report_id"])
     found = await db.execute_fn(lambda conn: pages.original(conn, report_id, fetch_id))
     if found is None:
@@ -286,13 +293,10 @@ def _organ_context(data: dict) -> dict:
 
 async def metrics_csv_view(datasette, request):
     """/-/metrics.csv[?year=&province=&headers=zh|keys]: the wide metrics table, Chinese column titles by default."""
-    try:
-        db = _database(datasette, request)
-        year = _int(request.args.get("year"), "year")
-    except KeyError:
-        return Response.text("unknown database", status=404)
-    except ValueError as e:
-        return Response.text(str(e), status=400)
+    found = _database_and_int(datasette, request, "year")
+    if isinstance(found, Response):
+        return found
+    db, year = found
     province = request.args.get("province") or None
     chinese = request.args.get("headers", "zh") != "keys"
     try:
