@@ -250,10 +250,10 @@ async def report_view(datasette, request):
 
 async def original_view(datasette, request):
     """/-/report/<id>/original[?fetch=N]: the stored bytes exactly as served, with their content type and a name."""
-    found = _database_and_int(datasette, request, "fetch")
-    if isinstance(found, Response):
-        return found
-    db, fetch_id = found
+    parsed = _database_and_int(datasette, request, "fetch")
+    if isinstance(parsed, Response):
+        return parsed
+    db, fetch_id = parsed
     report_id = int(request.url_vars["report_id"])
     found = await db.execute_fn(lambda conn: pages.original(conn, report_id, fetch_id))
     if found is None:
@@ -293,10 +293,10 @@ def _organ_context(data: dict) -> dict:
 
 async def metrics_csv_view(datasette, request):
     """/-/metrics.csv[?year=&province=&headers=zh|keys]: the wide metrics table, Chinese column titles by default."""
-    found = _database_and_int(datasette, request, "year")
-    if isinstance(found, Response):
-        return found
-    db, year = found
+    parsed = _database_and_int(datasette, request, "year")
+    if isinstance(parsed, Response):
+        return parsed
+    db, year = parsed
     province = request.args.get("province") or None
     chinese = request.args.get("headers", "zh") != "keys"
     try:

@@ -8,7 +8,7 @@ rare words and multi-word queries, times three ways in: GET `/db/search?_search=
 and GET `/-/search?q=Q` (the plugin page behind the landing page's search box: snippets, facets) as a
 browser does (HTML, Datasette's defaults, the nianbao plugin), and `nianbao search Q` (the click command,
 in process: no interpreter start-up). Prints p50/p95 per kind and way, and checks the count each page
-shows and its first page of ids against Python substring truth over every text.
+shows and its first page of ids (both orders) against Python substring truth over every text.
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
     .venv/bin/python bench/search_bench.py --reports 500000       # ~15 GB under /tmp (3 GB per 100,000)
@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import sample  # noqa: E402  (tests/sample.py: generated reports)
 from archive import ngrams, search_sql  # noqa: E402
+from archive import search as fulltext  # noqa: E402
 from archive.store import Archive  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -140,10 +141,12 @@ def truth(haystacks: list[str], q: str, stop: int | None = None) -> int:
     return count
 
 
-def truth_ids(haystacks: list[str], q: str, k: int) -> list[int]:
+def truth_ids(haystacks: list[str], q: str, k: int, newest_first: bool = False) -> list[int]:
+    """The first k ids (1…n) whose texts contain every word of q, lowest first or newest first."""
     words, out = ngrams.normalized_words(q), []
-    for i, h in enumerate(haystacks):
-        if words and all(w in h for w in words):
+    order = range(len(haystacks) - 1, -1, -1) if newest_first else range(len(haystacks))
+    for i in order:
+        if words and all(w in haystacks[i] for w in words):
             out.append(i + 1)
             if len(out) == k:
                 break
@@ -244,6 +247,11 @@ async def run(path: Path, args) -> None:
             if ids != truth_ids(haystacks, q, 100):
                 mismatches += 1
                 print(f"MISMATCH {q!r}: first page of ids")
+            if hasattr(fulltext.Results, "next_before"):  # an older checkout's /-/search sorts by year
+                newest = [r["id"] for r in fulltext.search(conn, q, limit=100, with_facets=False).rows]
+                if newest != truth_ids(haystacks, q, 100, newest_first=True):
+                    mismatches += 1
+                    print(f"MISMATCH {q!r}: first page of /-/search and nianbao search (newest first)")
         cells = [f"{p50:>8.1f}/{p95:<8.1f}" for p50, p95 in map(percentiles, times.values())]
         print(f"{kind:<20} {len(qs):>7} {cells[0]:>17} {cells[1]:>18} {cells[2]:>15}  "
               + " ".join(counts[:6]) + " | " + " ".join(plugin_counts[:6]), flush=True)
