@@ -10,7 +10,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
-DECISIVE_RUNS = ("ok", "failed", "blocked")  # runs that say something about the portal (not interrupted)
+DECISIVE_RUNS = ("ok", "partial", "failed", "blocked")  # runs that say something about the portal (not interrupted)
 Connection = sqlite3.Connection
 Row = sqlite3.Row
 

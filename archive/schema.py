@@ -221,7 +221,12 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1]
+def _m_run_missed(db: sqlite_utils.Database) -> None:
+    """crawl_runs.missed: listed reports or attachments a run could not fetch or parse (a `partial` run)."""
+    db["crawl_runs"].add_column("missed", int, not_null_default=0)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m_run_missed]
 
 
 @contextlib.contextmanager
