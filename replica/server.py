@@ -78,12 +78,16 @@ class Replica:
 
     def __init__(self, seed: int = 1, port: int = 0, *, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_delay: float = 2.0, oversize_bytes: int = 3_000_000, rate_limit: int = 10,
-                 retry_after: int = 60, latency: float = 0.0, counties: bool = False) -> None:
+                 retry_after: int = 60, latency: float = 0.0, counties: bool = False,
+                 pinned: dict[tuple[int, str], str] | None = None) -> None:
         self.catalog = Catalog(seed)
         self.latency = latency  # seconds every site response waits before its first byte, like a real server
         self.requested_port = port
         self.port = port
         self.faults = FaultConfig(fault_rate, fault_seed, fault_delay, oversize_bytes)
+        # (report id, "detail" | "attachment") -> a fault kind (FAULT_KINDS or PINNED_ONLY) served on every
+        # attempt: one report made unreachable, or answering a login/busy page with 200
+        self.pinned = dict(pinned or {})
         self.rate_limit, self.retry_after = rate_limit, retry_after
         self.sites_by_host: dict[str, Site] = {i.host: SITE_CLASSES[i.id](i, self) for i in SITE_LAYOUT}
         self.county_sites = Counties(self) if counties else None  # whole counties for `nianbao discover`
@@ -274,7 +278,8 @@ class Replica:
             with self._lock:
                 attempt = self._attempts[(host, req.raw_path)]
                 self._attempts[(host, req.raw_path)] += 1
-            kind = draw(self.faults, host, req.raw_path, attempt, resp)
+            kind = (self.pinned.get((resp.entry.rid, resp.kind)) if resp.entry is not None else None) \
+                or draw(self.faults, host, req.raw_path, attempt, resp)
             if kind:
                 resp, action = faulty(kind, resp, req.raw_path, self.port, self.faults)
                 with self._lock:
