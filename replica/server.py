@@ -88,6 +88,7 @@ class Replica:
         # (report id, "detail" | "attachment") -> a fault kind (FAULT_KINDS or PINNED_ONLY) served on every
         # attempt: one report made unreachable, or answering a login/busy page with 200
         self.pinned = dict(pinned or {})
+        self.timeline: list[tuple[str, str, float, float]] | None = None  # a list: (host, path, start, end) per request
         self.rate_limit, self.retry_after = rate_limit, retry_after
         self.sites_by_host: dict[str, Site] = {i.host: SITE_CLASSES[i.id](i, self) for i in SITE_LAYOUT}
         self.county_sites = Counties(self) if counties else None  # whole counties for `nianbao discover`
@@ -256,6 +257,15 @@ class Replica:
                        {k.lower(): v for k, v in h.headers.items()}, form, h.client_address[0], h.path)
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        started = time.monotonic()
+        try:
+            self._answer(h)
+        finally:
+            if self.timeline is not None:
+                with self._lock:
+                    self.timeline.append((h.server.host_id, h.path, started, time.monotonic()))  # type: ignore[attr-defined]
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> None:
         host = h.server.host_id  # type: ignore[attr-defined]
         req = self._request(h)
         if host == CONTROL_HOST:
