@@ -275,8 +275,6 @@ def run_error(spider: Spider, reason: str, status: str, missed: dict[str, str] |
     return error
 
 
-# ---------------------------------------------------------------------- jobs run by the writer thread
-
 def _refuse_non_file(item: Fetched) -> Fetched:
     """An attachment that answered 200 with a web page (error, login, missing Referer) or nothing: kept
     as a fetch with its reason, never parsed as a report."""
@@ -287,6 +285,8 @@ def _refuse_non_file(item: Fetched) -> Fetched:
     logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
     return replace(item, error=reason)
 
+
+# ---------------------------------------------------------------------- jobs run by the writer thread
 
 def _open_run(archive: Archive, portal) -> int:
     archive.upsert_portal(portal.id, portal.name, region=portal.region or None, family=portal.family,
