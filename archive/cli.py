@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from parsers.cli import limit_option
+
 DEFAULT_DB = "nianbao.db"
 db_option = click.option("--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
                          help="The archive (SQLite file).")
@@ -18,19 +20,38 @@ def _read_only(db: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
 
 
+def open_archive(db: Path):
+    """The archive at `db` (created if missing), or a clear error instead of sqlite's traceback."""
+    from archive.store import Archive
+
+    if not db.parent.is_dir():
+        raise click.ClickException(f"{db}: no folder {db.parent} to hold the archive (create it first)")
+    if db.is_dir():
+        raise click.ClickException(f"{db}: is a folder, not an archive file")
+    try:
+        return Archive(db)
+    except sqlite3.Error as e:
+        raise click.ClickException(f"{db}: cannot open the archive ({e})") from None
+
+
 @click.command()
 @db_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def load(db: Path, paths: tuple[Path, ...], quiet: bool) -> None:
-    """Import report files (HTML, text, PDF, DOCX, DOC; folders recursively) into the archive."""
-    from archive.load import load as run_load
-    from archive.store import Archive
+@click.option("--follow-links", is_flag=True,
+              help="Follow symlinks that lead out of the folders given (not followed by default).")
+@limit_option
+def load(db: Path, paths: tuple[Path, ...], quiet: bool, follow_links: bool, limits_in_force) -> None:
+    """Import report files (HTML, text, PDF, DOCX, DOC; folders recursively) into the archive.
 
-    with Archive(db) as archive:
-        summary = run_load(archive, paths, progress=not quiet)
+    Each file is parsed inside the per-document limits; a file over the size limit or a symlink out of
+    the folders is skipped (and named), a file that fails is counted, and the load goes on."""
+    from archive.load import load as run_load
+
+    with open_archive(db) as archive:
+        summary = run_load(archive, paths, progress=not quiet, follow_links=follow_links)
     for error in summary.errors:
-        click.echo(f"parse error: {error}", err=True)
+        click.echo(error, err=True)
     click.echo(f"{db}: {summary.line()}")
 
 
@@ -39,18 +60,18 @@ def load(db: Path, paths: tuple[Path, ...], quiet: bool) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
               help="Parse processes (0: one per CPU).")
-def reparse(db: Path, quiet: bool, workers: int) -> None:
+@limit_option
+def reparse(db: Path, quiet: bool, workers: int, limits_in_force) -> None:
     """Re-parse every stored report body with the current parser (no network; a version only where it changed)."""
     from archive.load import reparse as run_reparse
-    from archive.store import Archive
 
     if not db.is_file():
         raise click.ClickException(f"{db}: no such archive")
-    with Archive(db) as archive:
+    with open_archive(db) as archive:
         summary = run_reparse(archive, progress=not quiet, workers=workers)
     for error in summary.errors:
-        click.echo(f"parse error: {error}", err=True)
-    click.echo(f"{db}: {summary.line()}")
+        click.echo(error, err=True)
+    click.echo(f"{db}: {summary.line('parsed')}")
 
 
 @click.command()

@@ -20,39 +20,115 @@ from tqdm import tqdm
 
 from archive.store import Archive
 from parsers.pool import parse_in_order, parse_job
+from parsers import limits
+from parsers.limits import human_bytes
+from parsers.model import ParseError
 
 REPORT_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".pdf", ".docx", ".doc"}
 
 
 @dataclass
 class Summary:
-    """What a load or reparse did, for the closing line and for tests."""
+    """What a load or reparse did, for the closing line and for tests.
+
+    `outcomes`: ingest outcomes (new_report, new_version, unchanged, parse_error); `skipped`: files not
+    read, by reason (a suffix that is not a report's, over the size limit, a symlink out of the folders
+    given); `failed`: files that could not be read or stored; `errors`: one line per parse error or failure.
+    """
 
     outcomes: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    failed: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def line(self) -> str:
-        parts = [f"{n} {k.replace('_', ' ')}" for k, n in sorted(self.outcomes.items())]
+    def line(self, verb: str = "loaded") -> str:
+        """`loaded N (…); skipped N (…); failed N (…)`: only what happened, every count named."""
+        done = sum(n for k, n in self.outcomes.items() if k != "parse_error")
+        parts = []
+        if done:
+            parts.append(f"{verb} {done} (" + ", ".join(
+                f"{n} {k.replace('_', ' ')}" for k, n in sorted(self.outcomes.items()) if k != "parse_error") + ")")
         if self.skipped:
-            parts.append("skipped " + ", ".join(f"{n} {s or '(no suffix)'}" for s, n in sorted(self.skipped.items())))
+            parts.append(f"skipped {sum(self.skipped.values())} ("
+                         + ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) + ")")
+        failed = self.outcomes["parse_error"] + self.failed
+        if failed:
+            why = [f"{self.outcomes['parse_error']} parse error"] if self.outcomes["parse_error"] else []
+            why += [f"{self.failed} unreadable"] if self.failed else []
+            parts.append(f"failed {failed} ({', '.join(why)})")
         return "; ".join(parts) or "nothing to do"
 
 
-def report_files(paths: Iterable[Path], summary: Summary) -> list[Path]:
-    """Report files under the given paths (folders recursively), sorted; others counted as skipped."""
-    files: list[Path] = []
-    for path in paths:
+def report_files(paths: Iterable[Path], summary: Summary, *, follow_links: bool = False,
+                 max_bytes: int | None = None) -> list[Path]:
+    """Report files under the given paths (folders recursively), sorted; the others counted as skipped.
+
+    A symlink whose target lies outside every folder given is not followed (`follow_links` to allow it):
+    a link in a folder of reports must not import /etc/passwd. A file over `max_bytes` is skipped unread.
+    """
+    roots = [Path(p) for p in paths]
+    for path in roots:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if not f.is_file():
+    inside = [r.resolve() for r in roots if r.is_dir()]
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for root in roots:
+        for f in _walk(root, follow_links) if root.is_dir() else [root]:
+            why = _skip_reason(f, root, inside, follow_links, max_bytes)
+            if why:
+                summary.skipped[why] += 1
+                if why != _suffix_label(f):  # say which file; other suffixes are just counted
+                    summary.errors.append(f"{f}: skipped: {why}")
                 continue
-            if f.suffix.lower() in REPORT_SUFFIXES:
+            if not f.is_file():  # a link to a folder inside the ones given: walked there already
+                continue
+            real = f.resolve()
+            if real not in seen:
+                seen.add(real)
                 files.append(f)
-            else:
-                summary.skipped[f.suffix.lower()] += 1
-    return files
+    return sorted(files)
+
+
+def _walk(root: Path, follow_links: bool) -> Iterator[Path]:
+    """Every file path under root; linked folders only when following links (each real folder once)."""
+    visited: set[Path] = set()
+    for folder, dirs, names in os.walk(root, followlinks=follow_links):
+        real = Path(folder).resolve()
+        if real in visited:  # a link loop
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs.sort()
+        for name in sorted(names):
+            yield Path(folder) / name
+        if not follow_links:  # os.walk lists a linked folder as a dir and does not enter it: name it
+            for name in dirs:
+                if (Path(folder) / name).is_symlink():
+                    yield Path(folder) / name
+
+
+def _suffix_label(f: Path) -> str:
+    return f"{f.suffix.lower() or '(no suffix)'}"
+
+
+def _skip_reason(f: Path, root: Path, inside: list[Path], follow_links: bool, max_bytes: int | None) -> str | None:
+    if f.is_symlink() and not follow_links and f != root:
+        target = f.resolve()
+        if not any(target == r or r in target.parents for r in inside):
+            return "symlink out of the folders given (--follow-links to follow)"
+    if not f.is_file():
+        return None if f.is_dir() or not f.exists() else "not a regular file"
+    if f.suffix.lower() not in REPORT_SUFFIXES:
+        return _suffix_label(f)
+    if max_bytes is not None:
+        try:
+            size = f.stat().st_size
+        except OSError:
+            return None  # read_document names the error
+        if size > max_bytes:
+            return f"over the size limit ({human_bytes(max_bytes)})"
+    return None
 
 
 def _already_ingested(archive: Archive, url: str, sha: str) -> bool:
@@ -66,23 +142,36 @@ def _already_ingested(archive: Archive, url: str, sha: str) -> bool:
     ).fetchone()[0] == 1
 
 
-def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True) -> Summary:
-    """Import report files: unchanged bytes at the same path are recognised without parsing."""
+def load(archive: Archive, paths: Iterable[Path], *, progress: bool = True, follow_links: bool = False) -> Summary:
+    """Import report files: unchanged bytes at the same path are recognised without parsing.
+
+    One bad file never stops the load: a file that cannot be read or stored is counted as failed with
+    its reason, and the next one goes on.
+    """
     summary = Summary()
-    files = report_files([Path(p) for p in paths], summary)
+    cap = limits.current()
+    files = report_files([Path(p) for p in paths], summary, follow_links=follow_links, max_bytes=cap.document_bytes)
     with _run(archive, summary) as run_id:
         for path in tqdm(files, desc="load", unit="file", disable=not progress):
-            data = path.read_bytes()
-            url = path.resolve().as_uri()
-            if _already_ingested(archive, url, hashlib.sha256(data).hexdigest()):
-                archive.mark_seen(url, run_id)
-                summary.outcomes["unchanged"] += 1
-                continue
-            content_type = mimetypes.guess_type(path.name)[0]
-            fetch_id = archive.record_fetch(url, final_url=url, status=200, headers={}, body=data,
-                                            fetched_at=path.stat().st_mtime, run_id=run_id, content_type=content_type)
-            _parse_and_ingest(archive, summary, fetch_id, data, str(path), content_type, url=url)
+            try:
+                _load_one(archive, summary, path, run_id, cap)
+            except Exception as e:  # noqa: BLE001 - one file's failure is counted and named, the load goes on
+                summary.failed += 1
+                summary.errors.append(str(e) if isinstance(e, ParseError) else f"{path}: {type(e).__name__}: {e}")
     return summary
+
+
+def _load_one(archive: Archive, summary: Summary, path: Path, run_id: int, cap: limits.Limits) -> None:
+    data = limits.read_document(path, cap)
+    url = path.resolve().as_uri()
+    if _already_ingested(archive, url, hashlib.sha256(data).hexdigest()):
+        archive.mark_seen(url, run_id)
+        summary.outcomes["unchanged"] += 1
+        return
+    content_type = mimetypes.guess_type(path.name)[0]
+    fetch_id = archive.record_fetch(url, final_url=url, status=200, headers={}, body=data,
+                                    fetched_at=path.stat().st_mtime, run_id=run_id, content_type=content_type)
+    _parse_and_ingest(archive, summary, fetch_id, data, str(path), content_type, url=url, run_id=run_id)
 
 
 def reparse(archive: Archive, *, progress: bool = True, workers: int = 0) -> Summary:

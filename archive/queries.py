@@ -6,6 +6,7 @@ summaries read archives that another process is writing, or that may not exist y
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -57,7 +58,13 @@ def unfinished_runs(conn: sqlite3.Connection, portal: str) -> list[sqlite3.Row]:
 
 def latest_run_per_portal(conn: sqlite3.Connection) -> dict[str, dict]:
     return {row["portal"]: dict(row) for row in conn.execute(
-        "select * from crawl_runs where id in (select max(id) from crawl_runs group by portal)")}
+        "select * from crawl_runs where id in (select max(id) from crawl_runs where portal is not null group by portal)")}
+
+
+def last_local_run(conn: sqlite3.Connection) -> dict | None:
+    """The last run with no portal: a `load` or `reparse` (they share crawl_runs with the crawls)."""
+    row = conn.execute("select * from crawl_runs where portal is null order by id desc limit 1").fetchone()
+    return dict(row) if row else None
 
 
 def decisive_runs_before(conn: sqlite3.Connection, portal: str, run_id: int, limit: int) -> list[sqlite3.Row]:
@@ -88,10 +95,13 @@ def alert(conn: sqlite3.Connection, alert_id: int) -> dict:
 def documents_in_run(conn: sqlite3.Connection, portal: str, run_id: int) -> int:
     """The portal's reports whose page was fetched in the run (new, changed, unchanged or 304), plus the
     URLs that failed to parse in it: how many report documents the run saw."""
-    return conn.execute(
+    fetched = conn.execute(
         "select count(*) from (select r.url from reports r join fetches f on r.url in (f.url, f.final_url)"
         " where f.run_id = :run and r.portal_id = :portal union select url from parse_errors where run_id = :run)",
         {"run": run_id, "portal": portal}).fetchone()[0]
+    # An incremental run asks only for what is due, new or changed: the reports its listing showed count too.
+    listed = conn.execute("select listed from crawl_runs where id = ?", (run_id,)).fetchone()
+    return max(fetched, (listed[0] or 0) if listed else 0)
 
 
 def report_count(conn: sqlite3.Connection, portal: str) -> int:
@@ -139,3 +149,18 @@ def current_metrics_by_url(conn: sqlite3.Connection) -> dict[str, dict[str, floa
     for vid, key, value in conn.execute("select version_id, key, value from metrics"):
         values[vid][key] = value
     return {url: values.get(vid, {}) for url, vid in version_of.items() if vid is not None}
+
+
+# ---------------------------------------------------------------------- incremental re-crawls
+
+def listing_heads(conn: sqlite3.Connection, portal: str) -> dict[str, dict]:
+    """Each listing's first page at the portal's last complete walk: key -> {url, links, further, full_walk_at}."""
+    rows = conn.execute("select key, url, links, further, full_walk_at from listings where portal_id = ?", (portal,))
+    return {key: {"url": url, "links": tuple(json.loads(links or "[]")), "further": further, "full_walk_at": full}
+            for key, url, links, further, full in rows}
+
+
+def known_reports(conn: sqlite3.Connection, portal: str) -> dict[str, str | None]:
+    """The portal's current reports: URL -> last_seen (when a fetch last confirmed it)."""
+    return dict(conn.execute("select url, max(last_seen) from reports where portal_id = ? and status = 'current'"
+                             " group by url", (portal,)).fetchall())

@@ -221,12 +221,31 @@ def _m1(db: sqlite_utils.Database) -> None:
     _views(db)
 
 
-def _m_run_missed(db: sqlite_utils.Database) -> None:
+def _m2_readers(db: sqlite_utils.Database) -> None:
+    """report_versions.readers: the versions of the libraries that read the document (JSON)."""
+    db["report_versions"].add_column("readers", TEXT)
+
+
+def _m3_walk(db: sqlite_utils.Database) -> None:
+    """Incremental re-crawls: what each listing's first page showed at its last complete walk (a short walk
+    reads only that page while it shows the same), when a response was last confirmed unchanged (a 304 or
+    the same body updates it instead of adding a `fetches` row), and how many reports a run listed."""
+    db.create_table(
+        "listings",
+        {"portal_id": TEXT, "key": TEXT, "url": TEXT, "links": TEXT, "further": INT, "read_at": TEXT,
+         "full_walk_at": TEXT},
+        pk=("portal_id", "key"), foreign_keys=[("portal_id", "portals", "id")],
+    )
+    db["fetches"].add_column("last_seen", TEXT)
+    db["crawl_runs"].add_column("listed", INT)
+
+
+def _m4_run_missed(db: sqlite_utils.Database) -> None:
     """crawl_runs.missed: listed reports or attachments a run could not fetch or parse (a `partial` run)."""
     db["crawl_runs"].add_column("missed", int, not_null_default=0)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m_run_missed]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_run_missed]
 
 
 @contextlib.contextmanager

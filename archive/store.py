@@ -32,12 +32,14 @@ from typing import Any, Iterable, Mapping
 import sqlite_utils
 
 from archive import ngrams, organs, queries
+from archive.runlocks import RunLocks
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
 RUN_STATUSES = ("ok", "partial", "failed", "blocked", "interrupted")
-RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "missed")
+RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed",
+             "missed")
 OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
 
 
@@ -168,6 +170,8 @@ class Archive:
         migrate(self.db)
         self.db.execute("pragma synchronous = normal")
         self._check_search_index()
+        self._runs = RunLocks(self.path)
+        self.mark_dead_runs()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -255,6 +259,7 @@ class Archive:
                 "insert into crawl_runs(portal, started, status, pid) values (?, ?, 'running', ?)",
                 (portal_id, now(), os.getpid()),
             )
+        self._runs.hold(int(cur.lastrowid))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str, **stats: Any) -> None:
@@ -272,6 +277,22 @@ class Archive:
             )
             if cur.rowcount != 1:
                 raise KeyError(f"finish_run: no crawl run {run_id}")
+        self._runs.release(run_id)
+
+    def mark_dead_runs(self) -> list[int]:
+        """Close as `interrupted` the runs whose process died without finishing them (killed with -9, a
+        power cut): their lock is free. Called on every open, so the next command cleans up; returns their ids."""
+        rows = self.conn.execute("select id, pid from crawl_runs where finished is null").fetchall()
+        dead = [run_id for run_id, pid in rows if self._runs.is_dead(run_id, pid)]
+        for run_id in dead:
+            with self.db.atomic():
+                self.conn.execute(
+                    "update crawl_runs set finished = ?, status = 'interrupted', error = coalesce(error, ?)"
+                    " where id = ? and finished is null",
+                    (now(), "its process died before finishing it (found by the next command that opened the archive)",
+                     run_id))
+            self._runs.release(run_id)
+        return dead
 
     def add_alert(self, portal: str | None, kind: str, message: str, run_id: int | None = None) -> int:
         """Record an alert for the scheduler's status page / webhook; returns its id."""
@@ -540,11 +561,12 @@ class Archive:
         sections = [(i, name, text) for i, (name, text) in enumerate(report.sections.items())]
         cur = self.conn.execute(
             "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
-            " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen,"
+            " readers) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
              meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
-             _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp),
+             _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp,
+             _json(report.readers) if report.readers else None),
         )
         version_id = int(cur.lastrowid)
         self.conn.executemany(
@@ -612,6 +634,43 @@ class Archive:
             self._bump(run_id, gone_reports=len(gone))
         return len(gone)
 
+    # ------------------------------------------------------------------ incremental re-crawls
+    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None) -> int | None:
+        """A 304, or a 200 whose body is the one last stored for `url`: move that stored response's
+        `last_seen` on instead of adding a `fetches` row. Its id, or None when there is nothing to confirm
+        (then the response must be recorded with `record_fetch`)."""
+        row = self._one("select id, status, sha256 from fetches where url = ? and status = 200"
+                        " order by fetched_at desc, id desc limit 1", (url,))
+        if row is None or (status != 304 and (status != 200 or hashlib.sha256(body or b"").hexdigest() != row["sha256"])):
+            return None
+        with self.db.atomic():
+            self.conn.execute("update fetches set last_seen = ? where id = ?", (now(), row["id"]))
+            self._bump(run_id, requests=1)
+        return int(row["id"])
+
+    def listing_heads(self, portal_id: str) -> dict[str, dict]:
+        """What each listing's first page showed at the portal's last complete walk, by listing key."""
+        return queries.listing_heads(self.conn, portal_id)
+
+    def known_reports(self, portal_id: str) -> dict[str, str | None]:
+        """The portal's current reports: URL -> when last confirmed (for the re-check rotation)."""
+        return queries.known_reports(self.conn, portal_id)
+
+    def record_listing_heads(self, portal_id: str, heads: Iterable[tuple[str, str, list[str], int]], *,
+                             full: bool) -> None:
+        """Remember each listing's first page (key, url, report links, further pages) after a walk that read
+        it whole; `full`: every page of every listing was read (resets the full-walk rotation)."""
+        stamp = now()
+        with self.db.atomic():
+            self._ensure_portal(portal_id)
+            for key, url, links, further in heads:
+                self.conn.execute(
+                    "insert into listings(portal_id, key, url, links, further, read_at, full_walk_at)"
+                    " values (?, ?, ?, ?, ?, ?, ?) on conflict(portal_id, key) do update set url = excluded.url,"
+                    " links = excluded.links, further = excluded.further, read_at = excluded.read_at,"
+                    " full_walk_at = coalesce(excluded.full_walk_at, listings.full_walk_at)",
+                    (portal_id, key, url, _json(list(links)), further, stamp, stamp if full else None))
+
     # ------------------------------------------------------------------ search index upkeep
     def _check_search_index(self) -> None:
         row = self._one("select value from archive_meta where key = 'ngrams_version'")
@@ -633,3 +692,13 @@ class Archive:
         """Merge the FTS segments into one (faster queries after a bulk load)."""
         with self.db.atomic():
             self.conn.execute("insert into search_fts(search_fts) values ('optimize')")
+
+
+def close_dead_runs(path: str | Path) -> None:
+    """Open the archive at `path` once, so runs whose process died are marked `interrupted`
+    (Archive.mark_dead_runs); a read-only copy is left as it is."""
+    if Path(path).is_file():
+        try:
+            Archive(path).close()
+        except (sqlite3.Error, OSError):
+            pass

@@ -90,6 +90,7 @@ class Archivist:
         self.writer = archive_writer(self.db)
         self.run_id = self.writer.call(_open_run, spider.portal)
         spider.run_id = self.run_id
+        spider.know(self.archive.known_reports(spider.portal.id), self.archive.listing_heads(spider.portal.id))
         self.opened = self.last_response = time.monotonic()
 
     def write(self, fn, *args: Any, **kwargs: Any) -> asyncio.Future:
@@ -108,8 +109,11 @@ class Archivist:
         headers = item.headers
         if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
             headers = {**headers, ERROR_HEADER: item.error}
+        # a report page or file confirmed unchanged moves its stored response's last_seen; list pages are
+        # evidence of what a listing showed at each read: always a row
+        record = _record if item.role != "list" else Archive.record_fetch
         fetch_id = await self.write(
-            Archive.record_fetch, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
+            record, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
             headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
             portal_id=spider.portal.id, content_type=item.content_type)
         self.last_response = time.monotonic()
@@ -219,16 +223,22 @@ class Archivist:
         stats = self.crawler.stats
         missed = self.missed()
         status = run_status(spider, reason, missed)
-        complete = status == "ok" and not spider.listing_moved  # gone means: missing from a complete listing
+        # gone means: missing from a complete listing (no listing cut short by an incremental walk or a cap)
+        complete = status == "ok" and not spider.listing_moved and spider.walked_whole()
         gone = self.writer.call(Archive.mark_gone, spider.portal.id, set(spider.listed), self.run_id) if complete else 0
+        if status == "ok" and not spider.listing_moved and not spider.failures and not spider.caps_hit:
+            # the listings' first pages as this run read them whole: the next run compares its own with them
+            self.writer.call(Archive.record_listing_heads, spider.portal.id, spider.heads_to_store(),
+                             full=spider.walked_whole())
         row = dict(requests=stats.get_value("downloader/request_count", 0),
                    bytes=stats.get_value("downloader/response_bytes", 0),
                    new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],
                    gone_reports=gone, parse_errors=self.counts["parse_error"], missed=len(missed),
-                   error=run_error(spider, reason, status, missed))
+                   error=run_error(spider, reason, status, missed), listed=len(spider.listed))
         self.writer.call(Archive.finish_run, self.run_id, status, **row)
-        for key, value in {**row, "status": status, "listed": len(spider.listed),
-                           "unchanged": self.counts["unchanged"]}.items():
+        for key, value in {**row, "status": status, "unchanged": self.counts["unchanged"],
+                           "rechecks_deferred": spider.deferred, "full_pass": spider.walked_whole(),
+                           "caps_hit": [f"{w}: {c}" for w, c in spider.caps_hit]}.items():
             stats.set_value(f"nianbao/{key}", value)
         stats.set_value("nianbao/failures", [{"url": u, "reason": r} for u, r in spider.failures])
         stats.set_value("nianbao/blocked", [{"url": u, "reason": r} for u, r in spider.blocked])
@@ -292,6 +302,17 @@ def _open_run(archive: Archive, portal) -> int:
     archive.upsert_portal(portal.id, portal.name, region=portal.region or None, family=portal.family,
                           start_urls=portal.start_urls, schedule=portal.schedule)
     return archive.start_run(portal.id)
+
+
+def _record(archive: Archive, url: str, *, status: int, body: bytes, run_id: int | None,
+            **kwargs: Any) -> int:
+    """Keep a response: a 304, or the same body as last time, only moves the stored response's `last_seen`
+    (no new `fetches` row); anything else is a new row. Failures are always recorded."""
+    if ERROR_HEADER not in kwargs.get("headers", {}):
+        confirmed = archive.confirm_fetch(url, status=status, body=body, run_id=run_id)
+        if confirmed is not None:
+            return confirmed
+    return archive.record_fetch(url, status=status, body=body, run_id=run_id, **kwargs)
 
 
 def _ingest(archive: Archive, fetch_id: int, report, **kwargs: Any) -> str:

@@ -47,9 +47,12 @@ def replica_portals(url: str) -> dict[str, Portal]:
               help="Crawl the sites of a running replica (`python -m replica`), e.g. http://127.0.0.1:8800, "
                    "with delays off. Loopback only.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary per portal instead of a table.")
+@click.option("--full", is_flag=True,
+              help="Walk every listing whole and ask again for every known report (conditionally), instead of the "
+                   "incremental re-crawl (unchanged listings read up to the known reports, re-checks on a rotation).")
 def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, progress: bool | None,
               overrides: tuple[str, ...], redis_url: str | None, workers: int, replica_url: str | None,
-              as_json: bool) -> None:
+              as_json: bool, full: bool) -> None:
     """Crawl PORTAL... (ids from the portal file, or `all`) into the archive.
 
     Polite by default: robots.txt obeyed, one request at a time per host, ≥ 2 s apart. Each portal gets
@@ -69,6 +72,8 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
     if any("=" not in o for o in overrides):
         raise click.UsageError("-s expects NAME=VALUE")
     settings = dict(o.split("=", 1) for o in overrides)
+    if full:
+        settings["NIANBAO_FULL"] = True
     if redis_url:
         from crawler.distributed import crawl_distributed
 

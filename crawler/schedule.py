@@ -492,5 +492,10 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
     return rows
 
 
+def last_local_run(db: Path) -> dict | None:
+    """The last run with no portal: a `load` or `reparse` (they share crawl_runs with the crawls)."""
+    return _read(db, "crawl_runs", queries.last_local_run)
+
+
 def open_alerts(db: Path) -> list[dict]:
     return _read(db, "alerts", queries.open_alerts, default=[])

@@ -117,6 +117,13 @@ def _last_run(run: dict | None, zone: ZoneInfo) -> tuple[str, str, str]:
     return f"#{run['id']} {_local(run['started'], zone)}{took}", status, found
 
 
+def _close_dead_runs(db: Path) -> None:
+    """Opening the archive marks runs whose process died `interrupted` (Archive.mark_dead_runs)."""
+    from archive.store import close_dead_runs
+
+    close_dead_runs(db)
+
+
 @click.command("status")
 @_DB
 @_PORTALS
@@ -133,6 +140,7 @@ def status_cmd(db: str, portals: str | None, tz: str) -> None:
     except PortalError as exc:
         raise click.ClickException(str(exc)) from None
     zone = ZoneInfo(tz)
+    _close_dead_runs(Path(db))
     rows = sched.status_rows(Path(db), crons, tz)
     table = [("PORTAL", "LAST RUN", "STATUS", "NEXT", "FOUND")]
     for row in rows:
@@ -147,6 +155,11 @@ def status_cmd(db: str, portals: str | None, tz: str) -> None:
     widths = [max(len(r[i]) for r in table) for i in range(4)]
     for r in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4])
+    local = sched.last_local_run(Path(db))
+    if local is not None:
+        when, status, _ = _last_run(local, zone)
+        click.echo(f"\nLast load/reparse: {when} {status}; {local['new_reports']} new, {local['new_versions']} changed, "
+                   f"{local['parse_errors']} parse errors")
     alerts = sched.open_alerts(Path(db))
     click.echo(f"\nOpen alerts: {len(alerts) or 'none'}")
     for a in alerts:

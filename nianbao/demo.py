@@ -69,7 +69,8 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
     echo("")
     echo(f"Open it in Datasette:   nianbao serve --db {db}")
     echo(f"Diff an organ's years:  nianbao diff {organ or '<organ>'} --db {db}")
-    echo(f"Run the demo again to see an incremental crawl (304s, 0 new reports): nianbao demo --db {db}")
+    echo(f"Run the demo again to see an incremental crawl (only what changed is read; 0 new reports): "
+         f"nianbao demo --db {db}")
     return runs, good
 
 

@@ -7,7 +7,9 @@ Public API
   OLE ``D0CF11E0`` → ``parsers.doc.read_doc``; HTML-ish → ``parsers.html.read_html``; else
   ``parsers.text.read_text``. The PDF/DOCX/DOC readers are imported lazily; a missing one raises ParseError.
 - ``parse_document(doc) -> Report`` — interpret a Document (see its docstring for how grids are consumed).
-- ``parse_bytes(data, source, content_type=None) -> Report`` and ``parse_file(path) -> Report``.
+- ``parse_bytes(data, source, content_type=None, hints=None) -> Report`` and ``parse_file(path) -> Report``;
+  ``hints`` are titles the crawl knows from outside the document (``{"listing_title": …, "page_title": …}``):
+  extra title candidates for the year and the organ, after the document's own title and title lines.
 - ``PARSER_VERSION`` — stored with every report version; bumped whenever output can change.
 - ``find_attachments(html, base_url)`` and ``decode_html(data, declared)`` (re-exported from parsers.html).
 
@@ -16,13 +18,17 @@ A document that cannot be read raises ``ParseError("<source>: <reason>")``; noth
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
+from parsers import limits
 from parsers.cells import grid_rows, text_rows
 from parsers.checks import prose_checks, table_checks
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, read_html
 from parsers.loose import place_loose_numbers
+from parsers.html import HTML_TITLE_KEY, title_parts, utf16_to_utf8
+from parsers.nonreport import image_format
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.nonreport import not_a_report
@@ -31,8 +37,9 @@ from parsers.sections import split_sections
 from parsers.sniff import document_kind
 from parsers.tables import TableResult, interpret
 from parsers.text import read_text
+from parsers.versions import reader_versions
 
-PARSER_VERSION = "1.4.0"
+PARSER_VERSION = "1.5.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -55,6 +62,10 @@ def read_any(data: bytes, source: str, content_type: str | None = None) -> Docum
     if not isinstance(data, (bytes, bytearray)):
         raise ParseError(f"{source}: expected bytes, got {type(data).__name__}")
     data = bytes(data)
+    image = image_format(data)
+    if image:
+        raise ParseError(f"{source}: not a report: an image ({image})")
+    data = utf16_to_utf8(data)  # UTF-16 without a BOM reads as UTF-8 from here on (sniffing, readers)
     if not data.strip():
         raise ParseError(f"{source}: empty document")
     kind = document_kind(data, content_type)
@@ -87,7 +98,7 @@ def _charset(content_type: str | None) -> str | None:
     return None
 
 
-def parse_document(doc: Document) -> Report:
+def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None) -> Report:
     """Interpret a Document: tables, meta, sections, checks.
 
     How tables are found. When ``doc.tables`` holds grids (HTML, PDF, DOCX readers), each grid row is
@@ -101,29 +112,30 @@ def parse_document(doc: Document) -> Report:
     therefore give every data row of tables 2–4 as one grid row: its label cell(s) then its value cells.
     If the grids yield no template table, the text cell stream (``doc.text``) is tried instead.
 
-    A list page (report links, no table, no report headings, little prose) raises
-    ``ParseError("<source>: not a report: …")`` (see parsers.nonreport).
+    A document that is not a report (too short, a login wall, a busy/error page, a notice or other column
+    item, no report sign at all, a list page of report links) raises ``ParseError("<source>: not a
+    report: <reason>")`` (see parsers.nonreport); images and foreign zips are refused by ``read_any``.
     """
+    doc.meta.update(hint_meta(hints))
     text = doc.text or ""
-    rows = [r for g in doc.tables for r in grid_rows(g)] if doc.tables else []
+    rows = limits.check_rows([r for g in doc.tables for r in grid_rows(g)] if doc.tables else [], doc.source)
     year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
     if tables is None or not tables.found:
-        tables = interpret(text_rows(text))
+        tables = interpret(limits.check_rows(text_rows(text), doc.source))
     place_loose_numbers(tables)
     sections = split_sections(text)
-    why = not_a_report(doc, bool(tables.found), len(sections))
+    titles = outside_titles(doc)
+    year = find_year(text, doc.title, titles) if titles else year
+    why = not_a_report(doc, bool(tables.found), len(sections), titles)
     if why:
         raise ParseError(f"{doc.source}: not a report: {why}")
     fmt = report_format(tables, text, year, len(sections))
-    if year is None:
-        date = find_date(text, doc.meta)
-        year = int(date[:4]) - 1 if date else None
     meta = {
-        "organ": find_organ(text, doc.title, doc.meta),
+        "organ": find_organ(text, doc.title, doc.meta, year, titles),
         "year": year,
         "format": fmt,
-        "title": find_title(text, doc.title),
+        "title": find_title(text, doc.title, titles),
         "date": find_date(text, doc.meta),
     }
     known = metric_labels()
@@ -137,6 +149,22 @@ def parse_document(doc: Document) -> Report:
                   attachments=list(doc.attachments))
 
 
+_HINT_PREFIX = "hint:"  # crawl hints ride in Document.meta (`hint:listing_title`), like the raw <title>
+
+
+def hint_meta(hints: Mapping[str, str | None] | None) -> dict[str, str]:
+    """Hints as Document meta entries (non-empty strings only)."""
+    return {_HINT_PREFIX + k: v for k, v in (hints or {}).items() if isinstance(v, str) and v.strip()}
+
+
+def outside_titles(doc: Document) -> list[str]:
+    """Titles from outside the text: the crawl's hints (listing title first), then the parts of the page's
+    raw <title> other than the one taken as the page's title."""
+    titles = [v for k, v in doc.meta.items() if k.startswith(_HINT_PREFIX)]
+    raw = doc.meta.get(HTML_TITLE_KEY)
+    return titles + ([p for p in title_parts(raw) if p != doc.title] if raw else [])
+
+
 def report_format(tables: TableResult, text: str, year: int | None, n_sections: int) -> str:
     """The template format: table labels decide; with no table read, the cited notice (weighed by year); else the year.
 
@@ -147,11 +175,15 @@ def report_format(tables: TableResult, text: str, year: int | None, n_sections: 
     return year_format(year, n_sections) if tables.found else untabled_format(text, year, n_sections)
 
 
-def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:
-    """Read and interpret raw bytes; only ParseError escapes."""
+def parse_bytes(data: bytes, source: str, content_type: str | None = None,
+                hints: Mapping[str, str | None] | None = None) -> Report:
+    """Read and interpret raw bytes; only ParseError escapes. `hints`: see the module docstring."""
     doc = read_any(data, source, content_type)
+    doc.meta.update(hint_meta(hints))
     try:
-        return parse_document(doc)
+        report = parse_document(doc)
+        report.readers = reader_versions()
+        return report
     except ParseError:
         raise
     except RecursionError as e:

@@ -8,11 +8,24 @@ from pathlib import Path
 
 import click
 
-from parsers import parse_file
+from parsers import limits, parse_file
 from parsers.evaluate import DocScore, labelled_inputs, load_truth, score, summary
 from parsers.model import ParseError, Report
 
 commands: list[click.Command] = []
+
+
+def _apply_limits(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> limits.Limits:
+    try:
+        return limits.configure(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx=ctx, param=param) from None
+
+
+limit_option = click.option(
+    "--limit", "limits_in_force", multiple=True, metavar="NAME=VALUE", callback=_apply_limits, is_eager=True,
+    help="Change a per-document limit (repeatable), e.g. --limit seconds=10 --limit memory=512M; also "
+         f"${limits.ENV}. Names: {', '.join(f.name for f in limits.fields(limits.Limits))}.")
 
 
 def _summary_text(r: Report) -> str:
@@ -37,13 +50,17 @@ def _summary_text(r: Report) -> str:
 
 @click.command("parse")
 @click.option("--jsonl", is_flag=True, help="One JSON object per input (Report.to_json()), in input order.")
+@limit_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def parse_cmd(jsonl: bool, files: tuple[Path, ...]) -> None:
-    """Parse report files (HTML, text, PDF, DOCX, DOC) and print a summary or JSON lines."""
+def parse_cmd(jsonl: bool, limits_in_force: limits.Limits, files: tuple[Path, ...]) -> None:
+    """Parse report files (HTML, text, PDF, DOCX, DOC) and print a summary or JSON lines.
+
+    Each file is parsed inside the per-document limits (a child process with a wall clock and a memory
+    cap); a file over one is an error naming the limit, and the other files go on."""
     failed = False
     for path in files:
         try:
-            report = parse_file(path)
+            report = limits.parse_file_limited(path, limits_in_force)
         except ParseError as e:
             failed = True
             if jsonl:

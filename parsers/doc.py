@@ -12,11 +12,11 @@ import shutil
 import subprocess
 import tempfile
 
+from . import limits
 from .document import Document
 from .model import ParseError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-TIMEOUT_S = 30
 MAX_BYTES = 50_000_000
 _MISSING = ".doc needs antiword (apt-get install antiword); archived raw"
 
@@ -45,11 +45,12 @@ def _antiword(antiword: str, data: bytes, source: str) -> str:
         with open(path, "wb") as fh:
             fh.write(data)
         env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        seconds = limits.current().seconds  # antiword inherits the parse's address-space cap (RLIMIT_AS)
         try:
             done = subprocess.run([antiword, "-w", "0", "-m", "UTF-8.txt", path], capture_output=True,
-                                  env=env, timeout=TIMEOUT_S, check=False)
+                                  env=env, timeout=seconds, check=False)
         except subprocess.TimeoutExpired:
-            raise ParseError(f"{source}: antiword took over {TIMEOUT_S} s") from None
+            raise limits.LimitExceeded(f"{source}: antiword took over {seconds:g} s (limit seconds)") from None
         except OSError as exc:
             raise ParseError(f"{source}: could not run antiword ({exc})") from exc
     if done.returncode != 0:

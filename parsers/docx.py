@@ -15,10 +15,10 @@ import docx
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
+from . import limits
 from .document import Cell, Document, Grid
 from .model import ParseError
 
-MAX_XML_BYTES = 50_000_000  # document.xml of a 15-page report is ~0.5 MB; bigger is not a report
 MAX_COLUMNS = 64  # report tables have <= 15; a hostile gridSpan="1000000000" is cut here
 MAX_ROWS = 1_000  # rows past this are not read (t3 has 28)
 _CJK = r"\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
@@ -47,20 +47,47 @@ def read_docx(data: bytes, source: str) -> Document:
 
 
 def _check_package(data: bytes, source: str) -> None:
-    """A clear reason for the common wrong inputs before python-docx gives an obscure one."""
+    """A clear reason for the common wrong inputs before python-docx gives an obscure one, and the size caps.
+
+    python-docx reads every part of the package (styles, media, ...) into memory, so every member counts:
+    each against `docx_part_bytes`, all together against `docx_total_bytes`. The declared sizes are checked
+    first, then each member is inflated once in 1 MB steps: zipfile stops a member at its declared size, but
+    a one-shot read inflates a whole compressed chunk before cutting it, so a member that lies about its
+    size is caught here (its CRC fails) with bounded memory, not inside python-docx.
+    """
     if not data:
         raise ParseError(f"{source}: empty file")
     if not data.startswith(b"PK\x03\x04"):
         raise ParseError(f"{source}: not a DOCX (not a zip file; starts with {data[:16]!r})")
+    cap = limits.current()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo("word/document.xml")
+            members = zf.infolist()
+            zf.getinfo("word/document.xml")
+            for info in members:
+                if info.file_size > cap.docx_part_bytes:
+                    raise limits.LimitExceeded(
+                        f"{source}: {info.filename} is {info.file_size:,} bytes uncompressed, over the part limit "
+                        f"({cap.describe('docx_part_bytes')})")
+            total = sum(info.file_size for info in members)
+            if total > cap.docx_total_bytes:
+                raise limits.LimitExceeded(f"{source}: its parts are {total:,} bytes uncompressed, over the package "
+                                           f"limit ({cap.describe('docx_total_bytes')})")
+            for info in members:
+                _inflate_in_steps(zf, info)
     except KeyError:
         raise ParseError(f"{source}: zip without word/document.xml (not a Word document)") from None
+    except ParseError:
+        raise
     except Exception as exc:
         raise ParseError(f"{source}: broken zip ({type(exc).__name__}: {exc})"[:500]) from exc
-    if info.file_size > MAX_XML_BYTES:
-        raise ParseError(f"{source}: word/document.xml is {info.file_size:,} bytes uncompressed; refusing")
+
+
+def _inflate_in_steps(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Read one member to its end 1 MB at a time (zipfile checks its CRC there)."""
+    with zf.open(info) as fh:
+        while fh.read(1 << 20):
+            pass
 
 
 def _blocks(parent) -> Iterator[str | Grid]:

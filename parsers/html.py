@@ -5,7 +5,6 @@ work on bytes or text with regex only (no DOM) and stay well under 2 ms for a 10
 """
 from __future__ import annotations
 
-import codecs
 import html as htmllib
 import json
 import re
@@ -15,16 +14,17 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.etree
 import lxml.html
 import trafilatura
+from w3lib.encoding import read_bom, resolve_encoding
 
 from parsers.document import Cell, Document, Grid
 from parsers.model import ParseError
+from parsers.titles import is_report_title
 
 # ---------------------------------------------------------------------------------------------
 # charset
 
 _GB_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "euc-cn", "gb18030", "windows-936"}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _norm_charset(name: str | None) -> str | None:
@@ -34,10 +34,7 @@ def _norm_charset(name: str | None) -> str | None:
     name = name.strip().strip("\"'").lower()
     if name in _GB_ALIASES:
         return "gb18030"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return resolve_encoding(name)  # w3lib: the WHATWG aliases browsers use (latin-1 → cp1252, …)
 
 
 def _meta_charset(data: bytes) -> str | None:
@@ -48,16 +45,20 @@ def _meta_charset(data: bytes) -> str | None:
 def decode_html(data: bytes, declared: str | None = None) -> str:
     """Decode a page body to text without trusting declarations blindly.
 
-    Order: a BOM; strict UTF-8 (a GBK body essentially never decodes as UTF-8, so success is proof);
+    Order: a BOM (UTF-8/16/32); UTF-16 without a BOM (told by its NUL bytes, see `utf16_without_bom`);
+    strict UTF-8 (a GBK body essentially never decodes as UTF-8, so success is proof);
     then the declared charset (`declared` from the HTTP header, else the <meta> one) with gb2312/gbk
     read as gb18030; a single-byte declaration (latin-1 & co.) on a page whose bytes decode strictly as
     gb18030 is taken as a lie; finally gb18030 with replacement characters.
     """
     if isinstance(data, str):
         return data
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+    codec, bom = read_bom(data)  # w3lib: UTF-8, UTF-16 and UTF-32 byte-order marks
+    if codec:
+        return data[len(bom):].decode(codec, errors="replace")
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -84,6 +85,38 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("gb18030", errors="replace")
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """`utf-16-le` / `utf-16-be` for UTF-16 text that carries no BOM, else None.
+
+    UTF-8 and the GB codecs never put a NUL byte in text; UTF-16 puts one in every ASCII character. Of the
+    two byte orders the right one reads line breaks, digits and Chinese punctuation (the wrong one turns
+    them into U+0A00, U+3x00 …), and nearly all of it is ASCII, Chinese or punctuation."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    sample = sample[:len(sample) & ~1]
+    best, best_score = None, 0
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(codec, errors="replace")
+        plain = sum(1 for ch in text if _plain(ch))
+        score = sum(text.count(ch) for ch in "\n0123456789，。、；：,.")
+        if plain >= 0.95 * len(text) and score > best_score:
+            best, best_score = codec, score
+    return best
+
+
+def utf16_to_utf8(data: bytes) -> bytes:
+    """UTF-16 bytes without a BOM re-encoded as UTF-8 (every reader and sniffer expects an ASCII-compatible
+    encoding); any other bytes unchanged."""
+    codec = utf16_without_bom(data)
+    return data.decode(codec, errors="replace").encode("utf-8") if codec else data
+
+
+def _plain(ch: str) -> bool:
+    return ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" \
+        or "\u2000" <= ch <= "\u206f"
 
 
 def _is_single_byte(codec: str) -> bool:
@@ -338,19 +371,28 @@ def page_meta(tree) -> dict[str, str]:
     return meta
 
 
+PASSWORD_KEY = "html:password"  # a login form: the page is a wall, not a report (parsers.nonreport)
+HTML_TITLE_KEY = "html:title"  # the raw <title>, kept in Document.meta as one more title candidate
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+[-—–|｜_·]\s+|\s*[_|｜—–]\s*|\s+-\s*|\s*-\s+|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
+
+
+def title_parts(title: str) -> list[str]:
+    """A <title> cut at its separators (`X县人民政府-X镇2022年…年度报告`, `… - 政府信息公开年报 - …`)."""
+    return [p for p in _TITLE_SEPARATORS.split(title.strip()) if p]
+
+
 def _page_title(tree, meta: dict[str, str]) -> str | None:
-    for key in ("ArticleTitle", "articletitle", "og:title", "title"):
-        if meta.get(key):
-            return meta[key]
-    for tag in ("h1", "h2"):
-        for h in tree.iter(tag):
-            text = " ".join("".join(h.itertext()).split())
-            if text and "报告" in text:
-                return text
+    """The page's own title: the first of (title meta, <h1>/<h2> naming a 报告, each part of <title>) that
+    names a report; else the first of them at all (meta, a 报告 heading, the <title>'s first part)."""
+    metas = [meta[k] for k in ("ArticleTitle", "articletitle", "og:title", "title") if meta.get(k)]
+    heads = [" ".join("".join(h.itertext()).split()) for tag in ("h1", "h2") for h in tree.iter(tag)]
+    heads = [h for h in heads if h and "报告" in h]
     t = tree.find(".//title")
-    if t is not None and t.text:
-        return re.split(r"\s*[_|｜—-]\s*(?=[^_|｜—-]*$)", t.text.strip())[0] or t.text.strip()
-    return None
+    parts = title_parts(t.text) if t is not None and t.text and t.text.strip() else []
+    found = metas + heads + parts
+    return next((x for x in found if is_report_title(x)), None) or next(iter(found), None)
 
 
 def _fallback_text(tree) -> str:
@@ -418,9 +460,14 @@ def embedded_content(page: str) -> str | None:
     return best
 
 
+# libxml2 silently drops everything nested deeper than 256 elements unless told the tree may be huge:
+# a report wrapped in 260+ <div>s came back empty. Depth is capped elsewhere (parsers.limits); here we read it.
+_HTML_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def _parse_tree(page: str, source: str):
     try:
-        return lxml.html.document_fromstring(_strip_xml_decl(page))
+        return lxml.html.document_fromstring(_strip_xml_decl(page), parser=_HTML_PARSER)
     except (lxml.etree.ParserError, ValueError) as e:
         raise ParseError(f"{source}: not readable as HTML ({e})") from e
 
@@ -435,7 +482,7 @@ def _body(tree, page: str) -> tuple[list[Grid], str]:
     except Exception:  # trafilatura has many internal failure modes on odd markup; the body text will do
         text = None
     if not text or len(text) < 50:
-        text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page)))
+        text = _fallback_text(lxml.html.document_fromstring(_strip_xml_decl(page), parser=_HTML_PARSER))
     return [g for g in tables if g], text
 
 
@@ -451,6 +498,11 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
     tree = _parse_tree(page, source)
     meta = page_meta(tree)
     title = _page_title(tree, meta)
+    raw_title = tree.find(".//title")
+    if raw_title is not None and raw_title.text and raw_title.text.strip():
+        meta.setdefault(HTML_TITLE_KEY, " ".join(raw_title.text.split()))
+    if any((i.get("type") or "").strip().lower() == "password" for i in tree.iter("input")):
+        meta[PASSWORD_KEY] = "1"
     attachments = find_attachments(page, base_url)
     tables, text = _body(tree, page)
     inner = embedded_content(page)
@@ -458,8 +510,27 @@ def read_html(data: bytes | str, source: str, base_url: str | None = None, decla
         inner_tree = _parse_tree(inner, source)
         title = title or _page_title(inner_tree, {})
         tables, text = _body(inner_tree, inner)
+    if len(_CJK.findall(text)) < _LOST_TEXT:
+        flat = stripped_text(page)
+        if len(_CJK.findall(flat)) >= _LOST_TEXT:  # the tree lost the body (nested past libxml2's depth limit)
+            tables, text = [], flat
     return Document(source=source, kind="html", text=text, tables=tables, title=title, meta=meta,
                     attachments=attachments, links=page_links(page))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LOST_TEXT = 40  # Chinese characters: a tree with fewer while the markup holds more has lost the body
+_NOT_TEXT = re.compile(r"<(script|style|noscript)\b[^>]{0,2000}>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK = re.compile(r"<(?:/?(?:p|div|br|li|tr|h[1-6]|table|section|article)\b)[^>]{0,4000}>", re.I)
+_CELL = re.compile(r"<(?:td|th)\b[^>]{0,4000}>", re.I)
+
+
+def stripped_text(page: str) -> str:
+    """The page's text without a DOM (block tags → line breaks, cells → tabs): the reading of last resort
+    for markup the HTML parser cannot hold (nesting past its depth limit)."""
+    text = _CELL.sub("\t", _BLOCK.sub("\n", _NOT_TEXT.sub("", page)))
+    text = htmllib.unescape(_TAG.sub("", text))
+    return re.sub(r"\n\s*\n+", "\n", "\n".join(" ".join(l.split()) for l in text.split("\n"))).strip()
 
 
 def _strip_xml_decl(page: str) -> str:

@@ -37,6 +37,7 @@ class Report:
     meta keys: organ, year, format ("2019" | "2021" | "legacy"), title, date (YYYY-MM-DD or None).
     metrics: canonical keys of metrics.json only; None = printed blank; absent = not in the document.
     attachments: links the page offers to report files (PDF/DOC/...), as {"url", "name"}.
+    readers: versions of the libraries that read it ({"lxml": "6.2.1", ...}, parsers.versions).
     """
 
     source: str
@@ -46,6 +47,7 @@ class Report:
     sections: dict[str, str] = field(default_factory=dict)
     text: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
+    readers: dict[str, str] = field(default_factory=dict)
 
     def take_page(self, page: "Report") -> None:
         """Complete an attachment's report from the report page it hangs off: the page's meta fills what
@@ -64,6 +66,7 @@ class Report:
             "metrics": dict(self.metrics),
             "checks": [asdict(c) for c in self.checks],
             "sections": dict(self.sections),
+            "readers": dict(self.readers),
         }
 
 

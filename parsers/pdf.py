@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import pdfminer.pdftypes
 import pdfplumber
+import pdfplumber.page
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.pdfpage import PDFPage
 
+from . import limits
 from .document import Cell, Document, Grid
 from .model import ParseError
 
-MAX_PAGES = 60  # a report is 3-15 pages; more pages are not read
 MAX_CHARS_PER_PAGE = 20_000  # a full dense A4 page is ~2,000 CJK chars
 MAX_EDGES_PER_PAGE = 2_000  # past either bound, table finding is skipped for the page (text is kept):
 MAX_CROSSINGS_PER_PAGE = 4_000  # pdfplumber's cell finding is quadratic in rule crossings (a t3 page has ~400)
@@ -61,6 +67,8 @@ def read_pdf(data: bytes, source: str) -> Document:
         raise
     except Exception as exc:  # pdfminer raises anything on corrupt input; none of it may escape
         inner = _unwrap(exc)
+        if isinstance(inner, limits.LimitExceeded):  # raised inside pdfminer by the caps below
+            raise limits.LimitExceeded(f"{source}: {inner}") from exc
         if "Password" in type(inner).__name__:
             raise ParseError(f"{source}: encrypted PDF (needs a password)") from exc
         raise ParseError(f"{source}: unreadable PDF ({type(inner).__name__}: {inner})"[:500]) from exc
@@ -79,10 +87,18 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 
 def _read(data: bytes, source: str) -> Document:
-    with pdfplumber.open(io.BytesIO(data), pages=list(range(1, MAX_PAGES + 1))) as pdf:
-        pages = [_page_blocks(page) for page in pdf.pages]
+    _TEXT.start(limits.current())
+    pdf = pdfplumber.open(io.BytesIO(data))  # not `with`: its close() walks the whole page tree again
+    first: list[Any] = []
+    try:
+        first = _first_pages(pdf, _TEXT.limits.pdf_pages)
+        pages = [_page_blocks(page) for page in first]
         meta_title = _meta_title(pdf.doc.info)
-        title = _heading(pdf.pages[0]) if pdf.pages else None
+        title = _heading(first[0]) if first else None
+    finally:
+        for page in first:
+            page.close()
+        pdf.stream.close()
     blocks = _join_continuations(pages)
     if not any(b.text or b.grid for b in blocks):
         raise ParseError(f"{source}: no text layer (a scanned PDF? OCR is not supported)")
@@ -94,6 +110,103 @@ def _read(data: bytes, source: str) -> Document:
         tables=[b.grid for b in blocks if b.grid is not None],
         title=title or meta_title,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# caps inside pdfminer: it inflates a whole stream in one call and interprets every operator of a page
+# before pdfplumber sees a char, so both are bounded where they happen.
+
+
+class _TextBudget:
+    """Text shown so far, per page and per document, against the limits in force."""
+
+    def __init__(self) -> None:
+        self.limits = limits.Limits()
+        self.page = self.total = 0
+
+    def start(self, current: limits.Limits) -> None:
+        self.limits, self.page, self.total = current, 0, 0
+
+    def spend(self, units: int) -> None:
+        self.page += units
+        self.total += units
+        if self.page > self.limits.pdf_text_ops_per_page:
+            raise limits.LimitExceeded(f"a page shows over {self.limits.pdf_text_ops_per_page:,} text operators "
+                                       "and glyph bytes (limit pdf_text_ops_per_page)")
+        if self.total > self.limits.pdf_text_ops:
+            raise limits.LimitExceeded(f"the document shows over {self.limits.pdf_text_ops:,} text operators "
+                                       "and glyph bytes (limit pdf_text_ops)")
+
+
+_TEXT = _TextBudget()
+
+
+class _CappedInterpreter(PDFPageInterpreter):
+    """pdfminer's interpreter, counting the text it is asked to show (a one-char `Tj` costs as much as a
+    line: every glyph becomes a layout object) and stopping past the limits."""
+
+    def process_page(self, page: PDFPage) -> None:
+        _TEXT.page = 0
+        super().process_page(page)
+
+    def do_TJ(self, seq: Any) -> None:
+        shown = sum(len(s) for s in seq if isinstance(s, (bytes, str))) if isinstance(seq, list) else 0
+        _TEXT.spend(1 + shown)
+        super().do_TJ(seq)
+
+
+class _BoundedZlib:
+    """Stands in for `zlib` inside pdfminer.pdftypes: `decompress` stops at `pdf_stream_bytes` instead of
+    inflating a bomb (1.5 MB → 1.5 GB) whole; a corrupt stream still raises zlib.error as before."""
+
+    error = zlib.error
+
+    @staticmethod
+    def decompress(data: bytes, *args: Any) -> bytes:
+        cap = limits.current().pdf_stream_bytes
+        inflater = zlib.decompressobj(*args[:1])
+        out = inflater.decompress(data, cap + 1)
+        if len(out) > cap:
+            raise limits.LimitExceeded(f"a PDF stream inflates past {limits.human_bytes(cap)} "
+                                       "(limit pdf_stream_bytes)")
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return out
+
+    @staticmethod
+    def decompressobj(*args: Any) -> Any:
+        return _BoundedInflater(zlib.decompressobj(*args))
+
+
+class _BoundedInflater:
+    """pdfminer's byte-at-a-time recovery of a corrupt stream, with the same cap."""
+
+    def __init__(self, inflater: Any) -> None:
+        self.inflater, self.size = inflater, 0
+
+    def decompress(self, data: bytes) -> bytes:
+        out = self.inflater.decompress(data)
+        self.size += len(out)
+        cap = limits.current().pdf_stream_bytes
+        if self.size > cap:
+            raise limits.LimitExceeded(f"a PDF stream inflates past {limits.human_bytes(cap)} "
+                                       "(limit pdf_stream_bytes)")
+        return out
+
+
+pdfminer.pdftypes.zlib = _BoundedZlib  # type: ignore[assignment]  # pdftypes' only use of zlib is inflating streams
+pdfplumber.page.PDFPageInterpreter = _CappedInterpreter  # type: ignore[misc]  # what Page.layout instantiates
+
+
+def _first_pages(pdf: Any, n: int) -> list[Any]:
+    """The first n pages. pdfplumber's `pages` (also with `pages=[1..n]`, and again in its close()) walks
+    the whole page tree (a 50,000-page file: 30 s); the page tree is a lazy generator, so stop it at n."""
+    pages: list[Any] = []
+    doctop = 0.0
+    for number, page in enumerate(itertools.islice(PDFPage.create_pages(pdf.doc), n), start=1):
+        pages.append(pdfplumber.page.Page(pdf, page, page_number=number, initial_doctop=doctop))
+        doctop += pages[-1].height
+    return pages
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,12 +23,16 @@ def parse_job(data: bytes, source: str, content_type: str | None,
               page: Page | None = None) -> tuple[Report | None, str | None]:
     """(report, None) or (None, reason). Never raises: a parser bug must not lose the crawl.
 
+    Each document is parsed inside the limits in force (`parsers.limits.parse_limited`: a child process
+    with a wall clock and an address-space cap), so a hostile one costs seconds and leaves this worker,
+    and the pool, alive.
+
     `page`: for an attachment, the report page it hangs off (data, source, content type); its meta
     completes the attachment's report (`Report.take_page`), as the crawl does."""
-    from parsers import parse_bytes  # imported in the worker
+    from parsers.limits import parse_limited  # imported in the worker
 
     try:
-        report = parse_bytes(data, source, content_type)
+        report = parse_limited(data, source, content_type)
     except Exception as e:  # noqa: BLE001 - any parser failure is recorded with the body, not raised
         return None, f"{type(e).__name__}: {e}"
     if page is not None:
@@ -63,6 +67,9 @@ def pool(workers: int = 0) -> ProcessPoolExecutor:
     runs at download speed and the parsing finishes after it.
     """
     global _POOL
+    if _POOL is not None and getattr(_POOL, "_broken", False):  # a worker died anyway (killed from outside)
+        _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL = None
     if _POOL is None:
         _POOL = ProcessPoolExecutor(max_workers=workers or default_workers(),
                                     mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)

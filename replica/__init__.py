@@ -30,6 +30,9 @@ With `Replica(counties=True)` (`--counties`), 127.0.0.30–36 and 127.0.0.40 als
 replica.sites.county; their truth is counties() / GET /__replica__/counties.json. sites() and
 the 17 sites' figures do not change.
 
+With `Replica(endless="lying")` that site's column never ends: page N lists reports (`endless_items="cycle"`:
+others each page; "repeat": the same again) and links to page N+1 with 下一页 (issue #11).
+
 Every report is an HTML page; some carry their tables only in a PDF/DOCX attachment (page text
 "详见附件"), some only as <img> (truth then has no table keys), legacy (pre-2019) ones have none.
 Report pages and attachments answer conditional GETs (ETag / Last-Modified -> 304).

@@ -78,10 +78,13 @@ class Replica:
 
     def __init__(self, seed: int = 1, port: int = 0, *, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_delay: float = 2.0, oversize_bytes: int = 3_000_000, rate_limit: int = 10,
-                 retry_after: int = 60, latency: float = 0.0, counties: bool = False,
-                 pinned: dict[tuple[int, str], str] | None = None) -> None:
+                 retry_after: int = 60, latency: float = 0.0, counties: bool = False, endless: str = "",
+                 endless_items: str = "cycle", pinned: dict[tuple[int, str], str] | None = None) -> None:
         self.catalog = Catalog(seed)
         self.latency = latency  # seconds every site response waits before its first byte, like a real server
+        # "lying": its column's pager never ends (see Lying.endless_page); off by default, so the
+        # 17 sites and their figures stay as they are.
+        self.endless, self.endless_items = endless, endless_items
         self.requested_port = port
         self.port = port
         self.faults = FaultConfig(fault_rate, fault_seed, fault_delay, oversize_bytes)

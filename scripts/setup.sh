@@ -2,6 +2,8 @@
 # Install everything nianbao and its tests need on a fresh Debian machine: the system packages
 # (Chromium + a CJK font for the browser test, redis-server for the scale-out test, antiword for
 # .doc attachments) and a virtualenv in .venv with the project installed editable.
+# The Python packages come from requirements.lock (exact versions, hash-checked; regenerate it with
+# scripts/lock.sh after changing pyproject.toml), so one commit installs, and parses, the same way everywhere.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +26,11 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test]"
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

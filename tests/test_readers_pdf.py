@@ -18,7 +18,8 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, T
 from parsers import parse_document
 from parsers.document import Cell, Grid
 from parsers.model import ParseError
-from parsers.pdf import MAX_PAGES, read_pdf
+from parsers.limits import Limits
+from parsers.pdf import read_pdf
 from test_readers_templates import grid, metrics, t3, t4
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
@@ -159,13 +160,13 @@ def test_real_pdfs_grids(corpus):
 def test_pages_past_the_limit_are_not_read():
     buf = io.BytesIO()
     canv = canvas.Canvas(buf, pagesize=A4)
-    for n in range(1, MAX_PAGES + 6):
+    for n in range(1, Limits().pdf_pages + 6):
         canv.setFont("STSong-Light", 12)
         canv.drawString(72, 700, f"第{n}页内容")
         canv.showPage()
     canv.save()
     text = read_pdf(buf.getvalue(), "long.pdf").text
-    assert f"第{MAX_PAGES}页内容" in text and f"第{MAX_PAGES + 1}页内容" not in text
+    assert f"第{Limits().pdf_pages}页内容" in text and f"第{Limits().pdf_pages + 1}页内容" not in text
 
 
 def _encrypted() -> bytes:

@@ -152,7 +152,7 @@ def test_reports_that_change_while_the_crawl_reads_them(tmp_path):
         truth = replica.truth()
         after = {t["detail_url"] for t in truth if t["site"] in sites}
         assert before - after and after - before, "the mutations reached the crawled sites"
-        second = fc.crawl(replica, db, sites)
+        second = fc.crawl(replica, db, sites, {"NIANBAO_FULL": 1})  # a full pass re-checks every known report
     assert all(s["status"] == "ok" for s in second.values()), second
     assert not fc.archive_problems(db)
     c = compare(str(db), truth, set(sites))
@@ -178,7 +178,8 @@ def test_a_listing_that_shifts_mid_crawl_marks_nothing_gone(tmp_path):
         start = replica.sites()[1]["start_urls"][0]
         assert "127.0.0.3" in start
         seen = fc.count(db, f"select count(*) from fetches where url = '{start}'")
-        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, ("trs1",), {"DOWNLOAD_DELAY": 0.25}),
+        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, ("trs1",),
+                                             {"DOWNLOAD_DELAY": 0.25, "NIANBAO_FULL_WALK_DAYS": 0}),
                                 cwd=fc.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while fc.count(db, f"select count(*) from fetches where url = '{start}'") <= seen and time.monotonic() < deadline:
@@ -213,7 +214,8 @@ def test_a_listing_that_keeps_moving_marks_nothing_gone_and_says_so(tmp_path):
     with fc.Replica(seed=1, rate_limit=100_000) as replica:
         fc.crawl(replica, db, ("trs1",))
         replica.remove(40, seed=5)
-        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, ("trs1",), {"DOWNLOAD_DELAY": 0.1}),
+        proc = subprocess.Popen(fc.crawl_cmd(replica.control_url, db, ("trs1",),
+                                             {"DOWNLOAD_DELAY": 0.1, "NIANBAO_FULL_WALK_DAYS": 0}),
                                 cwd=fc.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
         def publish() -> None:
@@ -242,7 +244,8 @@ def test_a_run_stopped_partway_marks_nothing_gone(tmp_path):
     db = tmp_path / "archive.db"
     with fc.Replica(seed=1, rate_limit=100_000) as replica:
         fc.crawl(replica, db, ("trs1",))
-        summary = fc.crawl(replica, db, ("trs1",), {"CLOSESPIDER_PAGECOUNT": 3})["trs1"]
+        # a full walk (an incremental one reads page 1 only here, and would end before the limit)
+        summary = fc.crawl(replica, db, ("trs1",), {"CLOSESPIDER_PAGECOUNT": 3, "NIANBAO_FULL_WALK_DAYS": 0})["trs1"]
     assert summary["status"] == "interrupted" and summary.get("gone_reports", 0) == 0, summary
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from reports where status = 'current'").fetchone()[0] > 3

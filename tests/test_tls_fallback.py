@@ -39,7 +39,9 @@ def crawled(tmp_path_factory):
         for i in range(2):
             replica.reset_stats()
             log = tmp / f"run{i}.log"
-            summaries = nianbao_crawl(replica, tmp / "archive.db", *SITES, "-s", f"LOG_FILE={log}")
+            # the second crawl with --full: every report asked for again (conditionally), over the working scheme
+            summaries = nianbao_crawl(replica, tmp / "archive.db", *SITES, "-s", f"LOG_FILE={log}",
+                                      *(("--full",) if i else ()))
             runs.append((summaries, replica.stats(), log.read_text(encoding="utf-8")))
         yield tmp / "archive.db", runs, replica.truth(), {s["id"]: s for s in replica.sites()}
 

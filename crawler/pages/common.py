@@ -14,22 +14,16 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from parsers.html import decode_html
+from parsers.titles import is_report_title  # re-exported: one title vocabulary for the crawl and the parser
 
 # A report title: a year, then 政府信息公开/政务公开, then 年度报告/年报. Not 工作要点, notices about reports, etc.
 REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?.*(?:政府信息公开|政务公开).*(?:年度报告|年报)")
-NOT_REPORT = re.compile(r"要点|通知|的函|意见|方案|计划|考核|评估|目录|指南|制度|报送|征集|公示|解读")
 # `onclick="jumpToDetail('./202605/t….html')"`, `window.open("…")` and friends: the first quoted relative/absolute path.
 ONCLICK_URL = re.compile(r"""['"]((?:\.{0,2}/|https?://)[^'"\s]+)['"]""")
 # JS redirect shells (`location.replace('./x/')`, `location.href = "…"`, `window.location = …`) and meta refresh.
 JS_REDIRECT = re.compile(r"""location(?:\.href)?\s*(?:=|\.replace\s*\(|\.assign\s*\()\s*['"]([^'"]+)['"]""")
 META_REFRESH = re.compile(r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d+\s*;\s*url\s*=\s*['"]?([^"'>\s]+)""", re.I)
 ERROR_PAGE = re.compile(r"页面不存在|页面未找到|找不到(?:该|您要的)?页面|访问的页面|404\s*Not\s*Found|信息已删除|文章已删除|该信息不存在|Page Not Found", re.I)
-
-
-def is_report_title(title: str) -> bool:
-    """Does a link/page title name a 政府信息公开工作年度报告 (any unit, any year)?"""
-    t = "".join(title.split())
-    return bool(REPORT_TITLE.search(t)) and not NOT_REPORT.search(t)
 
 
 @dataclass

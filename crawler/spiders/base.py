@@ -9,9 +9,15 @@ the run has nothing left to fetch, the first page of each listing is read again 
 request each); if its links changed, the listing is walked again from that read, so reports pushed past
 the pages read are fetched in this run, and the check repeats. A listing that still moves after
 `REREADS` re-reads leaves the run `listing_moved`: nothing is marked gone on an incomplete listing.
+
+How much is read is `crawler.walk`'s business: every listing and run is capped, and a re-crawl walks a
+listing that did not change only as far as it shows reports the archive does not know, and asks again only
+for the known reports whose re-check is due. A run that cut any listing short marks nothing gone.
 """
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
@@ -19,6 +25,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
@@ -27,6 +35,7 @@ from archive.store import normalize_headers
 from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
 from crawler.portals import Portal, load_portals
+from crawler.walk import WalkRules, full_walk_due, recheck_due
 from crawler.walls import describe_failure, wall_page
 from parsers.html import find_attachments
 
@@ -37,6 +46,12 @@ ListKey = tuple[str, str, str | None]
 def list_key(follow: Follow) -> ListKey:
     """What identifies a list page request (a POST page is its body as much as its URL)."""
     return follow.method, follow.url, follow.body
+
+
+def listing_id(key: ListKey) -> str:
+    """A listing's key as the archive stores it (`listings.key`)."""
+    method, url, body = key
+    return f"{method} {url}" + (f" {body}" if body else "")
 
 
 def declared_charset(response: Response) -> str | None:
@@ -66,41 +81,154 @@ class PortalSpider(scrapy.Spider):
         self.rereads = 0  # end-of-run re-read rounds so far; from the first on, list pages are walked again
         self.rewalked: set[ListKey] = set()  # list pages requested in the current re-walk
         self.listing_moved: str | None = None  # why nothing may be marked gone although the run read everything
+        self.caps_hit: list[tuple[str, str]] = []  # (URL or portal id, which cap and its value): the run is partial
+        self.rules = WalkRules.from_settings(BaseSettings())  # the defaults; from_crawler reads the settings
+        self.known: dict[str, str | None] = {}  # the archive's current reports of the portal -> last confirmed
+        self.stored_heads: dict[str, dict] = {}  # listing key -> its first page at the last complete walk
+        self.full_pass = True  # every listing walked whole this run (the archivist says otherwise)
+        self.walks: dict[ListKey, str] = {}  # listing (its first page's key) -> "full" | "short"
+        self.cut_short: set[ListKey | None] = set()  # listings whose further pages were not all read (short walk, cap)
+        self.capped: set[ListKey | None] = set()  # listings stopped by the page cap
+        self.pages_per_listing: Counter[ListKey | None] = Counter()
+        self.requested_lists: set[ListKey] = set()
+        self.deferred = 0  # known reports listed but not due for a re-check
+        self.requests_scheduled = 0
+        self.stop_reason: str | None = None
+        self.timer: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.rules = WalkRules.from_settings(crawler.settings)
         crawler.signals.connect(spider.reread_heads, signal=signals.spider_idle)
+        crawler.signals.connect(spider.count_request, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.start_clock, signal=signals.spider_opened)
+        crawler.signals.connect(spider.stop_clock, signal=signals.spider_closed)
         return spider
+
+    # ------------------------------------------------------------------ caps and what the archive knows
+
+    def know(self, known: dict[str, str | None], heads: dict[str, dict]) -> None:
+        """What the archive knows of the portal (the archivist tells at the start of the run): its current
+        reports and each listing's first page at the last complete walk. Decides whether this run is a full pass."""
+        self.known, self.stored_heads = known, heads
+        today = datetime.now(timezone.utc).date()
+        self.full_pass = self.rules.full or full_walk_due([h["full_walk_at"] for h in heads.values()], today,
+                                                          self.rules.full_walk_days)
+
+    def hit_cap(self, where: str, what: str, advice: str) -> None:
+        self.caps_hit.append((where, what))
+        self.logger.warning("%s: %s — %s", where, what, advice)
+
+    def start_clock(self, spider: scrapy.Spider) -> None:
+        from twisted.internet import reactor  # the running one (importing it at module level would install one)
+
+        self.timer = reactor.callLater(self.rules.max_seconds, self.time_up)
+
+    def stop_clock(self, spider: scrapy.Spider) -> None:
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+
+    def time_up(self) -> None:
+        self.hit_cap(self.portal.id, f"run time cap, {self.rules.max_seconds:g} s (NIANBAO_MAX_RUN_SECONDS)",
+                     "the run was stopped; what it fetched is archived and nothing is marked gone. The next run "
+                     "goes on; raise NIANBAO_MAX_RUN_SECONDS if the portal is really this big or this slow")
+        self.close("nianbao_time_cap")
+
+    def count_request(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        self.requests_scheduled += 1
+        if self.requests_scheduled > self.rules.max_requests and self.stop_reason is None:
+            self.hit_cap(self.portal.id, f"request cap, {self.rules.max_requests} requests (NIANBAO_MAX_REQUESTS)",
+                         "the run was stopped; what it fetched is archived and nothing is marked gone. If the "
+                         "portal really needs more, raise NIANBAO_MAX_REQUESTS (`-s NIANBAO_MAX_REQUESTS=N`)")
+            self.close("nianbao_request_cap")
+
+    def close(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+    def due(self, url: str) -> bool:
+        """Ask for a listed report now? New (or not current) ones always; known ones when their re-check is due."""
+        if self.rules.full or url not in self.known:
+            return True
+        return recheck_due(url, self.known[url], datetime.now(timezone.utc).date(), self.rules.recheck_days)
+
+    def walk_kind(self, head: Head) -> str:
+        """"short" when the listing's first page shows what it showed at the last complete walk and no full
+        pass is due; otherwise "full"."""
+        stored = self.stored_heads.get(listing_id(list_key(head.follow)))
+        if self.full_pass or stored is None or (tuple(stored["links"]), stored["further"]) != head.shows():
+            return "full"
+        return "short"
+
+    def heads_to_store(self) -> list[tuple[str, str, list[str], int]]:
+        """The first pages of the listings this run read whole, for the next run's comparison."""
+        return [(listing_id(key), head.follow.url, list(head.links), head.further)
+                for key, head in self.heads.items() if key not in self.cut_short]
+
+    def walked_whole(self) -> bool:
+        """No listing was cut short (by a short walk or a cap): the run may mark reports gone."""
+        return not self.cut_short
 
     # ------------------------------------------------------------------ requests
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.portal.start_urls:
-            yield self.follow_request(Follow(url, self.entry), top=True)
+            follow = Follow(url, self.entry)
+            self.requested_lists.add(list_key(follow))
+            yield self.follow_request(follow, top=True)
 
-    def follow_request(self, follow: Follow, top: bool = False) -> scrapy.Request:
-        """`top`: no page on the way here listed reports yet, so this page may be a listing's first page."""
+    def follow_request(self, follow: Follow, top: bool = False, listing: ListKey | None = None,
+                       previous: tuple[str, ...] | None = None) -> scrapy.Request:
+        """`top`: no page on the way here listed reports yet, so this page may be a listing's first page.
+        `listing`: the first page of the listing this page belongs to; `previous`: the reports the page that
+        led here showed (a page showing them again is the end of a pager that does not end)."""
         return scrapy.Request(
             follow.url, method=follow.method, body=follow.body, headers=follow.headers or None,
             callback=self.parse_list, errback=self.failed, dont_filter=follow.method == "POST" or self.rereads > 0,
-            meta={"role": "list", "follow": follow, "top": top},
+            meta={"role": "list", "follow": follow, "top": top, "listing": listing, "previous": previous},
         )
 
-    def follow_requests(self, follows: list[Follow], top: bool) -> Iterator[scrapy.Request]:
+    def follow_requests(self, follows: list[Follow], top: bool, parent: Follow | None = None,
+                        listing: ListKey | None = None, previous: tuple[str, ...] | None = None
+                        ) -> Iterator[scrapy.Request]:
         """The further list pages of a page. A re-walk bypasses the dupefilter (it read them before), so
-        it keeps its own: each page once per re-walk."""
+        it keeps its own: each page once per re-walk. A sub-column (deeper than its parent) starts a listing
+        of its own; a page of the same listing counts towards its page cap, and a page asked for before in
+        this walk is not asked for again (a POST pager is not deduplicated by Scrapy)."""
         for follow in follows:
+            key = list_key(follow)
             if self.rereads:
-                if list_key(follow) in self.rewalked:
+                if key in self.rewalked:
                     continue
-                self.rewalked.add(list_key(follow))
-            yield self.follow_request(follow, top)
+                self.rewalked.add(key)
+            elif key in self.requested_lists:
+                continue
+            self.requested_lists.add(key)
+            if parent is not None and follow.depth > parent.depth:
+                yield self.follow_request(follow, top=True)
+                continue
+            if self.pages_per_listing[listing] + 1 >= self.rules.max_list_pages:
+                self.cut_short.add(listing)
+                if listing not in self.capped:
+                    self.capped.add(listing)
+                    where = listing[1] if listing else self.portal.id
+                    self.hit_cap(where, f"list page cap, {self.rules.max_list_pages} pages (NIANBAO_MAX_LIST_PAGES)",
+                                 "the listing seems not to end; its reports past that page were not read and nothing "
+                                 "is marked gone this run. If the column is really that long, raise "
+                                 "NIANBAO_MAX_LIST_PAGES")
+                continue
+            self.pages_per_listing[listing] += 1
+            yield self.follow_request(follow, top, listing, previous)
 
     def report_request(self, link: Link, referer: str) -> scrapy.Request | None:
         if link.url in self.listed or not self.portal.allows(link.url):
             return None
         self.listed[link.url] = link.title
+        if not self.due(link.url):
+            self.deferred += 1
+            return None
         return scrapy.Request(
             link.url, callback=self.parse_report, errback=self.failed, headers={"Referer": referer},
             meta={"role": "report", "report_url": link.url, "title": link.title, "conditional": True,
@@ -129,13 +257,31 @@ class PortalSpider(scrapy.Spider):
             self.failures.append((response.url, problem))
             return
         self.list_pages_ok += 1
-        if head is not None and not self.note_head(head, reread=response.meta.get("reread", False)):
+        reread = response.meta.get("reread", False)
+        if head is not None and not self.note_head(head, reread=reread):
             return  # read again at the end of the run and unchanged: its listing was read whole
+        key = list_key(head.follow) if head is not None else response.meta.get("listing")
+        if head is not None:
+            self.walks[key] = "full" if reread else self.walk_kind(head)
+        items = tuple(link.url for link in listing.reports)
+        if head is None and items and items == response.meta.get("previous"):
+            self.logger.info("list page %s shows the same reports as the page before it: the end of its listing",
+                             response.url)
+            return
+        unknown = [link for link in listing.reports if link.url not in self.known]
         for link in listing.reports:
             request = self.report_request(link, response.url)
             if request is not None:
                 yield request
-        yield from self.follow_requests(listing.follow, top=response.meta.get("top", False) and not listing.reports)
+        follows = listing.follow
+        if self.walks.get(key) == "short" and not unknown:
+            # Unchanged at the top, and everything here is known: the rest of the listing is what it was.
+            pager = [f for f in follows if f.depth <= follow.depth]
+            if pager:
+                self.cut_short.add(key)
+            follows = [f for f in follows if f.depth > follow.depth]
+        yield from self.follow_requests(follows, top=response.meta.get("top", False) and not listing.reports,
+                                        parent=follow, listing=key, previous=items)
 
     def read_list(self, response: Response, follow: Follow) -> tuple[Listing | None, str | None]:
         """The listing a list page shows, or why it cannot be trusted."""
@@ -176,7 +322,8 @@ class PortalSpider(scrapy.Spider):
     def reread_heads(self) -> None:
         """Nothing left to fetch: read the first page of each listing not yet confirmed once more."""
         pending = [head for head in self.heads.values() if not head.confirmed]
-        if not self.rereads_listings or not pending or self.listing_moved or not self.listing_read_whole():
+        if (not self.rereads_listings or not pending or self.listing_moved or not self.listing_read_whole()
+                or not self.walked_whole() or self.stop_reason):
             return
         if self.rereads >= REREADS:
             self.listing_moved = (f"the listing kept moving while it was read ({self.rereads} re-reads of "

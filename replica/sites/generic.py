@@ -118,14 +118,33 @@ class Lying(Site):
         return resp
 
     def route(self, req: Request) -> Response | None:
-        if req.path in (self.col, self.col + "index.shtml"):
+        entries = self.catalog.listed(self.info.id)
+        page = self.endless_page(req.path)
+        if req.path in (self.col, self.col + "index.shtml") or page:
+            if page and self.replica.endless_items == "repeat":
+                chunk = entries
+            elif page:  # other reports on each page: a rotation of the column
+                start = page % max(1, len(entries))
+                chunk = (entries[start:] + entries[:start])[:10]
+            else:
+                chunk = entries
             items = "\n".join(f'<li><a href="{self.detail_path(e)}" target="_blank">{esc(e.report.title)}</a>'
-                              f"<span>[{e.report.published.isoformat()}]</span></li>"
-                              for e in self.catalog.listed(self.info.id))
+                              f"<span>[{e.report.published.isoformat()}]</span></li>" for e in chunk)
+            more = (f'<a href="{self.col}index_{(page or 1) + 1}.shtml">下一页</a>'
+                    if self.replica.endless == self.info.id else "")
             body = (f'<!DOCTYPE html><html><head><meta charset="gb2312"><title>政府信息公开年报</title></head><body>'
-                    f'<div class="breadcrumb">政府信息公开 &gt; 政府信息公开年报</div><ul class="list">\n{items}\n</ul></body></html>')
+                    f'<div class="breadcrumb">政府信息公开 &gt; 政府信息公开年报</div><ul class="list">\n{items}\n</ul>'
+                    f'{more}</body></html>')
             return Response(200, body.encode("utf-8"), "text/html", "list")
         return None
+
+    def endless_page(self, path: str) -> int | None:
+        """With `Replica(endless="lying")` page N (`index_N.shtml`) links to page N+1 forever (issue #11: a
+        crawler must end it); `endless_items`: "cycle" lists other reports on each page, "repeat" the same."""
+        if self.replica.endless != self.info.id or not path.startswith(self.col + "index_"):
+            return None
+        number = path[len(self.col + "index_"):].removesuffix(".shtml")
+        return int(number) if number.isdigit() else None
 
     def render_detail(self, e: Entry) -> str:
         r = e.report

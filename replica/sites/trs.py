@@ -51,8 +51,27 @@ class TrsSite(Site):
                 chunk = entries[(page - 1) * self.per_page: page * self.per_page]
                 return self.page(self.render_list(chunk, page, pages))
         if name.startswith("index_") and name.endswith("." + self.ext):
+            if self.replica.endless == self.info.id:
+                return self.endless_page(name, entries, pages)
             return self.page(PAST_END)
         return None
+
+    def endless_page(self, name: str, entries: list[Entry], pages: int) -> Response | None:
+        """`Replica(endless=site)`: past the last page, page N shows reports and links to page N+1, forever
+        (issue #11: a crawler must end it). `endless_items`: "cycle" shows other reports on each page,
+        "repeat" the last real page's reports again."""
+        number = name[len("index_"):-len("." + self.ext)]
+        if not number.isdigit():
+            return None
+        page = int(number) + 1 - self.first_index
+        if not entries or page <= pages:
+            return None
+        if self.replica.endless_items == "repeat":
+            chunk = entries[(pages - 1) * self.per_page:]
+        else:
+            start = (page * self.per_page) % len(entries)
+            chunk = (entries[start:] + entries[:start])[:self.per_page]
+        return self.page(self.render_list(chunk, page, page + 1))
 
     def pager_script(self, page: int, pages: int) -> str:
         return f'<script language="JavaScript">createPageHTML({pages}, {page - 1}, "index", "{self.ext}");</script>'
