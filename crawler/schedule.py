@@ -474,12 +474,8 @@ def status_rows(db: Path, crons: dict[str, tuple[str, ...]], tz: str = DEFAULT_T
     now = now or datetime.now(timezone.utc)
     last: dict[str, dict] = _read(db, "crawl_runs", queries.latest_run_per_portal, default={})
     rows = []
-    for portal in list(crons) + sorted(set(last) - set(crons), key=lambda p: (p is None, p or "")):
+    for portal in list(crons) + sorted(set(last) - set(crons)):
         run = last.get(portal)
-        if portal is None:  # `nianbao load` / `reparse` runs belong to no portal
-            rows.append({"portal": "(load/reparse)", "run": run, "running": None, "schedule": None,
-                         "due": None, "next": None})
-            continue
         lock = PortalLock(db, portal)
         row = {"portal": portal, "run": run, "running": lock.holder() if lock.is_held() else None,
                "schedule": crons.get(portal), "due": None, "next": None}
