@@ -160,6 +160,14 @@ def listing_heads(conn: sqlite3.Connection, portal: str) -> dict[str, dict]:
             for key, url, links, further, full in rows}
 
 
+def missed_since_ok(conn: sqlite3.Connection, portal: str) -> set[str]:
+    """Report URLs that the portal's runs after its last ok run missed (`crawl_runs.missed_urls`)."""
+    rows = conn.execute(
+        "select missed_urls from crawl_runs where portal = ? and missed_urls is not null and id > "
+        "coalesce((select max(id) from crawl_runs where portal = ? and status = 'ok'), 0)", (portal, portal))
+    return {url for (urls,) in rows for url in json.loads(urls)}
+
+
 def known_reports(conn: sqlite3.Connection, portal: str) -> dict[str, str | None]:
     """The portal's current reports: URL -> last_seen (when a fetch last confirmed it)."""
     return dict(conn.execute("select url, max(last_seen) from reports where portal_id = ? and status = 'current'"

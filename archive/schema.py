@@ -241,8 +241,10 @@ def _m3_walk(db: sqlite_utils.Database) -> None:
 
 
 def _m4_run_missed(db: sqlite_utils.Database) -> None:
-    """crawl_runs.missed: listed reports or attachments a run could not fetch or parse (a `partial` run)."""
+    """crawl_runs.missed / missed_urls: listed reports a run did not archive (a `partial` run), and which
+    (JSON), so the next run asks for them again."""
     db["crawl_runs"].add_column("missed", int, not_null_default=0)
+    db["crawl_runs"].add_column("missed_urls", TEXT)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_run_missed]

@@ -39,7 +39,7 @@ from parsers.schema import metric_labels
 
 RUN_STATUSES = ("ok", "partial", "failed", "blocked", "interrupted")
 RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed",
-             "missed")
+             "missed", "missed_urls")
 OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
 
 
@@ -651,6 +651,10 @@ class Archive:
     def listing_heads(self, portal_id: str) -> dict[str, dict]:
         """What each listing's first page showed at the portal's last complete walk, by listing key."""
         return queries.listing_heads(self.conn, portal_id)
+
+    def missed_since_ok(self, portal_id: str) -> set[str]:
+        """Report URLs the portal's runs since its last ok run missed (see `queries.missed_since_ok`)."""
+        return queries.missed_since_ok(self.conn, portal_id)
 
     def known_reports(self, portal_id: str) -> dict[str, str | None]:
         """The portal's current reports: URL -> when last confirmed (for the re-check rotation)."""

@@ -18,6 +18,7 @@ With `ARCHIVE_READ_ONLY` (a distributed run's workers) it only reads: the one wr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -91,6 +92,11 @@ class Archivist:
         self.run_id = self.writer.call(_open_run, spider.portal)
         spider.run_id = self.run_id
         spider.know(self.archive.known_reports(spider.portal.id), self.archive.listing_heads(spider.portal.id))
+        missed = self.archive.missed_since_ok(spider.portal.id)
+        if missed:  # after a partial run: every listing walked whole, and what it missed asked for, whatever the rotation
+            spider.full_pass = True
+            for url in missed:
+                spider.known.pop(url, None)
         self.opened = self.last_response = time.monotonic()
 
     def write(self, fn, *args: Any, **kwargs: Any) -> asyncio.Future:
@@ -234,6 +240,7 @@ class Archivist:
                    bytes=stats.get_value("downloader/response_bytes", 0),
                    new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],
                    gone_reports=gone, parse_errors=self.counts["parse_error"], missed=len(missed),
+                   missed_urls=json.dumps(list(missed), ensure_ascii=False) if missed else None,
                    error=run_error(spider, reason, status, missed), listed=len(spider.listed))
         self.writer.call(Archive.finish_run, self.run_id, status, **row)
         for key, value in {**row, "status": status, "unchanged": self.counts["unchanged"],

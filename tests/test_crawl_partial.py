@@ -23,9 +23,9 @@ from test_crawl_replica import REPO
 SITE = "gbk"
 
 
-def crawl(replica: Replica, db: Path) -> tuple[dict, int]:
+def crawl(replica: Replica, db: Path, *extra: str) -> tuple[dict, int]:
     cmd = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')", "crawl", SITE,
-           "--replica", replica.control_url, "--db", str(db), "--json", "--no-progress"]
+           "--replica", replica.control_url, "--db", str(db), "--json", "--no-progress", *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=REPO)
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert lines, f"crawl printed no summary; stderr:\n{proc.stderr[-3000:]}"
@@ -100,3 +100,23 @@ def test_the_next_run_asks_for_the_missed_reports_again_and_is_ok(runs):
     assert conn.execute("select count(*) from reports").fetchone()[0] == 15
     # what failed was downloaded in full again (a 304 to a conditional request would have hidden it)
     assert all(n >= 1 for n in bodies.values()), bodies
+
+
+def test_known_reports_a_run_missed_are_asked_again_next_run_whatever_the_rotation(tmp_path):
+    """Archived reports are re-checked on a 30-day rotation and a short walk reads only a listing's first
+    page; a report the last run missed is asked for again all the same (and the listing walked whole)."""
+    db = tmp_path / "archive.db"
+    with Replica(seed=1, rate_limit=10_000) as replica:
+        html = [t for t in replica.truth() if t["site"] == SITE and t["carrier"] == "html"]
+        targets = {t["detail_url"] for t in html[-2:]}  # the oldest: past the listing's first page
+        assert crawl(replica, db)[0]["status"] == "ok"
+        replica.pinned.update({(t["rid"], "detail"): "busy" for t in html[-2:]})
+        summary, code = crawl(replica, db, "-s", "NIANBAO_FULL=1")  # a full pass re-checks them: they fail
+        assert summary["status"] == "partial" and code == 1 and {m["url"] for m in summary["missed_reports"]} == targets
+        replica.pinned.clear()
+        replica.reset_stats()
+        summary, code = crawl(replica, db)
+        stats = replica.stats()
+    asked = {u for u in targets if stats["bodies"].get(u, 0) + stats["not_modified"].get(u, 0)}
+    assert asked == targets, f"not asked again: {targets - asked}"
+    assert summary["status"] == "ok" and code == 0 and summary["full_pass"], summary
