@@ -129,22 +129,39 @@ def diff(organ: str, from_year: int | None, to_year: int | None, db: Path, fmt: 
 @click.argument("query")
 @db_option
 @click.option("--limit", default=50, show_default=True)
-def search(query: str, db: Path, limit: int) -> None:
+@click.option("--year", type=int, help="Only reports of this year.")
+@click.option("--province", help="Only reports whose province contains this (e.g. 福建).")
+@click.option("--format", "fmt", type=click.Choice(["2019", "2021", "legacy"]), help="Only reports of this template.")
+@click.option("--kind", type=click.Choice(["html", "pdf", "docx", "doc", "text"]), help="Only reports read from this kind of file.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: total, facets and the reports with snippets.")
+def search(query: str, db: Path, limit: int, year: int | None, province: str | None, fmt: str | None,
+           kind: str | None, as_json: bool) -> None:
     """Reports whose text contains every word of QUERY (exact, from one Chinese character up)."""
-    from archive import ngrams
+    import json
+
+    from archive import search as fulltext
 
     conn = _read_only(db)
-    conn.create_function("nianbao_match", 1, ngrams.fts_query, deterministic=True)
-    total = conn.execute("select count(*) from search_fts where search_fts match nianbao_match(?)", (query,)).fetchone()[0]
-    rows = conn.execute(
-        "select id, year, organ, title from search where id in"
-        " (select rowid from search_fts where search_fts match nianbao_match(?)) order by year desc, organ limit ?",
-        (query, limit),
-    ).fetchall()
-    conn.close()
-    for report_id, year, organ_name, title in rows:
-        click.echo(f"{report_id}\t{year or '-'}\t{organ_name or '-'}\t{title or ''}")
-    click.echo(f"{total} report(s) contain {query!r}" + (f"; first {limit} shown" if total > limit else ""), err=True)
+    try:
+        results = fulltext.search(conn, query, fulltext.Filters(year, province, fmt, kind), limit=limit,
+                                  with_facets=as_json)
+    except fulltext.QueryTooLong as e:
+        raise click.ClickException(str(e))
+    finally:
+        conn.close()
+    if as_json:
+        rows = [{**{k: v for k, v in r.items() if k != "snippets"},
+                 "snippets": [fulltext.snippet_text(s) for s in r["snippets"]]} for r in results.rows]
+        facets = {name: [{"value": v, "count": n} for v, n in values] for name, values in results.facets.items()}
+        click.echo(json.dumps({"query": query, "total": results.total, "facets": facets, "reports": rows},
+                              ensure_ascii=False, indent=1))
+        return
+    for r in results.rows:
+        click.echo(f"{r['id']}\t{r['year'] or '-'}\t{r['organ'] or '-'}\t{r['title'] or ''}")
+        for s in r["snippets"]:
+            click.echo(f"\t{fulltext.snippet_text(s)}")
+    click.echo(f"{results.total} report(s) contain {query!r}" + (f"; first {limit} shown" if results.total > limit else ""),
+               err=True)
 
 
 commands: list[click.Command] = [load, reparse, serve, diff, search]

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive.organs import core_name
-from parsers.schema import metric_labels, schema
+from parsers.schema import metric_formats, metric_labels, schema
 
 # The metrics the timeline and the chart follow, with a short title each.
 KEY_METRICS: dict[str, str] = {
@@ -26,6 +26,15 @@ KEY_METRICS: dict[str, str] = {
     "t2.punishment.decisions": "行政处罚决定",
 }
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
+_PROSE_END = re.compile(r"[。！？；!?;…”」）)]$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+TEMPLATES = ("2019", "2021")
+# Rows that mean the same thing in both templates though keyed differently: 2019's one (六)其他处理 row is
+# the sum of 2021's three (六) rows.
+MAPPED_ROWS: dict[str, tuple[str, ...]] = {
+    f"t3.other.{c['key']}": tuple(f"t3.{r}.{c['key']}" for r in ("other_no_correction", "other_no_fee", "other_other"))
+    for c in schema()["t3_columns"]
+}
 
 
 class OrganNotFound(LookupError):
@@ -113,6 +122,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
 
+def is_prose(sentence: str) -> bool:
+    """A sentence of the narrative, not a table row or heading the text extraction left in a section:
+    no tab, and it ends like a sentence or is a long run of mostly Chinese text."""
+    if "\t" in sentence or "|" in sentence:
+        return False
+    if _PROSE_END.search(sentence):
+        return bool(_CJK.search(sentence))
+    return len(sentence) >= 30 and len(_CJK.findall(sentence)) >= 0.5 * len(sentence)
+
+
+def prose_sentences(text: str) -> list[str]:
+    return [s for s in sentences(text) if is_prose(s)]
+
+
 def pick_years(available: list[Year], from_year: int | None, to_year: int | None) -> tuple[Year, Year]:
     """Default: the latest two years; one given: its neighbour. Raises ValueError naming what is missing."""
     by_year = {y.year: y for y in available}
@@ -141,11 +164,45 @@ def _delta(old, new):
     return _num(round(new - old, 6)) if isinstance(old, (int, float)) and isinstance(new, (int, float)) else None
 
 
-def metric_changes(old: dict, new: dict) -> list[dict]:
-    """Keys whose value differs (a key printed in only one year counts, with the other side None), schema order."""
+def template_change(old_format: str | None, new_format: str | None) -> dict | None:
+    """{"from", "to", "shared", "only_from", "only_to", "mapped"} when two years use different templates."""
+    if old_format == new_format or old_format not in TEMPLATES or new_format not in TEMPLATES:
+        return None
+    formats = metric_formats()
+    shared = [k for k, f in formats.items() if old_format in f and new_format in f]
+    return {"from": old_format, "to": new_format, "shared": len(shared),
+            "only_from": sum(1 for f in formats.values() if old_format in f and new_format not in f),
+            "only_to": sum(1 for f in formats.values() if new_format in f and old_format not in f),
+            "mapped": sorted(MAPPED_ROWS)}
+
+
+def _mapped(values: dict, key: str, parts: tuple[str, ...]) -> float | int | None:
+    """A 2019 row's value on the 2021 side: the sum of the 2021 rows it splits into (None if none printed)."""
+    nums = [values[p] for p in parts if isinstance(values.get(p), (int, float))]
+    return _num(sum(nums)) if nums else None
+
+
+def metric_changes(old: dict, new: dict, change: dict | None = None) -> list[dict]:
+    """Keys whose value differs (a key printed in only one year counts, with the other side None), schema order.
+
+    Across a template change only the rows both templates share are compared, plus MAPPED_ROWS (2019's
+    (六)其他处理 against the sum of 2021's three (六) rows); a row of one template only is no change.
+    """
     labels = metric_labels()
+    formats = metric_formats()
     out = []
     for key in labels:
+        if change and not (change["from"] in formats[key] and change["to"] in formats[key]):
+            if key in MAPPED_ROWS and change["from"] == "2019" and key in old:
+                a, b = old.get(key), _mapped(new, key, MAPPED_ROWS[key])
+            elif key in MAPPED_ROWS and change["to"] == "2019" and key in new:
+                a, b = _mapped(old, key, MAPPED_ROWS[key]), new.get(key)
+            else:
+                continue
+            if a != b:
+                out.append({"key": key, "label": labels[key] + "（2021 模板三项合计）", "old": a, "new": b,
+                            "delta": _delta(a, b)})
+            continue
         if key not in old and key not in new:
             continue
         a, b = old.get(key), new.get(key)
@@ -161,16 +218,17 @@ def continuity(old: dict, new: dict) -> list[dict]:
         fwd, over = old.get(f"t3.carried_forward.{col['key']}"), new.get(f"t3.carried_over.{col['key']}")
         if fwd is None and over is None:
             continue
+        # n/a (None) where one side is not printed: a missing number is not a broken carry-over
         out.append({"column": col["key"], "label": col["label"], "carried_forward": fwd, "carried_over": over,
-                    "ok": fwd == over})
+                    "ok": None if fwd is None or over is None else fwd == over})
     return out
 
 
 def section_diff(old: dict[str, str], new: dict[str, str]) -> list[dict]:
-    """Per section, the sentences removed and added (difflib over sentence lists)."""
+    """Per section, the prose sentences removed and added (difflib over sentence lists; table text left out)."""
     out = []
     for name in dict.fromkeys([*old, *new]):
-        a, b = sentences(old.get(name, "")), sentences(new.get(name, ""))
+        a, b = prose_sentences(old.get(name, "")), prose_sentences(new.get(name, ""))
         removed: list[str] = []
         added: list[str] = []
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
@@ -186,14 +244,20 @@ def compare(conn: sqlite3.Connection, organ: dict, from_year: int | None = None,
     available = years(conn, organ["id"])
     old, new = pick_years(available, from_year, to_year)
     m_old, m_new = metrics(conn, old.version_id), metrics(conn, new.version_id)
+    change = template_change(old.format, new.format)
     return {
         "organ": organ["name"],
         "organ_id": organ["id"],
         "from": old.year,
         "to": new.year,
+        "from_report_id": old.report_id,
+        "to_report_id": new.report_id,
+        "from_format": old.format,
+        "to_format": new.format,
+        "template_change": change,
         "from_source": old.url,
         "to_source": new.url,
-        "changes": metric_changes(m_old, m_new),
+        "changes": metric_changes(m_old, m_new, change),
         "continuity": continuity(m_old, m_new) if new.year == old.year + 1 else [],
         "sections": section_diff(sections(conn, old.version_id), sections(conn, new.version_id)),
         "timeline": timeline(conn, organ["id"], available),

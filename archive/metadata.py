@@ -5,12 +5,16 @@ metadata.json. Canned queries are all read-only SELECTs over the archive's own t
 """
 from __future__ import annotations
 
+from archive import rollups
 from archive.diff import KEY_METRICS
 from archive.schema import metric_unit
 from parsers.schema import metric_labels
 
-CUSTOM_UNITS = ["件 = [nianbao_count]", "万元 = [nianbao_money]"]
-REPORT_FACETS = ["province", "year", "format", "check_status", "status"]
+REPORT_FACETS = ["province", "year", "format", "kind", "check_status", "status"]
+# Tables of the crawl and the parser's workings: hidden from the database page's list (a researcher starts with
+# reports, search, organs and the metric views), reachable at their URLs and under "hidden tables".
+PLUMBING = ("report_versions", "metric_keys", "metrics", "fetches", "bodies", "archive_meta", "parse_errors", "portals",
+            "crawl_runs", "alerts", "sections", "checks", "listings")
 
 
 def _key_columns(alias: str) -> str:
@@ -48,7 +52,8 @@ order by o.name, r.year""",
         "description": "Largest year-over-year changes between consecutive years of one organ, in a region "
                        "(province, portal region or part of the organ name). :key is a LIKE pattern, e.g. t3.%.total.",
         "sql": """select a.organ, a.year as from_year, b.year as to_year, k.label, m1.key, m1.value as old, m2.value as new,
-  m2.value - m1.value as delta, b.id as report_id
+  m2.value - m1.value as delta,
+  case when m1.value != 0 then round(100.0 * (m2.value - m1.value) / abs(m1.value), 1) end as percent, b.id as report_id
 from reports a
 join reports b on b.organ_id = a.organ_id and b.year = a.year + 1
 join metrics m1 on m1.version_id = a.current_version_id
@@ -85,39 +90,44 @@ order by b.year desc, a.organ""",
     },
     "missing_years": {
         "title": "缺失的年度报告",
-        "description": "Years between an organ's first report and the archive's latest year with no report "
-                       "(:year narrows to one year; leave empty for all).",
-        "sql": """with recursive span(organ_id, y, last) as (
-  select organ_id, min(year), (select max(year) from reports) from reports
-  where organ_id is not null and year is not null and status != 'replaced' group by organ_id
-  union all select organ_id, y + 1, last from span where y < last
-)
-select o.name as organ, s.y as missing_year, o.province, o.id as organ_id
-from span s join organs o on o.id = s.organ_id
-where not exists (select 1 from reports r where r.organ_id = s.organ_id and r.year = s.y and r.status != 'replaced')
-  and (:year = '' or s.y = cast(:year as integer))
-order by s.y desc, o.name""",
+        "description": "Years between an organ's first report and the last year whose report is due today (a year's "
+                       "report is due by 31 March of the next year) with no report. :region narrows to a province, "
+                       "city or county (part of the organ name); :year to one year. Leave either empty for all.",
+        "sql": rollups.MISSING_SQL,
+    },
+    "region_by_year": {
+        "title": "地区逐年汇总",
+        "description": "Per year for :region (a province, city or county; empty for all): reports published, organs, "
+                       "applications received, granted in full and its share of all handled, reviews and lawsuits with "
+                       "their outcomes, fees (万元). Charts: /-/rollup?region=…",
+        "sql": rollups.BY_YEAR_SQL,
+    },
+    "published_late": {
+        "title": "逾期发布的年度报告",
+        "description": "Reports dated after 31 March of the next year (the legal deadline), with the days late; "
+                       ":region narrows (empty for all).",
+        "sql": rollups.LATE_SQL,
     },
 }
 
 
-def _metric_columns() -> tuple[dict[str, str], dict[str, str]]:
-    labels = metric_labels()
-    return ({k: f"{label}（{metric_unit(k)}）" for k, label in labels.items()},
-            {k: metric_unit(k) for k in labels})
+def metric_titles() -> dict[str, str]:
+    """key -> "Chinese label（unit）", the column title of the Chinese-header table."""
+    return {k: f"{label}（{metric_unit(k)}）" for k, label in metric_labels().items()}
 
 
 def build(database: str) -> dict:
     """The metadata dict for an archive served under the Datasette name `database`."""
-    descriptions, units = _metric_columns()
+    descriptions = metric_titles()
     tables = {
         "search": {
             "title": "全文搜索",
             "description": "One row per report (current version). The search box finds exactly the reports whose "
                            "text contains every word typed, from one Chinese character up.",
-            "fts_table": "search_fts",
-            "fts_pk": "id",
-            "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked"},
+            # No fts_table: archive.search_sql answers ?_search= (Datasette's plan reads every match), and no
+            # default facets (each reads every match of a common word); /-/search has the facets.
+            "columns": {"text": "Full text of the current version", "check_status": "ok | failed | unchecked",
+                        "kind": "the file the report was read from: html | pdf | docx | doc | text"},
         },
         "search_fts": {"hidden": True},
         "reports": {
@@ -139,23 +149,37 @@ def build(database: str) -> dict:
         "organs": {"title": "机关", "description": "Reporting bodies with their name variants.", "label_column": "name"},
         "metric_keys": {"title": "指标", "description": "Canonical metric keys and Chinese labels (metrics.json).",
                         "label_column": "label"},
-        "metrics": {"title": "指标值（长表）", "description": "Every metric of every version (value null = printed blank)."},
+        "metrics": {"title": "指标值（长表）", "hidden": True, "description": "Every metric of every version (value null = printed blank)."},
         "current_metrics": {"title": "当前指标（带标签）", "description": "Metrics of current versions with labels.",
                             "facets": ["key", "year", "province"]},
-        "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key.",
-                           "columns": descriptions, "units": units, "facets": ["year", "format", "check_status"]},
-        "fetches": {"title": "抓取记录", "description": "Every HTTP response (or loaded file) kept, body by sha256."},
-        "bodies": {"title": "原始内容", "description": "Raw bodies, zlib-compressed, stored once per sha256."},
+        "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key. "
+                           "The same as CSV with Chinese column titles: /-/metrics.csv (?year=, ?province=; "
+                           "?headers=keys for the metric keys).",
+                           # No Datasette "units": its pint rendering shows 17477 件 as "17.477 k件"; the unit
+                           # is in each column's description and in metric_keys.unit.
+                           "columns": descriptions, "facets": ["year", "format", "check_status"]},
+        # Plumbing: hidden from the table lists (still at their URLs), so the lists start with what a reader wants.
+        "fetches": {"title": "抓取记录", "hidden": True,
+                    "description": "Every HTTP response (or loaded file) kept, body by sha256."},
+        "bodies": {"title": "原始内容", "hidden": True,
+                   "description": "Raw bodies, zlib-compressed, stored once per sha256; a report page "
+                                  "(/-/report/<id>) downloads its file as served."},
+        "archive_meta": {"title": "档案内部信息", "hidden": True, "description": "Schema fingerprint and index versions."},
         "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
                          "`nianbao reparse` retries them.", "facets": ["resolved", "portal_id"]},
+        "portals": {"title": "门户网站", "description": "The portals crawled (crawler/portals.toml), with region and CMS family.",
+                    "label_column": "name"},
         "crawl_runs": {"title": "抓取批次", "facets": ["portal", "status"]},
         "alerts": {"title": "告警", "facets": ["portal", "kind", "resolved"]},
         "sections": {"title": "报告正文（六部分）"},
         "checks": {"title": "勾稽检查", "facets": ["name", "passed"]},
+        "listings": {"title": "栏目首页记录", "description": "What each listing's first page showed at its last complete "
+                     "walk: a re-crawl reads on only while it shows something new (crawler/walk.py)."},
     }
+    for name in PLUMBING:  # listed after what a reader wants (as "hidden tables"), still at their URLs
+        tables[name]["hidden"] = True
     return {
         "title": "nianbao 政府信息公开工作年度报告档案",
         "description": "Annual government information-disclosure reports: metrics, checks, every version, full-text search.",
-        "custom_units": CUSTOM_UNITS,
         "databases": {database: {"tables": tables, "queries": QUERIES}},
     }

@@ -17,16 +17,31 @@ def _signed(value) -> str:
     return "" if value is None else (f"+{value}" if value > 0 else str(value))
 
 
+def template_note(result: dict) -> str:
+    """One line on a template change between the two years, or ""."""
+    c = result.get("template_change")
+    if not c:
+        return ""
+    return (f"Template changed {c['from']} → {c['to']}: compared the {c['shared']} rows both templates share "
+            f"(and 2019's (六)其他处理 against the sum of 2021's three); {c['only_from']} rows only in {c['from']} "
+            f"and {c['only_to']} only in {c['to']} are left out.")
+
+
+def _mark(ok: bool | None) -> str:
+    return "n/a" if ok is None else "ok" if ok else "BROKEN"
+
+
 def text(result: dict) -> str:
     lines = [f"{result['organ']}: {result['from']} → {result['to']}", ""]
+    if template_note(result):
+        lines += [template_note(result), ""]
     lines.append(f"Metrics changed: {len(result['changes'])}")
     for c in result["changes"]:
         lines.append(f"  {c['label']} [{c['key']}]: {_fmt(c['old'])} → {_fmt(c['new'])} {_signed(c['delta'])}".rstrip())
     if result["continuity"]:
         lines += ["", "Carry-over (结转下年度 → 上年结转):"]
         for c in result["continuity"]:
-            mark = "ok" if c["ok"] else "BROKEN"
-            lines.append(f"  {c['label']}: {_fmt(c['carried_forward'])} → {_fmt(c['carried_over'])}  {mark}")
+            lines.append(f"  {c['label']}: {_fmt(c['carried_forward'])} → {_fmt(c['carried_over'])}  {_mark(c['ok'])}")
     for s in result["sections"]:
         if s["added"] or s["removed"]:
             lines += ["", f"== {s['name']} ({s['unchanged']} sentences unchanged)"]
@@ -36,13 +51,14 @@ def text(result: dict) -> str:
 
 def markdown(result: dict) -> str:
     out = [f"# {result['organ']}: {result['from']} → {result['to']}", "",
+           *([template_note(result), ""] if template_note(result) else []),
            f"## Metrics changed ({len(result['changes'])})", "", "| metric | key | old | new | delta |",
            "|---|---|---:|---:|---:|"]
     out += [f"| {_md(c['label'])} | `{c['key']}` | {_fmt(c['old'])} | {_fmt(c['new'])} | {_signed(c['delta'])} |"
             for c in result["changes"]]
     if result["continuity"]:
         out += ["", "## Carry-over", "", "| column | 结转下年度 (from) | 上年结转 (to) | ok |", "|---|---:|---:|---|"]
-        out += [f"| {c['label']} | {_fmt(c['carried_forward'])} | {_fmt(c['carried_over'])} | {'✓' if c['ok'] else '✗'} |"
+        out += [f"| {c['label']} | {_fmt(c['carried_forward'])} | {_fmt(c['carried_over'])} | {'n/a' if c['ok'] is None else '✓' if c['ok'] else '✗'} |"
                 for c in result["continuity"]]
     out += ["", "## Sections"]
     for s in result["sections"]:
@@ -65,13 +81,13 @@ def _md(value: str) -> str:
     return (value or "").replace("|", "\\|").replace("\n", " ")
 
 
-def chart_svg(timeline: list[dict], width: int = 300, height: int = 150) -> str:
-    """Small multiples: one line chart per key metric over every archived year (gaps where absent)."""
+def chart_svg(timeline: list[dict], width: int = 360, height: int = 160, metrics: dict[str, str] | None = None) -> str:
+    """Small multiples: one line chart per key metric (default KEY_METRICS) over every year given (gaps where absent)."""
     years = [t["year"] for t in timeline]
     if not years:
         return ""
     panels = []
-    for key, title in KEY_METRICS.items():
+    for key, title in (metrics or KEY_METRICS).items():
         values = [t["metrics"].get(key) for t in timeline]
         panels.append(_panel(title, key, years, values, width, height))
     return '<div class="charts">' + "".join(panels) + "</div>"
@@ -102,10 +118,61 @@ def _panel(title: str, key: str, years: list[int], values: list, width: int, hei
         elif segment:
             parts.append(f'<polyline points="{" ".join(segment)}" class="line"/>')
             segment = []
+    step = max(1, -(-len(years) * 34 // (width - left - right)))  # a year label needs ~34 px
     for i, (year, v) in enumerate(zip(years, values)):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 6}" class="xtick">{year}</text>')
+        if i % step == 0 or i == len(years) - 1 and (len(years) - 1) % step >= step / 2:
+            parts.append(f'<text x="{x(i):.1f}" y="{height - 6}" class="xtick">{year}</text>')
         if isinstance(v, (int, float)):
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" class="dot"><title>{year}: {v:g}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _tick(value: float) -> str:
+    """An axis label people read: 15,380 not 1.538e+04; 38.4 stays 38.4."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
+
+
+BAR_COLORS = ("#1f6fb4", "#e08a1e", "#3a9d4a", "#b8b8b8", "#8e5bb5")
+
+
+def bar_chart(title: str, years: list[int], series: list[tuple[str, list]], width: int = 560, height: int = 220,
+              unit: str = "") -> str:
+    """A (stacked when several series) bar chart by year as inline SVG, with a legend and value tooltips."""
+    left, right, top, bottom = 56, 12, 28, 40 if len(series) > 1 else 24
+    totals = [sum(v for _, values in series if isinstance(v := values[i], (int, float))) for i in range(len(years))]
+    top_value = max([t for t in totals if t > 0], default=1)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(len(years), 1)
+    bar = max(min(slot * 0.7, 40), 2)
+    step = max(1, -(-len(years) * 34 // plot_w))
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / top_value)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}" class="bars">',
+             f'<text x="{left}" y="16" class="t">{escape(title)}{escape(f"（{unit}）" if unit else "")}</text>',
+             f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" class="axis"/>',
+             f'<text x="{left - 4}" y="{y(top_value) + 4:.1f}" class="ytick">{_tick(top_value)}</text>',
+             f'<text x="{left - 4}" y="{y(0) + 4:.1f}" class="ytick">0</text>']
+    for i, year in enumerate(years):
+        x = left + slot * i + (slot - bar) / 2
+        base = 0.0
+        for k, (name, values) in enumerate(series):
+            v = values[i]
+            if isinstance(v, (int, float)) and v > 0:
+                parts.append(f'<rect x="{x:.1f}" y="{y(base + v):.1f}" width="{bar:.1f}" height="{y(base) - y(base + v):.1f}" '
+                             f'fill="{BAR_COLORS[k % len(BAR_COLORS)]}"><title>{year} {escape(name)}: {v:,.6g}</title></rect>')
+                base += v
+        if i % step == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14:.1f}" class="xtick">{year}</text>')
+    if len(series) > 1:
+        lx = left
+        for k, (name, _) in enumerate(series):
+            parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{BAR_COLORS[k % len(BAR_COLORS)]}"/>'
+                         f'<text x="{lx + 14}" y="{height - 5}" class="lg">{escape(name)}</text>')
+            lx += 24 + 13 * len(name)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -118,12 +185,23 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.up{color:#b00}.down{col
 .t{font-size:13px;fill:#222}.xtick{font-size:10px;text-anchor:middle;fill:#555}.ytick{font-size:10px;text-anchor:end;fill:#555}
 .axis{stroke:#999}.line{fill:none;stroke:#1f6fb4;stroke-width:2}.dot{fill:#1f6fb4}
 del{background:#fdd;text-decoration:line-through}ins{background:#dfd;text-decoration:none}
-.bad{color:#b00;font-weight:bold}.ok{color:#070}
+.bad{color:#b00;font-weight:bold}.ok{color:#070}.na{color:#888}
+.note{background:#eef5ff;padding:6px 10px;border-left:4px solid #1f6fb4}
 """
 
 
-def html_page(result: dict) -> str:
-    """The self-contained diff page (no external resources)."""
+def _year_link(result: dict, side: str, links: dict | None) -> str:
+    year = escape(str(result[side]))
+    fmt = result.get(f"{side}_format")
+    label = f"{year}" + (f"（{escape(fmt)} 模板）" if fmt else "")
+    if links and links.get(side):
+        return f'<a href="{escape(links[side])}">{label}</a>'
+    return label
+
+
+def html_page(result: dict, links: dict | None = None) -> str:
+    """The diff page, self-contained (no external resources). links: optional URLs of the organ page and of
+    the two reports ({"organ", "from", "to"}), given when Datasette serves it."""
     e = escape
     title = f"{result['organ']}：{result['from']} → {result['to']} 年度报告对比"
     rows = "".join(
@@ -135,7 +213,8 @@ def html_page(result: dict) -> str:
     cont = "".join(
         f"<tr><td>{e(c['label'])}</td><td class=n>{e(_fmt(c['carried_forward']))}</td>"
         f"<td class=n>{e(_fmt(c['carried_over']))}</td>"
-        f"<td class={'ok' if c['ok'] else 'bad'}>{'一致' if c['ok'] else '不一致'}</td></tr>"
+        + ("<td class=na>n/a（一侧未填）</td>" if c["ok"] is None else
+           f"<td class={'ok' if c['ok'] else 'bad'}>{'一致' if c['ok'] else '不一致'}</td>") + "</tr>"
         for c in result["continuity"]
     )
     secs = "".join(
@@ -147,15 +226,22 @@ def html_page(result: dict) -> str:
     sources = " · ".join(
         f"{y}: {e(u)}" for y, u in ((result["from"], result.get("from_source")), (result["to"], result.get("to_source"))) if u
     )
+    organ = (f'<a href="{e(links["organ"])}">{e(result["organ"])}</a>' if links and links.get("organ")
+             else e(result["organ"]))
+    change = result.get("template_change")
+    note = (f"<p class=note>模板变更：{e(change['from'])} 版 → {e(change['to'])} 版。只比较两版共有的 {change['shared']} 项"
+            f"（2019 版“(六)其他处理”对 2021 版三项之和）；仅 {e(change['from'])} 版有的 {change['only_from']} 项、"
+            f"仅 {e(change['to'])} 版有的 {change['only_to']} 项不计为变化。</p>" if change else "")
     return (
         f"<!DOCTYPE html><html lang=zh-CN><head><meta charset=utf-8><title>{e(title)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{e(title)}</h1><p class=src>{sources}</p>"
+        f"<body><h1>{e(title)}</h1><p>机关：{organ} · 报告：{_year_link(result, 'from', links)} → "
+        f"{_year_link(result, 'to', links)}</p><p class=src>{sources}</p>{note}"
         f"<h2>历年关键指标</h2>{chart_svg(result['timeline'])}"
         f"<h2>变化的指标（{len(result['changes'])}）</h2>"
         f"<table><tr><th>指标</th><th>{result['from']}</th><th>{result['to']}</th><th>增减</th></tr>{rows}</table>"
         + (f"<h2>结转衔接（{result['from']} 结转下年度 → {result['to']} 上年结转）</h2>"
            f"<table><tr><th>申请人</th><th>结转下年度</th><th>上年结转</th><th></th></tr>{cont}</table>" if cont else "")
-        + f"<h2>正文变化</h2>{secs}</body></html>"
+        + f"<h2>正文变化（只比较叙述文字，不含表格）</h2>{secs}</body></html>"
     )
 
 

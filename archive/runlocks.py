@@ -57,7 +57,7 @@ class RunLocks:
         try:
             fd = os.open(self._path(run_id), os.O_RDWR)
         except FileNotFoundError:
-            return bool(pid) and not _alive(int(pid))  # type: ignore[arg-type]
+            return bool(pid) and not pid_alive(int(pid))  # type: ignore[arg-type]
         except OSError:
             return False
         try:
@@ -69,7 +69,8 @@ class RunLocks:
         return True
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists on this machine (one owned by another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

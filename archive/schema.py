@@ -186,14 +186,10 @@ def _metric_keys(db: sqlite_utils.Database) -> None:
 
 def _view_sql() -> dict[str, str]:
     """Views Datasette shows: long metrics with labels for current reports, and one wide row per report."""
-    columns = ",\n  ".join(
-        '(select value from metrics m where m.version_id = r.current_version_id and m.key = {lit}) as "{key}"'.format(
-            lit=_sql_literal(key), key=key
-        )
-        for key in metric_labels()
-    )
+    columns = ",\n  ".join(f'{metric_value_sql(key, "r")} as "{key}"' for key in metric_labels())
     return {
-        "current_metrics": """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label, m.value, k.unit,
+        "current_metrics": """select r.id as report_id, r.organ_id, r.organ, r.year, r.province, m.key, k.label,
+       case when k.unit = '万元' then cast(m.value as real) else m.value end as value, k.unit,
        r.current_version_id as version_id
 from reports r
 join metrics m on m.version_id = r.current_version_id
@@ -202,6 +198,12 @@ where r.status != 'replaced'""",
         "report_metrics": f"select r.id as report_id, r.organ_id, r.organ, r.year, r.province, r.format, r.check_status,\n  {columns}\n"
         "from reports r where r.status != 'replaced'",
     }
+
+
+def metric_value_sql(key: str, alias: str) -> str:
+    """The value of metric `key` of report `alias`'s current version: counts as integers, amounts as decimals."""
+    value = f"(select value from metrics m where m.version_id = {alias}.current_version_id and m.key = {_sql_literal(key)})"
+    return f"cast({value} as real)" if key in MONEY_KEYS else value
 
 
 def _views(db: sqlite_utils.Database) -> None:
@@ -240,14 +242,71 @@ def _m3_walk(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("listed", INT)
 
 
-def _m4_run_missed(db: sqlite_utils.Database) -> None:
+def _m4_inferred(db: sqlite_utils.Database) -> None:
+    """report_versions.inferred: the metric keys (JSON list, null when none) whose cells the document's
+    own sums placed (parsers.model.Report.inferred), so a reader can tell them from cells read as printed."""
+    if "inferred" not in db["report_versions"].columns_dict:
+        db["report_versions"].add_column("inferred", TEXT)
+
+
+
+def _m5_numeric(db: sqlite_utils.Database) -> None:
+    """metrics.value NUMERIC instead of REAL: a count is stored as the integer it is (17477, not 17477.0),
+    an amount keeps its decimals. WITHOUT ROWID: rows clustered by (version, key), so the wide view's one
+    lookup per metric reads one b-tree (3.6x faster pages of report_metrics). The views that read the table
+    are dropped here and re-made by migrate()."""
+    for view in _view_sql():
+        db.execute(f"drop view if exists {view}")
+    db.execute("""create table metrics_numeric (
+  version_id integer references report_versions(id), key text references metric_keys(key), value numeric,
+  primary key (version_id, key)) without rowid""")
+    db.execute("insert into metrics_numeric(version_id, key, value) select version_id, key, value from metrics")
+    db.execute("drop table metrics")
+    db.execute("alter table metrics_numeric rename to metrics")
+    db["metrics"].create_index(["key"], if_not_exists=True)
+
+
+def _m6_places(db: sqlite_utils.Database) -> None:
+    """Place every organ (province, adcode) from the gazetteer (archive.places) and give its reports that province."""
+    from archive import organs, places
+
+    rows = db.execute("select o.id, o.name, o.province, o.region_code, p.name, p.region, p.province from organs o"
+                      " left join portals p on p.id = o.portal_id").fetchall()
+    for organ_id, name, province, code, portal_name, region, portal_province in rows:
+        new_province, new_code = places.organ_place(name, portal_name, region,
+                                                    province or portal_province or organs.province_of(name))
+        if (new_province, new_code or code) == (province, code):
+            continue
+        db.execute("update organs set province = ?, region_code = ? where id = ?", (new_province, new_code or code, organ_id))
+        for table in ("reports", "search"):
+            db.execute(f"update {table} set province = ? where organ_id = ?", (new_province, organ_id))
+
+
+def _m7_kind(db: sqlite_utils.Database) -> None:
+    """reports.kind and search.kind: the kind of file each report was read from (html, pdf, docx, doc, text)."""
+    from archive.kinds import body_kind
+
+    for table in ("reports", "search"):
+        db.execute(f"alter table {table} add column kind text")
+    rows = db.execute("select r.id, f.content_type, coalesce(f.final_url, f.url) from reports r"
+                      " join report_versions v on v.id = r.current_version_id join fetches f on f.id = v.fetch_id").fetchall()
+    for report_id, content_type, url in rows:
+        kind = body_kind(content_type, url)
+        if kind:
+            db.execute("update reports set kind = ? where id = ?", (kind, report_id))
+            db.execute("update search set kind = ? where id = ?", (kind, report_id))
+    db["reports"].create_index(["kind"], if_not_exists=True)
+
+
+def _m8_run_missed(db: sqlite_utils.Database) -> None:
     """crawl_runs.missed / missed_urls: listed reports a run did not archive (a `partial` run), and which
     (JSON), so the next run asks for them again."""
     db["crawl_runs"].add_column("missed", int, not_null_default=0)
     db["crawl_runs"].add_column("missed_urls", TEXT)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_run_missed]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_inferred, _m5_numeric, _m6_places,
+                                                          _m7_kind, _m8_run_missed]
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
-from archive import ngrams, organs, queries
+from archive import kinds, ngrams, organs, places, queries
 from archive.runlocks import RunLocks
 from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
@@ -110,6 +110,8 @@ def content_hash(report: Report) -> str:
         "text": report.text,
         "attachments": report.attachments,
     }
+    if report.inferred:  # only when there are some: the hash of every other report stays what it was
+        payload["inferred"] = report.inferred
     return hashlib.sha256(_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -439,17 +441,19 @@ class Archive:
 
     def _organ(self, name: str, portal_id: str | None) -> dict:
         """Resolve (or create) the organ row for a printed name within the portal's region."""
-        portal = self._one("select region, region_code, province from portals where id = ?", (portal_id,)) or {}
+        portal = self._one("select name, region, region_code, province from portals where id = ?", (portal_id,)) or {}
         region = portal.get("region")
         organ_id, names = organs.resolve(self.conn, name, portal_id, region)
         stamp = name.strip()
         if organ_id is None:
             core = organs.core_name(stamp)
+            province, code = places.organ_place(stamp, portal.get("name"), region,
+                                                portal.get("province") or organs.province_of(stamp))
             cur = self.conn.execute(
                 "insert into organs(key, name, core, rcore, portal_id, region, region_code, province, names)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (f"{portal_id or ''}|{region or ''}|{core}", stamp, core, core[::-1], portal_id, region,
-                 portal.get("region_code"), portal.get("province") or organs.province_of(stamp), _json([stamp])),
+                 code or portal.get("region_code"), province, _json([stamp])),
             )
             organ_id = int(cur.lastrowid)
         elif stamp not in names:
@@ -495,6 +499,7 @@ class Archive:
             "url": url,
             "status": "current",
             "format": meta.get("format"),
+            "kind": kinds.body_kind(fetch.get("content_type"), fetch.get("final_url") or fetch.get("url")),
             "title": meta.get("title"),
             "check_status": status,
             "checks_failed": failed,
@@ -562,11 +567,11 @@ class Archive:
         cur = self.conn.execute(
             "insert into report_versions(report_id, content_sha256, fetch_id, body_sha256, source_url, source, parser_version,"
             " organ, year, format, title, date, meta, attachments, n_metrics, n_sections, n_checks, first_seen, last_seen,"
-            " readers) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " readers, inferred) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, chash, fetch["id"], fetch["sha256"], url, report.source, _parser_version(), meta.get("organ"),
              meta.get("year"), meta.get("format"), meta.get("title"), meta.get("date"), _json(meta),
              _json(report.attachments), len(metrics), len(sections), len(report.checks), stamp, stamp,
-             _json(report.readers) if report.readers else None),
+             _json(report.readers) if report.readers else None, _json(report.inferred) if report.inferred else None),
         )
         version_id = int(cur.lastrowid)
         self.conn.executemany(
@@ -596,10 +601,10 @@ class Archive:
         if title and title not in text:  # a report is found by its own title too (prose extraction may drop it)
             text = f"{title}\n{text}"
         self.conn.execute(
-            "insert or replace into search(id, organ_id, organ, year, province, format, check_status, status, title, text)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into search(id, organ_id, organ, year, province, format, kind, check_status, status, title,"
+            " text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (report_id, fields["organ_id"], fields["organ"], fields["year"], fields["province"], fields["format"],
-             fields["check_status"], "current", fields["title"], text),
+             fields["kind"], fields["check_status"], "current", fields["title"], text),
         )
         self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, ngrams.index_text(text)))
 

@@ -33,7 +33,7 @@ from archive.store import Archive, now
 from archive.writer import archive_writer, open_archive
 from crawler.assembly import Decision, Ingest, Parsed, ReportAssembler, Retry, Seen
 from crawler.items import Fetched
-from parsers.pool import parse_job, pool
+from parsers.pool import WORKER_NICE, parse_job, pool
 from parsers.sniff import html_instead_of_file
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Archivist:
             raise NotConfigured("no ARCHIVE_DB")
         self.read_only = crawler.settings.getbool("ARCHIVE_READ_ONLY")
         self.workers = crawler.settings.getint("PARSE_WORKERS")
+        self.nice = crawler.settings.getint("PARSE_NICE", WORKER_NICE)
         self.assembler = ReportAssembler()
         self.page_decided: dict[str, asyncio.Event] = {}
         self.pending: set[asyncio.Future] = set()
@@ -146,7 +147,13 @@ class Archivist:
 
     async def parse(self, body: bytes, url: str, content_type: str | None) -> tuple[Any, str | None]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool(self.workers), parse_job, body, url, content_type)
+        return await loop.run_in_executor(pool(self.workers, self.nice), parse_job, body, url, content_type)
+
+    async def parsed(self, item: Fetched) -> tuple[Any, str | None]:
+        """The item's body parsed: by a distributed run's worker if it did (the writer then only writes)."""
+        if item.worker_parsed and item.parsed is not None:
+            return item.parsed
+        return await self.parse(item.body, item.url, item.content_type)
 
     async def stored_page(self, url: str) -> Parsed | None:
         """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
@@ -163,10 +170,11 @@ class Archivist:
         url = item.report_url or item.url
         try:
             if item.status == 304:
-                stored = await self.stored_page(url) if item.attachments else None
+                stored = item.stored if item.worker_parsed else (
+                    await self.stored_page(url) if item.attachments else None)
                 decisions = self.assembler.unchanged_page(url, stored, item.attachments)
             else:
-                report, error = await self.parse(item.body, item.url, item.content_type)
+                report, error = await self.parsed(item)
                 decisions = self.assembler.page(url, (fetch_id, report, error), item.attachments)
         finally:
             self.decided(url).set()
@@ -182,7 +190,7 @@ class Archivist:
         elif item.error or item.status != 200:
             decisions = self.assembler.attachment(url, item.url, failed=True)
         else:
-            report, error = await self.parse(item.body, item.url, item.content_type)
+            report, error = await self.parsed(item)
             decisions = self.assembler.attachment(url, item.url, parsed=(fetch_id, report, error))
         await self.carry_out(decisions)
 

@@ -55,6 +55,12 @@ class _Group:
     done: bool = False
 
 
+def carries_report(page: Report | None, attachments: list[str]) -> bool:
+    """Whether a report page parsed as `page` is the report itself (its files then are archived raw, never
+    parsed): it has metrics, or there are no files to take them from."""
+    return (page is not None and bool(page.metrics)) or not attachments
+
+
 class ReportAssembler:
     """One per crawl. Each method takes what arrived for one report page and returns the decisions it makes."""
 
@@ -68,8 +74,7 @@ class ReportAssembler:
         """A report page that answered 200, parsed. It is the report unless it has no metrics and files."""
         group = self._group(url)
         group.page = parsed
-        report = parsed[1]
-        if (report is not None and report.metrics) or not attachments:
+        if carries_report(parsed[1], attachments):
             group.done = True
             return [Ingest(url, *parsed)]
         group.waiting = set(attachments)

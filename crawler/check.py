@@ -16,7 +16,7 @@ from scrapy.http import Response
 
 from crawler.pages import Follow, Link, Listing
 from crawler.portals import Portal
-from crawler.spiders.base import PortalSpider, spider_for
+from crawler.spiders.base import ListKey, PortalSpider, spider_for
 
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 MAX_LIST_PAGES = 10  # list pages read at most per portal, whatever `pages` says (shells and sub-columns count)
@@ -34,9 +34,10 @@ class CheckMixin:
         self.requested = 0
         self.unread: list[str] = []
 
-    def follow_request(self, follow: Follow, top: bool = False) -> scrapy.Request:
+    def follow_request(self, follow: Follow, top: bool = False, listing: ListKey | None = None,
+                       previous: tuple[str, ...] | None = None) -> scrapy.Request:
         self.requested += 1
-        return super().follow_request(follow, top)  # type: ignore[misc]
+        return super().follow_request(follow, top, listing, previous)  # type: ignore[misc]
 
     def read_list(self, response: Response, follow: Follow) -> tuple[Listing | None, str | None]:
         listing, problem = super().read_list(response, follow)  # type: ignore[misc]
@@ -50,11 +51,13 @@ class CheckMixin:
             self.listed[link.url] = link.title  # type: ignore[attr-defined]
         return None
 
-    def follow_requests(self, follows: list[Follow], top: bool) -> Iterator[scrapy.Request]:
+    def follow_requests(self, follows: list[Follow], top: bool, parent: Follow | None = None,
+                        listing: ListKey | None = None, previous: tuple[str, ...] | None = None
+                        ) -> Iterator[scrapy.Request]:
         with_reports = sum(1 for p in self.pages_seen if p["reports"])
         for follow in follows:
             if with_reports < self.wanted_pages and self.requested < MAX_LIST_PAGES:
-                yield self.follow_request(follow, top)
+                yield self.follow_request(follow, top, listing, previous)
                 with_reports += 1
             else:
                 self.unread.append(follow.url)

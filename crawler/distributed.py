@@ -1,15 +1,29 @@
-"""Scale-out: N crawler processes share one Redis frontier (scrapy-redis 0.9.1); ONE process writes the archive.
+"""Scale-out: N crawler processes share one Redis frontier (scrapy-redis 0.9.1) and parse what they fetch;
+ONE process writes the archive.
 
     nianbao crawl --redis redis://127.0.0.1:6379 --workers 4 PORTAL...
 
-Why one writer: the archivist (crawler.archivist) pairs a report page with its attachments and waits for them,
-and with a shared frontier the page and its PDF are often fetched by different processes; only a
-process that sees every response can pair them. So workers fetch and route only: each response
-(a `Fetched` item, raw bytes) is pickled onto a Redis list, and the process that started the workers
-drains that list through the ordinary pipeline and `Archivist` (same parsing, same
-crawl_runs row, same blocked/failed/ok rules as a one-process crawl). Workers only read the archive
-(conditional-request validators), so they must see the archive file: run them on one machine,
-or several machines with the file on shared storage for reads.
+Workers fetch, route and parse: each response (a `Fetched` item, raw bytes) is parsed in the worker's own
+parse pool (parsers.pool, at normal priority: parsing is the worker's share of the run) and pickled onto a Redis list together
+with its parse result (the `Report`, or the reason it failed) — `Fetched.worker_parsed`. The process that
+started the workers drains that list through the ordinary pipeline and `Archivist`, which only writes:
+the raw fetch first (committed before anything derived from it), then the report the worker parsed, with
+the same `ReportAssembler` pairing a page with its attachments (a page and its PDF are often fetched by
+different workers; only the writer sees both), the same crawl_runs row and blocked/failed/ok rules.
+
+Parsing is the crawl's dominant CPU cost: the workers spend ~35 ms a page fetching and parsing, the writer
+~5 ms writing (bench/redis_bench.py), so a run grows with workers until the one writer process is busy.
+
+An attachment needs parsing only when its page holds no report (详见附件). The worker that parsed a
+report page publishes that verdict (`crawler.assembly.carries_report`, the writer's own rule) in the
+run's `carried` hash; a worker holding one of its attachments waits for it (the page was fetched first:
+its response produced the attachment's request) and parses the file only when the page did not carry
+the report.
+
+A 304 report page whose report came from a file (asked again with its files) is completed from its
+archived page: the worker reads and parses that from the archive it reads (validators come from it too),
+so workers must see the archive file: run them on one machine, or several machines with the file on
+shared storage for reads.
 
 Each run uses fresh Redis keys (``nianbao:<portal>:<token>:…``), so its dupefilter starts empty: a
 worker killed with SIGKILL loses its in-flight requests (popped without acknowledgement), and a
@@ -42,12 +56,16 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
+from crawler.archivist import Archivist
+from crawler.assembly import carries_report
 from crawler.items import Fetched
 from crawler.pages import Follow
 from crawler.portals import load_portals
 from crawler import settings as project
 from crawler.run import settings_for, summary
 from crawler.spiders.base import PortalSpider, spider_for
+from parsers.pool import close_pool
+from parsers.sniff import html_instead_of_file
 
 log = logging.getLogger("nianbao.distributed")
 
@@ -80,8 +98,13 @@ class RunKeys:
     def items(self) -> str:
         return f"{self.prefix}:items"
 
+    @property
+    def carried(self) -> str:
+        """report page URL -> "1" if the page itself carried its report, "0" if it waits for its files."""
+        return f"{self.prefix}:carried"
+
     def all(self) -> list[str]:
-        return [self.start, self.requests, self.dupefilter, self.items]
+        return [self.start, self.requests, self.dupefilter, self.items, self.carried]
 
 
 # ---------------------------------------------------------------- workers
@@ -126,27 +149,62 @@ class WorkerMixin(RedisMixin):
             raise DontCloseSpider
 
 
-class PushToWriter:
-    """Item pipeline of a worker: every Fetched goes onto the run's Redis list for the one writer."""
+class ParseAndPush:
+    """Item pipeline of a worker: parse what needs parsing, then put the Fetched (raw bytes and parse result)
+    onto the run's Redis list for the one writer."""
+
+    VERDICT_WAIT = 60.0  # seconds an attachment waits for its page's verdict before it is parsed anyway
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.server = redis.Redis.from_url(crawler.settings.get("REDIS_URL"))
-        self.key = crawler.settings.get("NIANBAO_ITEMS_KEY")
+        self.keys = RunKeys(crawler.settings.get("NIANBAO_RUN_KEYS"))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler) -> "PushToWriter":
+    def from_crawler(cls, crawler) -> "ParseAndPush":
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
-        self.server.rpush(self.key, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, Fetched):
+            await self.parse(item)
+        self.server.rpush(self.keys.items, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
         return item
+
+    async def parse(self, item: Fetched) -> None:
+        """Parse as the writer's Archivist would (crawler.archivist), in this worker's parse pool."""
+        archivist = self.crawler.get_extension(Archivist)
+        url = item.report_url or item.url
+        if item.role == "report" and not item.error:
+            if item.status == 304:
+                item.stored = await archivist.stored_page(url) if item.attachments else None
+                carried = not item.attachments
+            else:
+                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+                carried = carries_report(item.parsed[0], item.attachments)
+            self.server.hset(self.keys.carried, url, "1" if carried else "0")
+            item.worker_parsed = True
+        elif (item.role == "attachment" and item.status == 200 and not item.error and item.body
+              and not html_instead_of_file(item.body)):
+            if not await self.page_carried(url):
+                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+            item.worker_parsed = True
+
+    async def page_carried(self, url: str) -> bool:
+        """Whether the report page at `url` carried its report (its files then need no parse)."""
+        end = time.monotonic() + self.VERDICT_WAIT
+        while (verdict := self.server.hget(self.keys.carried, url)) is None:
+            if time.monotonic() > end:
+                log.warning("%s: no verdict from its report page after %.0f s; parsing the file anyway",
+                            url, self.VERDICT_WAIT)
+                return False
+            await asyncio.sleep(0.05)
+        return verdict == b"1"
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats
         started = stats.get_value("start_time")
-        self.server.rpush(self.key, pickle.dumps({
+        self.server.rpush(self.keys.items, pickle.dumps({
             "worker_closed": os.getpid(), "reason": reason,
             "requests": stats.get_value("downloader/request_count", 0),
             "bytes": stats.get_value("downloader/response_bytes", 0),
@@ -170,10 +228,12 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,   # never block the reactor on an empty queue
         "REDIS_START_URLS_KEY": keys.start,
         "MAX_IDLE_TIME_BEFORE_CLOSE": IDLE_CLOSE,
-        "ITEM_PIPELINES": {**{name: None for name in project.ITEM_PIPELINES}, "crawler.distributed.PushToWriter": 300},
+        "ITEM_PIPELINES": {**{name: None for name in project.ITEM_PIPELINES}, "crawler.distributed.ParseAndPush": 300},
         "ARCHIVE_READ_ONLY": True,          # validators only: opening a writable Archive migrates the schema,
                                             # which would make every worker a writer racing the one real writer
-        "NIANBAO_ITEMS_KEY": keys.items,
+        "NIANBAO_RUN_KEYS": keys.prefix,
+        "PARSE_NICE": 0,                    # parsing is a worker's share of the run, not a backlog that can wait:
+                                            # its pipeline holds its downloads back while it parses
     }
 
 
@@ -188,6 +248,10 @@ def run_worker(portal_ids: list[str], portals_file: str | None, db: str, redis_u
         cls.custom_settings = worker_settings(redis_url, RunKeys.fresh(pid, token))
         process.crawl(process.create_crawler(cls), portal=portal)
     process.start()
+    close_pool()
+    t = os.times()
+    log.info("worker pid %d: %.2f s CPU, %.2f s of it in its parse processes", os.getpid(),
+             t.user + t.system + t.children_user + t.children_system, t.children_user + t.children_system)
 
 
 # ---------------------------------------------------------------- the writer
@@ -294,6 +358,7 @@ def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, 
                 proc.send_signal(signal.SIGTERM)
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    cpu = time.process_time()
     try:
         process = CrawlerProcess(settings_for(db, fast=fast, overrides=overrides), install_root_handler=True)
         crawlers = []
@@ -303,6 +368,10 @@ def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, 
             crawlers.append(crawler)
             process.crawl(crawler, portal=portals[pid], workers=procs, redis_url=redis_url, keys=keys[pid])
         process.start(install_signal_handlers=False)
+        cpu = time.process_time() - cpu
+        items = sum(c.stats.get_value("item_scraped_count", 0) for c in crawlers)
+        log.info("writer: %d items written, %.2f s CPU in this process (%.2f ms an item)",
+                 items, cpu, 1000 * cpu / max(1, items))
     finally:
         for proc in procs:
             proc.wait()

@@ -32,6 +32,10 @@ class Fetched:
     error: why the fetch failed or was refused (then `body` holds whatever came back, maybe nothing).
     blocked: the failure was a bot wall / robots.txt refusal rather than an ordinary error.
     head: for the first page of a listing, what it showed (a distributed run's writer re-reads it at the end).
+    worker_parsed: a distributed run's worker parsed it (crawler.distributed), so the writer only writes:
+      `parsed` is (report, error) of this body, None where the body needs no parse (an attachment whose page
+      carried the report); `stored` is, for a 304 report page waiting for its files, (fetch_id, report,
+      error) of the page's archived body, or None if none is archived.
     """
 
     url: str
@@ -46,6 +50,9 @@ class Fetched:
     error: str | None = None
     blocked: bool = False
     head: Head | None = None
+    worker_parsed: bool = False
+    parsed: tuple | None = None
+    stored: tuple | None = None
 
     def __repr__(self) -> str:  # bodies are megabytes; logs need the gist
         extra = f" error={self.error!r}" if self.error else ""

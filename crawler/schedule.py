@@ -36,6 +36,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from archive import queries
+from archive.runlocks import pid_alive
 from crawler.alerts import check_run
 
 log = logging.getLogger("nianbao.schedule")
@@ -236,15 +237,6 @@ def unfinished_runs(db: Path, portal: str) -> list[queries.Row]:
     return _read(db, "crawl_runs", queries.unfinished_runs, portal, default=[])
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def mark_interrupted(db: Path, portal: str, why: str) -> list[int]:
     """Close runs of ``portal`` left without ``finished`` by a crawl that died (e.g. SIGKILL).
@@ -254,7 +246,7 @@ def mark_interrupted(db: Path, portal: str, why: str) -> list[int]:
     """
     from archive.store import Archive
 
-    dead = [r for r in unfinished_runs(db, portal) if not (r["pid"] and _pid_alive(int(r["pid"])))]
+    dead = [r for r in unfinished_runs(db, portal) if not (r["pid"] and pid_alive(int(r["pid"])))]
     if not dead:
         return []
     with Archive(db) as archive:

@@ -21,9 +21,9 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from parsers import limits
-from parsers.cells import grid_rows, text_rows
-from parsers.checks import prose_checks, table_checks
+from parsers import legacy, limits
+from parsers.cells import grid_rows
+from parsers.checks import prose_checks, table_checks, unconfirmed
 from parsers.document import Document
 from parsers.html import decode_html, find_attachments, read_html
 from parsers.loose import place_loose_numbers
@@ -32,6 +32,7 @@ from parsers.nonreport import image_format
 from parsers.meta import find_date, find_organ, find_title, find_year, untabled_format, year_format
 from parsers.model import Check, ParseError, Report
 from parsers.nonreport import not_a_report
+from parsers.recover import read_text_tables
 from parsers.schema import metric_labels
 from parsers.sections import split_sections
 from parsers.sniff import document_kind
@@ -39,7 +40,7 @@ from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 from parsers.versions import reader_versions
 
-PARSER_VERSION = "1.5.0"
+PARSER_VERSION = "1.7.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]
@@ -121,9 +122,11 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
     rows = limits.check_rows([r for g in doc.tables for r in grid_rows(g)] if doc.tables else [], doc.source)
     year = find_year(text, doc.title)
     tables = interpret(rows) if rows else None
+    notes: list[Check] = []
     if tables is None or not tables.found:
-        tables = interpret(limits.check_rows(text_rows(text), doc.source))
-    place_loose_numbers(tables)
+        tables, notes = read_text_tables(text, check_rows=lambda rows: limits.check_rows(rows, doc.source))
+    else:
+        place_loose_numbers(tables)
     sections = split_sections(text)
     titles = outside_titles(doc)
     year = find_year(text, doc.title, titles) if titles else year
@@ -138,15 +141,19 @@ def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None)
         "title": find_title(text, doc.title, titles),
         "date": find_date(text, doc.meta),
     }
+    if fmt == "legacy":  # a few figures read from the prose, apart from the metrics contract (parsers/legacy.py)
+        meta["legacy"] = legacy.figures(text)
     known = metric_labels()
     metrics = {k: tables.metrics[k] for k in known if k in tables.metrics}
-    checks = table_checks(metrics) + prose_checks(text, metrics)
+    inferred = sorted(k for k in tables.inferred if k in metrics)
+    notes += [Check("tables.reading", None, why, {}) for why in tables.unsure]
+    checks = unconfirmed(table_checks(metrics) + prose_checks(text, metrics), inferred) + notes
     if fmt != "legacy" and not tables.found:
         checks.append(Check("tables.found", False,
                             "no template table (2/3/4) was found in the document: tables may be images or cut off",
                             {}))
     return Report(source=doc.source, meta=meta, metrics=metrics, checks=checks, sections=sections, text=text,
-                  attachments=list(doc.attachments))
+                  attachments=list(doc.attachments), inferred=inferred)
 
 
 _HINT_PREFIX = "hint:"  # crawl hints ride in Document.meta (`hint:listing_title`), like the raw <title>

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from parsers.document import Grid
 
 LABEL, VALUE, BLANK = "label", "value", "blank"
+GLUED = "glued"  # digits printed glued to a row label (`规章000`): split only where the row's width allows one reading
+GAP = "gap"      # a row label followed at once by another label, in a table printed without numbers: blank cells
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
@@ -21,6 +23,9 @@ _NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次
 _TOKEN = r"(?:" + _NUM + r"|[/—–―-])"
 _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN + r"\s+)*" + _TOKEN + r")$")
 _ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
+# a label ending in a CJK character (or a closing quote/bracket) with digits glued on (`规章000`, `稳定”0000000`)
+_GLUED = re.compile(r"^(.*[\u4e00-\u9fff”’」』)）》])(\d{1,16})$")
+_ZERO_LED = re.compile(r"^0\d{1,15}$")
 _IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _CELL_SEPARATOR = re.compile(r"\t|\|")
@@ -40,6 +45,7 @@ class Token:
     kind: str  # LABEL | VALUE | BLANK
     text: str
     value: int | float | None = None
+    inferred: bool = False  # placed by the document's own sums choosing between readings (Report.inferred)
 
 
 @dataclass
@@ -68,6 +74,8 @@ def classify(cell: str) -> list[Token]:
     s = cell.strip()
     if not s:
         return [Token(BLANK, "")]
+    if _ZERO_LED.match(s):  # `000000000000000`: no printed number starts with 0, so these are cells run together
+        return [Token(GLUED, s)]
     m = _NUMBER_CELL.match(s)
     if m:
         return [Token(VALUE, s, to_number(m.group(1)))]
@@ -78,6 +86,9 @@ def classify(cell: str) -> list[Token]:
     m = _TRAILING_NUMBERS.match(s) if len(s) <= 80 else None
     if m:
         return [Token(LABEL, m.group(1).strip())] + _tokens(m.group(2))
+    m = _GLUED.match(s) if len(s) <= 60 else None
+    if m:
+        return [Token(LABEL, m.group(1)), Token(GLUED, m.group(2))]
     return [Token(LABEL, s)]
 
 
@@ -110,21 +121,50 @@ def pipe_borders(lines: list[str]) -> tuple[bool, bool]:
     return 2 * opens >= len(rows), 2 * closes >= len(rows)
 
 
-def text_rows(text: str) -> list[Row]:
+def text_rows(text: str, mode: str = "default") -> list[Row]:
     """Split plain text into rows of tokens.
 
     A line with two or more cells is a multi row (table row); a line with one cell adds to a stream
     (one-cell-per-line layouts). Empty cells inside a multi row are blank cells; a whitespace-only
     line counts as a printed blank cell only when it holds an NBSP/ideographic space (`\\t\\xa0`).
+
+    `mode` says how a one-cell-per-line layout marks an empty cell, when it marks it at all (the
+    caller, parsers.recover, reads the text in every mode its marks allow and aligns each to the grid):
+    `sep` a line holding only the separator (` |`); `open` the same, but one before a row label opens
+    that row (`|` / `规章 |` / `0 |` …, real2/n075); `delim` lone separator lines delimit cells
+    (`| 规章` / `|` / `0` / `|` …), so two with nothing between are an empty cell; `empty` cells are
+    separated by one empty line and each further empty line is an empty cell; `lines` one cell per line,
+    an empty cell an empty line or a lone separator; `bare` a label followed
+    at once by another label is a row printed without numbers (a GAP of blank cells).
     """
     rows: list[Row] = []
     lines = text.split("\n")
     borders = pipe_borders(lines)
-    for raw in (_join_enumerators(lines) if _SPLIT_ENUMERATOR.search(text) else lines):
+    empties, last_single = 0, False
+    content_since_sep: bool | None = None  # delim: was anything printed since the last lone separator?
+    if _SPLIT_ENUMERATOR.search(text):
+        lines = _join_enumerators(lines)
+    for i, raw in enumerate(lines):
         if not raw.strip(" \t\r"):
             if _PRINTED_BLANK.match(raw.rstrip("\r")):
                 rows.append(Row([Token(BLANK, "")]))
+            else:
+                empties += 1
             continue
+        single = mode in ("empty", "lines") and _one_cell(raw)
+        if ((mode == "empty" and empties >= 2) or (mode == "lines" and empties)) and single and last_single:
+            # only between one-cell lines: empty lines between table rows (`规章\t0` …) are spacing
+            rows.extend(Row([Token(BLANK, "")]) for _ in range(empties - (mode == "empty")))
+        empties, last_single = 0, single
+        if mode in ("sep", "lines", "delim", "open") and _LONE_SEPARATOR.match(raw):
+            opens_cell = mode == "delim" and _ROW_OPENER.match(raw)  # `| ` + an empty first cell: not a gap
+            if (mode in ("sep", "lines") or (mode == "delim" and content_since_sep is False and not opens_cell)
+                    or (mode == "open" and not _opens_label(lines, i))):
+                rows.append(Row([Token(BLANK, "")]))
+            content_since_sep = False
+            continue
+        if mode == "delim" and not _FILLER.match(raw):
+            content_since_sep = True
         if _PAGE_FOOTER.match(raw):
             continue  # `- 3 -`, `第 3 页 共 5 页`: a PDF page break inside a table, not a cell
         if _EMPTY_CELLS_ROW.match(raw):  # `|  |  |  |` a row of empty cells (fillers are bare `|||`)
@@ -159,11 +199,46 @@ def text_rows(text: str) -> list[Row]:
                 rows.append(Row(tokens, multi=len(tokens) > 1))
             continue
         rows.append(_row_from_cells(cells))
-    return rows
+    return _bare_gaps(rows) if mode == "bare" else rows
 
 
-_SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")
-_LONE_NUMBER = re.compile(r"^\s*\d{1,2}\s*$")
+_LONE_SEPARATOR = re.compile(r"^[ \t]*\|[ \t\r]*$")
+_ROW_OPENER = re.compile(r"^\|[ \t]+\r?$")
+_FILLER = re.compile(r"^[ \t]*\|[ \t|]*\|[ \t\r]*$")
+
+
+def _one_cell(line: str) -> bool:
+    """The line holds one cell (`0`, `0 |`, `| 规章`), not a row of several (`规章\t0`, `规章 | 0`)."""
+    core = line.strip(" \t\r|")
+    return not ("\t" in core or "|" in core or _SPACE_RUN.search(core))
+
+
+def _opens_label(lines: list[str], i: int) -> bool:
+    """The lone separator at line i opens a labelled row (`|` / `规章 |`): the next printed line is a label
+    cell (prose after a table, `三、收到…情况`, carries no separator: the mark before it is an empty cell)."""
+    for line in lines[i + 1:i + 6]:  # a label wrapped over lines (`三、本年` / `度办理结果 |`) ends at its separator
+        if line.strip(" \t\r"):
+            cell = line.strip(" \t\r|")
+            if not cell or classify(cell)[0].kind != LABEL:
+                return False
+            if "|" in line:
+                return True
+    return False
+
+
+def _bare_gaps(rows: list[Row]) -> list[Row]:
+    """A row of labels followed at once by another label gets a GAP: in a table printed without numbers
+    (each row label on its own line), the row's cells are blank. Not after the last row: it may be cut."""
+    out: list[Row] = []
+    for row, nxt in zip(rows, rows[1:]):
+        out.append(row)
+        if all(t.kind == LABEL for t in row.tokens) and nxt.tokens[0].kind == LABEL:
+            out.append(Row([Token(GAP, "")]))
+    return out + rows[-1:]
+
+
+_SPLIT_ENUMERATOR = re.compile(r"(?m)^[ \t]*\|?[ \t]*\d{1,2}[ \t]*\n(?:[ \t]*\n)*[ \t]*[.、．](?!\d)")
+_LONE_NUMBER = re.compile(r"^\s*\|?\s*\d{1,2}\s*$")
 _ENUM_REST = re.compile(r"^\s*[.、．](?!\d)")
 
 
@@ -178,7 +253,7 @@ def _join_enumerators(lines: list[str]) -> list[str]:
             while j < len(lines) and not lines[j].strip():
                 j += 1
             if j < len(lines) and _ENUM_REST.match(lines[j]):
-                out.append(line.strip() + lines[j].strip())
+                out.append(line.strip() + lines[j].lstrip())  # its trailing tabs are cells
                 i = j + 1
                 continue
         out.append(line)

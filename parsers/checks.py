@@ -59,6 +59,21 @@ def table_checks(metrics: dict) -> list[Check]:
     return checks
 
 
+def unconfirmed(checks: list[Check], inferred: list[str]) -> list[Check]:
+    """Checks that use an inferred cell: a sum that chose the cell cannot also confirm it, so a pass
+    becomes `None` and the detail says why (a failure still tells)."""
+    if not inferred:
+        return checks
+    chosen = set(inferred)
+    for c in checks:
+        used = sorted(chosen.intersection(c.values))
+        if used:
+            c.detail += f" [inferred: {', '.join(used)}; not a confirmation]"
+            if c.passed:
+                c.passed = None
+    return checks
+
+
 def _row_order(row: str) -> int:
     order = ("new", "carried_over") + _RESULT_ROWS + ("handled_total", "carried_forward")
     return order.index(row) if row in order else len(order)

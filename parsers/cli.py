@@ -37,11 +37,13 @@ def _summary_text(r: Report) -> str:
         f"   organ:  {m.get('organ')}",
         f"   year:   {m.get('year')}   format: {m.get('format')}   date: {m.get('date')}",
         f"   title:  {m.get('title')}",
-        f"   metrics: {len(r.metrics)} keys ({sum(v is None for v in r.metrics.values())} blank)",
+        f"   metrics: {len(r.metrics)} keys ({sum(v is None for v in r.metrics.values())} blank"
+        f"{f', {len(r.inferred)} inferred' if r.inferred else ''})",
         f"   checks: {len(r.checks)} ({len(r.checks) - len(failed) - len(unknown)} pass, {len(failed)} fail, "
         f"{len(unknown)} n/a)",
     ]
     lines += [f"     FAIL {c.name}: {c.detail}" for c in failed]
+    lines += [f"     LEFT OUT {c.name}: {c.detail}" for c in unknown if c.name.endswith(".reading")]
     lines.append(f"   sections: {', '.join(r.sections) or '-'}")
     if r.attachments:
         lines.append(f"   attachments: {len(r.attachments)}")

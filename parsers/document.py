@@ -9,6 +9,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 
+_GLUED_DIGITS = re.compile(r"(?:[\u4e00-\u9fff”’」』)）》]|(?<![\d.,])(?=0))(\d{2,16})(?![\d.,])")
+
+
 @dataclass
 class Cell:
     """One origin cell of a table. Positions a span covers hold None in the grid."""
@@ -47,11 +50,17 @@ class Document:
     def printed_numbers(self) -> set[float]:
         """Every number the document prints, in its text and its grid cells (spaces removed).
 
-        The parser's promise "no number appears that is not in the document" is checked against this.
+        The parser's promise "no number appears that is not in the document" is checked against this. Digits
+        glued to a label (`规章000`) or to each other (`000000`) count with every piece, since their cells
+        are pieces of the run.
         """
         texts = [self.text] + ["".join(c.text.split()) for g in self.tables for row in g for c in row if c is not None]
         found: set[float] = set()
         for t in texts:
-            for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", unicodedata.normalize("NFKC", t)):
+            t = unicodedata.normalize("NFKC", t)
+            for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", t):
                 found.add(float(m.group(0).replace(",", "")))
+            for m in _GLUED_DIGITS.finditer(t):  # `规章1000`: its cells are pieces of the digit run
+                d = m.group(1)
+                found.update(float(d[i:j]) for i in range(len(d)) for j in range(i + 1, len(d) + 1))
         return found

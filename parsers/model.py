@@ -37,6 +37,8 @@ class Report:
     meta keys: organ, year, format ("2019" | "2021" | "legacy"), title, date (YYYY-MM-DD or None).
     metrics: canonical keys of metrics.json only; None = printed blank; absent = not in the document.
     attachments: links the page offers to report files (PDF/DOC/...), as {"url", "name"}.
+    inferred: metric keys whose cells were placed by the document's own sums choosing between
+        readings of its layout (never by position alone); checks using them do not count as confirming.
     readers: versions of the libraries that read it ({"lxml": "6.2.1", ...}, parsers.versions).
     """
 
@@ -47,6 +49,7 @@ class Report:
     sections: dict[str, str] = field(default_factory=dict)
     text: str = ""
     attachments: list[dict[str, str]] = field(default_factory=list)
+    inferred: list[str] = field(default_factory=list)
     readers: dict[str, str] = field(default_factory=dict)
 
     def take_page(self, page: "Report") -> None:
@@ -64,6 +67,7 @@ class Report:
             "source": self.source,
             "meta": dict(self.meta),
             "metrics": dict(self.metrics),
+            "inferred": list(self.inferred),
             "checks": [asdict(c) for c in self.checks],
             "sections": dict(self.sections),
             "readers": dict(self.readers),

@@ -344,13 +344,15 @@ def _grid(table: Any, chars: list[dict]) -> tuple[Grid | None, list[float], set[
     covered = [[False] * (len(xs) - 1) for _ in range(len(ys) - 1)]
     used: set[int] = set()
     tx0, ttop, tx1, tbottom = table.bbox
-    centres = [(i, (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2) for i, ch in enumerate(chars)]
-    centres = [(i, x, y) for i, x, y in centres if tx0 <= x <= tx1 and ttop <= y <= tbottom]
+    centres = [((ch["top"] + ch["bottom"]) / 2, (ch["x0"] + ch["x1"]) / 2, i) for i, ch in enumerate(chars)]
+    centres = sorted((y, x, i) for y, x, i in centres if tx0 <= x <= tx1 and ttop <= y <= tbottom)
+    heights = [y for y, _, _ in centres]  # chars by centre height: a cell looks only at its own band
     for x0, top, x1, bottom in sorted(cells, key=lambda c: (c[1], c[0])):
         r0, r1, c0, c1 = _index(ys, top), _index(ys, bottom), _index(xs, x0), _index(xs, x1)
         if r1 <= r0 or c1 <= c0 or covered[r0][c0]:
             continue
-        mine = [i for i, x, y in centres if x0 <= x <= x1 and top <= y <= bottom and i not in used]
+        band = centres[bisect.bisect_left(heights, top):bisect.bisect_right(heights, bottom)]
+        mine = sorted(i for _, x, i in band if x0 <= x <= x1 and i not in used)
         used.update(mine)
         grid[r0][c0] = Cell(_cell_text([chars[i] for i in mine]), rowspan=r1 - r0, colspan=c1 - c0)
         for r in range(r0, r1):

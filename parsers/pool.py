@@ -59,12 +59,14 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def pool(workers: int = 0) -> ProcessPoolExecutor:
+def pool(workers: int = 0, nice: int = WORKER_NICE) -> ProcessPoolExecutor:
     """The shared pool (spawned, not forked: forking a running reactor's process is unsafe).
 
     One core is left to the crawl (the reactor is one thread) and the workers run at the lowest
     priority (nice +19): on a small machine the parse backlog waits, not the reactor, so the crawl
-    runs at download speed and the parsing finishes after it.
+    runs at download speed and the parsing finishes after it. A distributed run's workers pass `nice=0`:
+    there parsing is the worker's share of the run, and its pipeline holds the downloads back meanwhile.
+    (`workers` and `nice` take effect when the pool is first made.)
     """
     global _POOL
     if _POOL is not None and getattr(_POOL, "_broken", False):  # a worker died anyway (killed from outside)
@@ -72,11 +74,19 @@ def pool(workers: int = 0) -> ProcessPoolExecutor:
         _POOL = None
     if _POOL is None:
         _POOL = ProcessPoolExecutor(max_workers=workers or default_workers(),
-                                    mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+                                    mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                                    initargs=(nice,))
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
 
 
+def close_pool() -> None:
+    """Wait for the shared pool's workers to finish and exit (their CPU time then counts as this process's
+    children's, os.times())."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(wait=True)
+        _POOL = None
 
 
 def parse_in_order(jobs: Iterable[tuple], workers: int) -> Iterator[tuple[Report | None, str | None]]:

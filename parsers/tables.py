@@ -17,9 +17,10 @@ number is put into a row only where the document confirms its cell (parsers.loos
 from __future__ import annotations
 
 import re
+from itertools import combinations, islice
 from dataclasses import dataclass, field
 
-from parsers.cells import BLANK, LABEL, VALUE, Row, Token
+from parsers.cells import BLANK, GAP, GLUED, LABEL, VALUE, Row, Token, to_number
 from parsers.labels import RowTemplate, enumerator, label_scores, squeeze
 
 T3_COLUMNS = ("natural", "commercial", "research", "social", "legal", "other", "total")
@@ -133,6 +134,8 @@ class TableResult:
     t3_format: str | None = None
     found: set[str] = field(default_factory=set)  # "t2" / "t3" / "t4"
     runs: list[Run] = field(default_factory=list)  # every run in document order, placed ones marked (parsers.loose)
+    inferred: set[str] = field(default_factory=set)  # keys placed by the document's own sums choosing a reading
+    unsure: list[str] = field(default_factory=list)  # cells left out because no reading was certain, and why
 
 
 def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
@@ -161,15 +164,20 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
     return runs
 
 
-def fit(run: Run, n: int, overflow: bool = False) -> list[Token] | None:
+def fit(run: Run, n: int, overflow: bool = False, summed: bool = False) -> list[Token] | None:
     """The run's cells as exactly n columns, or None when the layout does not support it.
 
     A short run fits only at the very end of a cut-off document. A long run never fits a row (it is
     another table's row, e.g. table 4's 15 cells after the last table-3 row), except at the document
     end: one extra cell is the enumerator of a cut-off next label (`… 0\n\n2`), and with `overflow`
-    any excess is stray numbers after table 4 (page numbers, a signature date).
+    any excess is stray numbers after table 4 (page numbers, a signature date). Glued digits
+    (`规章000`) are split by `split_glued`; `summed` says the last column is the sum of the others.
     """
     cells = run.cells
+    if len(cells) == 1 and cells[0].kind == GAP:
+        return [Token(BLANK, "")] * n  # a row printed without numbers: every cell blank
+    if any(c.kind in (GLUED, GAP) for c in cells):
+        return split_glued(cells[0].text, n, summed) if len(cells) == 1 and cells[0].kind == GLUED else None
     if len(cells) == n:
         return cells
     if len(cells) > n:
@@ -181,26 +189,84 @@ def fit(run: Run, n: int, overflow: bool = False) -> list[Token] | None:
         if len(c) == n:
             return c
         return c[:n] if run.at_end and (overflow or len(c) == n + 1) else None
-    if run.at_end:
-        while cells and cells[-1].kind == BLANK:
+    if run.at_end:  # an empty last cell may be the cut's doing; a printed mark (`/`, `—`) is a cell
+        while cells and cells[-1].kind == BLANK and not cells[-1].text:
             cells = cells[:-1]
         return cells or None
     return None
 
 
-def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token]) -> None:
+_MAX_GLUED = 16  # longer digit runs are not a row of cells (and their readings are too many to weigh)
+
+
+def _numbers(digits: str, k: int):
+    """Every way to cut `digits` into k printed numbers (no leading zeros: `00` is two cells)."""
+    if k == 1:
+        if digits and (digits == "0" or digits[0] != "0"):
+            yield (digits,)
+        return
+    for i in range(1, len(digits) - k + 2):
+        head = digits[:i]
+        if head == "0" or head[0] != "0":
+            for rest in _numbers(digits[i:], k - 1):
+                yield (head,) + rest
+
+
+def _glued_readings(digits: str, n: int):
+    """(numbers, the columns they take) for every reading of glued digits as n cells."""
+    for k in range(1, min(n, len(digits)) + 1):
+        for parts in _numbers(digits, k):
+            for cols in combinations(range(n), k):
+                yield parts, cols
+
+
+def split_glued(digits: str, n: int, summed: bool = False) -> list[Token] | None:
+    """Digits glued to a row label as the row's n cells, when only one reading exists.
+
+    A reading cuts the digits into k ≤ n numbers and places them among the n columns (the others blank).
+    One reading: it is the row. Several: with `summed` (the last column is the sum of the others) the one
+    complete reading whose sum holds is taken, its cells marked inferred; otherwise the row is left out.
+    """
+    if not digits or len(digits) > _MAX_GLUED:
+        return None
+    first = list(islice(_glued_readings(digits, n), 2))
+    if len(first) == 1:
+        (parts, cols), = first
+        row = [Token(BLANK, "")] * n
+        for p, c in zip(parts, cols):
+            row[c] = Token(VALUE, p, to_number(p))
+        return row
+    if not summed:
+        return None
+    fitting = [parts for parts in _numbers(digits, n)
+               if sum(int(p) for p in parts[:-1]) == int(parts[-1])]
+    if len(fitting) != 1:
+        return None
+    return [Token(VALUE, p, to_number(p), inferred=True) for p in fitting[0]]
+
+
+def _put(metrics: dict, prefix: str, columns: tuple[str, ...], cells: list[Token],
+         inferred: set[str] | None = None) -> None:
     for col, tok in zip(columns, cells):
         metrics[f"{prefix}.{col}"] = tok.value if tok.kind == VALUE else None
+        if tok.inferred and inferred is not None:
+            inferred.add(f"{prefix}.{col}")
 
 
 # ------------------------------------------------------------------------------ table 2
 
+_NOTE = re.compile(r"[(（][^()（）]*[)）]")
+_T2_HEADER_REACH = 8  # runs before the first table-2 row that may hold its column headers
+_T2_JOIN = 10  # a row name wrapped over this many lines at most (`其` / `他` / `对` / … / `项`: one character a line)
+
+
 def t2_row(run: Run) -> str | None:
-    """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`)."""
-    for k in range(1, 7):
+    """The table-2 row named by the run's nearest label, or by its last few labels joined (`行政\n许可`).
+    A note in brackets (`规章(设区的市、自治州人民政府应提供相关数据)`) is not part of the name."""
+    for k in range(1, _T2_JOIN + 1):
         if len(run.labels) < k:
             break
-        label = squeeze("".join(run.labels[-k:]))
+        label = squeeze(_NOTE.sub("", "".join(run.labels[-k:])))
         for key, names in T2_ROWS:
             for name in names:
                 if name in label and len(label) <= len(name) + 8:
@@ -222,10 +288,15 @@ def _typo_pattern(name: str) -> re.Pattern[str]:
 _T2_TYPOS = tuple((key, _typo_pattern(name), len(name)) for key, names in T2_ROWS for name in names if len(name) >= 4)
 
 
-def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
+def _t2_format(runs: list[tuple[Run, str]], headers: list[str]) -> str | None:
+    """The table-2 format by its column headers (in the rows' label windows and the label-only runs
+    around them: a header row with a padding cell is a run of its own) or the decision rows' widths."""
     votes = {"2021": 0, "2019": 0}
+    for text in headers:
+        for fmt, markers in T2_MARKERS.items():
+            votes[fmt] += sum(1 for m in markers if m in squeeze(text))
     for run, key in runs:
-        text = "".join(run.labels)
+        text = squeeze("".join(run.labels))
         for fmt, markers in T2_MARKERS.items():
             votes[fmt] += sum(1 for m in markers if m in text)
         if key == "other_services" or key == "procurement":
@@ -243,6 +314,10 @@ def _t2_format(runs: list[tuple[Run, str]]) -> str | None:
     return None
 
 
+def _index(runs: list[Run], run: Run) -> int:
+    return next(i for i, r in enumerate(runs) if r is run)
+
+
 def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -> None:
     found: list[tuple[Run, str]] = []
     seen: set[str] = set()
@@ -253,7 +328,11 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
             found.append((run, key))
     if not found:
         return
-    fmt = _t2_format(found) or fallback_format or "2021"
+    first, last = _index(runs, found[0][0]), _index(runs, found[-1][0])
+    rows = {id(run) for run, _ in found}
+    headers = ["".join(r.labels) for r in runs[max(0, first - _T2_HEADER_REACH):last]
+               if not r.has_value and id(r) not in rows]
+    fmt = _t2_format(found, headers) or fallback_format or "2021"
     for run, key in found:
         columns = T2_COLUMNS[fmt].get(key)
         if not columns:
@@ -264,7 +343,7 @@ def read_t2(runs: list[Run], result: TableResult, fallback_format: str | None) -
         run.used, run.row = True, f"t2.{key}"
         result.found.add("t2")
         result.t2_format = fmt  # only a row read tells the format: a label in prose or an old 统计表 does not
-        _put(result.metrics, f"t2.{key}", columns, cells)
+        _put(result.metrics, f"t2.{key}", columns, cells, result.inferred)
 
 
 # ------------------------------------------------------------------------------ table 3
@@ -305,6 +384,15 @@ def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None
     return {j for j, s in enumerate(scores) if s >= _MATCH}
 
 
+def names_row(run: Run, key: str, fmt: str | None) -> float:
+    """How well the run's nearest label names the table-3 row `key` (1.0: the template's words)."""
+    templates = T3_ROWS[fmt or "2021"]
+    j = next((j for j, t in enumerate(templates) if t.key == key), None)
+    if j is None or not run.labels:
+        return 0.0
+    return label_scores(run.labels[-1], templates)[j]
+
+
 def _is_t4_header(run: Run) -> bool:
     """Table 4's header is in the label window (vertical text too: the characters, not words)."""
     text = squeeze("".join(run.labels))
@@ -315,7 +403,7 @@ def t3_candidates(runs: list[Run]) -> tuple[list[Run], list[list[Token] | None]]
     """The runs that may be table-3 rows, and each one's cells as 7 columns (None: it cannot be a row).
     Runs under table 4's header belong to table 4, however their nearest label (总计) reads."""
     cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
-    return cand, [fit(r, 7) for r in cand]
+    return cand, [fit(r, 7, summed=True) for r in cand]
 
 
 def align_t3(cand: list[Run], fits: list[list[Token] | None],
@@ -371,16 +459,33 @@ def align_t3(cand: list[Run], fits: list[list[Token] | None],
     return best[n][m], out
 
 
-def _split_rows(run: Run) -> list[Run]:
+def _split_rows(run: Run, openers: bool = False) -> list[Run]:
     """A run of 14, 21, … cells is that many table-3 rows run together: a row printed without its label
     between labelled ones, in a one-cell-per-line layout. Only the first part keeps the label window."""
     n = len(T3_COLUMNS)
-    if run.used or len(run.cells) < 2 * n or len(run.cells) % n or _is_t4_header(run):
+    if run.used or len(run.cells) < 2 * n or _is_t4_header(run):
         return [run]
-    parts = [Run(labels=run.labels if i == 0 else [], cells=run.cells[i:i + n], inline=run.inline)
-             for i in range(0, len(run.cells), n)]
+    cells = run.cells
+    if len(cells) % n:  # a blank that opens an unlabelled row (`|` / ` |` lines) may stand before it
+        rows = len(cells) // n
+        starts = tuple(range(n, rows * n, n))
+        cells = _drop_openers(cells, starts) if openers else _without_openers(cells, rows * n, starts, _t3_sums)
+        if not cells or len(cells) % n:
+            return [run]
+    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline)
+             for i in range(0, len(cells), n)]
     parts[-1].at_end = run.at_end
     return parts
+
+
+def _t3_sums(cells: list[Token]) -> bool:
+    """Each row's six applicant cells add up to its 总计 (a blank cell: not confirmed)."""
+    n = len(T3_COLUMNS)
+    for i in range(0, len(cells), n):
+        row = cells[i:i + n]
+        if any(c.kind != VALUE for c in row) or sum(c.value for c in row[:-1]) != row[-1].value:
+            return False
+    return True
 
 
 def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Run]:
@@ -400,16 +505,17 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     result.found.add("t3")
     for run, tmpl, cells in matches:
         run.used, run.row = True, f"t3.{tmpl.key}"
-        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells)
+        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells, result.inferred)
     return [r for r, _, _ in matches]
 
 
 # ------------------------------------------------------------------------------ table 4
 
-def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
+def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False) -> None:
     """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
+    closed = False  # the next section's heading follows the table: it is not cut off
     for run in runs[start:]:
         if run.used:
             if region:
@@ -421,6 +527,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
             continue
         window = squeeze("".join(run.labels))
         if any(m in window for m in _SECTION_END) or (len(window) > 60 and not _is_t4_header(run)):
+            closed = True
             break  # prose ends the table; the table header repeated after a page break does not
         region.append(run)
         if sum(len(r.cells) for r in region) >= 15:
@@ -428,15 +535,120 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None) -> None:
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
-    if fitted is None or not any(c.kind == VALUE for c in fitted):
+    closed = closed or not region[-1].at_end  # labels follow it: the document goes on after the table
+    labels = [label for r in region for label in r.labels]
+    printed_blank = (closed and not any(p in label for label in labels for p in "。；;")  # no prose in it
+                     and all(w in squeeze("".join(labels)) for w in ("维持", "纠正", "审结")))  # its header, then more
+    if printed_blank and all(c.kind == GAP for c in cells):  # no number, not even a blank mark
+        for r in region:
+            r.used, r.row = True, "t4"
+        result.found.add("t4")
+        for key in _T4_KEYS:
+            result.metrics[key] = None
+        return
+    if openers:  # one row of 15 opened once, or three rows of 5 opened each
+        at_end = region[-1].at_end
+        shapes = [_opened(c, 15, at_end) for c in (_drop_openers(cells, (0,)), _drop_openers(cells, _T4_ROW_STARTS))]
+        readings = {tuple((c.kind, c.value) for c in f): f for f in shapes if f}
+        if len(readings) > 1:
+            result.unsure.append("t4: its cells fit both one opened row and three; they are left out")
+            return
+        fitted = next(iter(readings.values()), None)
+    else:
+        fitted = _without_openers(cells, 15, _T4_ROW_STARTS, _t4_sums)
+        if fitted == []:
+            result.unsure.append("t4: the blank marks before its rows allow several readings that its sums do not "
+                                 "tell apart; its cells are left out")
+            return
+        if fitted is None:
+            fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
+    if fitted is None or not (printed_blank or any(c.kind == VALUE for c in fitted)):
         return
     result.found.add("t4")
     for r in region:
         r.used, r.row = True, "t4"
-    flat = [f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS]
-    for key, tok in zip(flat, fitted):
+    for key, tok in zip(_T4_KEYS, fitted):
         result.metrics[key] = tok.value if tok.kind == VALUE else None
+        if tok.inferred:
+            result.inferred.add(key)
+
+
+_T4_KEYS = tuple(f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS)
+_T4_ROW_STARTS = (0, 5, 10)  # table 4 printed as three rows of five (or blocks): a row opens at these cells
+
+
+def _t4_sums(cells: list[Token]) -> bool:
+    """Each group's four results add up to its 总计 (a blank cell makes the sum unknown: not confirmed)."""
+    for i in _T4_ROW_STARTS:
+        group = cells[i:i + 5]
+        if any(c.kind != VALUE for c in group) or sum(c.value for c in group[:4]) != group[4].value:
+            return False
+    return True
+
+
+def _without_openers(cells: list[Token], n: int, starts: tuple[int, ...], sums) -> list[Token] | None:
+    """n cells from a stream with more, when the extra ones are blanks where grid rows open.
+
+    Why: in one-cell-per-line layouts the mark that opens a row (a lone `|`) reads like the mark of an
+    empty cell, so a row may gain a blank in front. The readings drop at most one blank at each row
+    start; one distinct reading is the table; several are told apart only by `sums` (the cells so
+    chosen are inferred); [] when several remain; None when none does (the layout is not that).
+    """
+    if len(cells) <= n or sum(1 for c in cells if c.kind != BLANK) > n:
+        return None
+    extra = len(cells) - n
+    readings: dict[tuple, list[Token]] = {}
+
+    def walk(pos: int, out: list[Token], left: int, may_drop: bool) -> None:
+        if len(out) == n:  # what is left must be blanks (the mark opening the next row)
+            if all(c.kind == BLANK for c in cells[pos:]):
+                readings.setdefault(tuple((c.kind, c.value) for c in out), list(out))
+            return
+        if pos >= len(cells):
+            return
+        if left and may_drop and len(out) in starts and cells[pos].kind == BLANK:
+            walk(pos + 1, out, left - 1, False)
+        out.append(cells[pos])
+        walk(pos + 1, out, left, True)
+        out.pop()
+
+    walk(0, [], extra, True)
+    if len(readings) == 1:
+        return next(iter(readings.values()))
+    if not readings:
+        return None
+    fitting = [r for r in readings.values() if sums(r)]
+    if len(fitting) != 1:
+        return []
+    return [Token(c.kind, c.text, c.value, inferred=True) for c in fitting[0]]
+
+
+def _opened(cells: list[Token] | None, n: int, at_end: bool) -> list[Token] | None:
+    """n cells once the openers are gone: exactly n (trailing marks aside), or fewer at a cut-off end."""
+    if not cells:
+        return None
+    cells = list(cells)
+    while len(cells) > n and cells[-1].kind == BLANK:
+        cells.pop()
+    if len(cells) == n or (at_end and len(cells) < n):
+        return cells
+    return None
+
+
+def _drop_openers(cells: list[Token], starts: tuple[int, ...]) -> list[Token] | None:
+    """The cells without the blank that opens each grid row at `starts` (a layout that opens every row
+    with a mark); None when a row start holds no blank, so the layout is not that."""
+    out: list[Token] = []
+    opened: set[int] = set()
+    for c in cells:
+        at = len(out)
+        if at in starts and at not in opened:
+            if c.kind != BLANK:
+                return None
+            opened.add(at)
+            continue
+        out.append(c)
+    return out
 
 
 # ------------------------------------------------------------------------------ pre-2019 统计表
@@ -489,13 +701,16 @@ def drop_legacy_tables(rows: list[Row]) -> list[Row]:
     return out
 
 
-def interpret(rows: list[Row], fallback_format: str | None = None) -> TableResult:
-    """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out)."""
+def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False) -> TableResult:
+    """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out).
+
+    `openers`: the stream opens every grid row with a blank mark (a lone `|` line before each row,
+    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows."""
     result = TableResult()
     runs = build_runs(drop_legacy_tables(rows))
     read_t2(runs, result, fallback_format)
-    runs = [part for run in runs for part in _split_rows(run)]
+    runs = [part for run in runs for part in _split_rows(run, openers)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
-    read_t4(runs, result, t3_runs[-1] if t3_runs else None)
+    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers)
     result.runs = runs
     return result

@@ -15,7 +15,7 @@ import pytest
 from archive_helpers import REPO, ingest_reports, sample_set
 
 from archive import ngrams
-from archive.store import Archive
+from archive.store import Archive, content_hash
 from parsers.model import Check, Report
 
 
@@ -256,3 +256,16 @@ def test_sigkill_mid_write_leaves_no_half_report(tmp_path):
         with Archive(db) as archive:
             assert archive.db["reports"].count > 20
             consistent(archive)
+
+
+def test_inferred_cells_are_stored_with_their_version(archive):
+    """Cells the document's own sums placed are listed with the version (JSON), null when there are none;
+    they are part of the version's content."""
+    plain = _report("城关镇")
+    chosen = _report("城关镇", metrics={"t3.new.natural": 1, "t3.new.total": 1})
+    chosen.inferred = ["t3.new.natural", "t3.new.total"]
+    for rep in (plain, chosen):
+        _ingest(archive, rep, "http://a.gov.cn/nb.html")
+    rows = archive.conn.execute("select inferred from report_versions order by id").fetchall()
+    assert [r[0] for r in rows] == [None, '["t3.new.natural", "t3.new.total"]']
+    assert content_hash(chosen) != content_hash(_report("城关镇", metrics=chosen.metrics))

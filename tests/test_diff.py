@@ -12,7 +12,7 @@ from archive.diff import KEY_METRICS, sentences
 from archive.store import Archive
 from nianbao.cli import main
 from parsers.model import Report
-from parsers.schema import metric_labels
+from parsers.schema import metric_formats, metric_labels
 
 
 def invoke(*args: str):
@@ -25,6 +25,25 @@ def truth(corpus, year: int) -> dict:
 
 def truth_changes(old: dict, new: dict) -> dict:
     return {k: (old.get(k), new.get(k)) for k in set(old) | set(new) if old.get(k) != new.get(k) or (k in old) != (k in new)}
+
+
+def expected_changes(old_truth: dict, new_truth: dict) -> dict:
+    """The truth files' changes; across a template change only the rows both templates print, and 2019's
+    (六)其他处理 against the sum of 2021's three (六) rows."""
+    old, new = old_truth["metrics"], new_truth["metrics"]
+    f_old, f_new = old_truth["meta"]["format"], new_truth["meta"]["format"]
+    changes = truth_changes(old, new)
+    if f_old == f_new:
+        return changes
+    formats = metric_formats()
+    out = {k: v for k, v in changes.items() if f_old in formats[k] and f_new in formats[k]}
+    assert (f_old, f_new) == ("2019", "2021")
+    for col in ("natural", "commercial", "research", "social", "legal", "other", "total"):
+        parts = [new.get(f"t3.{r}.{col}") for r in ("other_no_correction", "other_no_fee", "other_other")]
+        summed = sum(v for v in parts if v is not None) if any(v is not None for v in parts) else None
+        if f"t3.other.{col}" in old and old[f"t3.other.{col}"] != summed:
+            out[f"t3.other.{col}"] = (old[f"t3.other.{col}"], summed)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +62,22 @@ def test_changed_cells_match_the_truth_files(pingtan_db, corpus, years):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert (data["organ"], data["from"], data["to"]) == ("平潭综合实验区", old_year, new_year)
-    expected = truth_changes(truth(corpus, old_year)["metrics"], truth(corpus, new_year)["metrics"])
+    expected = expected_changes(truth(corpus, old_year), truth(corpus, new_year))
+    if old_year == 2020:
+        assert data["template_change"]["from"] == "2019" and data["template_change"]["to"] == "2021"
     got = {c["key"]: (c["old"], c["new"]) for c in data["changes"]}
     assert got == expected
     labels = metric_labels()
     for c in data["changes"]:
-        assert c["label"] == labels[c["key"]]
+        assert c["label"].startswith(labels[c["key"]])
         if isinstance(c["old"], (int, float)) and isinstance(c["new"], (int, float)):
             assert c["delta"] == pytest.approx(c["new"] - c["old"])
     t_old, t_new = truth(corpus, old_year)["metrics"], truth(corpus, new_year)["metrics"]
     for row in data["continuity"]:
         assert row["carried_forward"] == t_old.get(f"t3.carried_forward.{row['column']}")
         assert row["carried_over"] == t_new.get(f"t3.carried_over.{row['column']}")
-        assert row["ok"] == (row["carried_forward"] == row["carried_over"])
+        both = row["carried_forward"] is not None and row["carried_over"] is not None
+        assert row["ok"] == ((row["carried_forward"] == row["carried_over"]) if both else None)
     assert {s["name"] for s in data["sections"]} and any(s["added"] or s["removed"] for s in data["sections"])
 
 
@@ -130,3 +152,18 @@ def test_rendering_escapes_portal_text():
 
 def test_sentences_split_at_chinese_punctuation():
     assert sentences("一、总体情况\n本年度。收到申请！没有；") == ["一、总体情况", "本年度。", "收到申请！", "没有；"]
+
+
+def test_missing_side_is_na_and_table_text_is_not_prose(tmp_path):
+    db = tmp_path / "na.db"
+    table_text = "信息内容\t本年制发件数\n规章\t0\t0\t12\n第二十条第(一)项"
+    with Archive(db) as archive:
+        ingest_reports(archive, [
+            _report(2021, {"t3.new.total": 5, "t3.carried_forward.natural": None}, "收到申请5件。" + table_text),
+            _report(2022, {"t3.new.total": 6, "t3.carried_over.natural": 0}, "收到申请6件。\n规章\t1\t0\t13"),
+        ])
+    data = json.loads(invoke("diff", "香山乡", "--db", str(db), "--format", "json").output)
+    assert [c["ok"] for c in data["continuity"] if c["column"] == "natural"] == [None]
+    assert "BROKEN" not in invoke("diff", "香山乡", "--db", str(db)).output
+    assert data["sections"][0]["removed"] == ["收到申请5件。"] and data["sections"][0]["added"] == ["收到申请6件。"]
+    assert data["template_change"] is None

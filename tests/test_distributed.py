@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from nianbao.truthcheck import compare
 from replica import Replica
 
 NIANBAO = [sys.executable, "-c", "from nianbao.cli import main; main(prog_name='nianbao')"]
@@ -65,11 +66,11 @@ def portal_file(path: Path, replica: Replica, ids: list[str]) -> Path:
     return path
 
 
-def crawl(db: Path, portals: Path, redis_url: str, ids: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(NIANBAO + ["crawl", *ids, "--db", str(db), "--portals", str(portals), "--redis", redis_url,
+def crawl(db: Path, portals: Path, redis_url: str, ids: list[str], command: list[str] = NIANBAO
+          ) -> subprocess.CompletedProcess:
+    return subprocess.run(command + ["crawl", *ids, "--db", str(db), "--portals", str(portals), "--redis", redis_url,
                                      "--workers", "2", "--no-progress", *LOOPBACK],
                           capture_output=True, text=True, timeout=300)
-
 
 
 
@@ -123,3 +124,42 @@ def test_two_workers_crawl_the_whole_replica_once_and_miss_nothing(tmp_path, rep
     finally:
         conn.close()
     assert sorted(again) == sorted((i, "ok", 0, 0) for i in SITES)
+
+
+# The writer process with parsing taken away: Archivist.parse (the one way a crawl parses) raises and says so.
+WRITER_THAT_CANNOT_PARSE = [sys.executable, "-c", """
+import crawler.archivist, parsers
+def refuse(*args, **kwargs):
+    print("WRITER PARSED", args[1:3] if len(args) > 2 else args, flush=True)
+    raise AssertionError("the writer parsed")
+crawler.archivist.Archivist.parse = refuse
+parsers.parse_bytes = refuse
+from nianbao.cli import main
+main(prog_name='nianbao')
+"""]
+
+
+def test_workers_parse_and_the_writer_only_writes(tmp_path, replica, redis_url):
+    """Pages, PDF/DOCX-only reports (paired with their page by the writer) and a second run of 304s:
+    every report archived with the truth's metrics while the writer process cannot parse at all."""
+    db = tmp_path / "nb.db"
+    ids = ["fujian", "gd", "boda"]                 # attachments in JS arrays, alt-named PDFs, Referer downloads
+    portals = portal_file(tmp_path / "portals.toml", replica, ids)
+    truth = replica.truth()
+    assert {t["carrier"] for t in truth if t["site"] in ids} >= {"html", "pdf", "docx"}
+    for run in (1, 2):
+        done = crawl(db, portals, redis_url, ids, WRITER_THAT_CANNOT_PARSE)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "WRITER PARSED" not in done.stdout + done.stderr
+        assert re.search(r"writer: \d+ items written", done.stderr)
+        c = compare(str(db), truth, set(ids))
+        assert c.reports >= 60 and not c.missing, c.missing[:5]
+        assert c.carrier_ratio("html") == c.carrier_ratio("docx") == 1.0, c.wrong[:5]
+        assert c.carrier_ratio("pdf") >= 0.99, c.wrong[:5]
+    conn = sqlite3.connect(db)
+    try:
+        runs = conn.execute("select portal, status, new_reports, new_versions from crawl_runs order by id").fetchall()
+    finally:
+        conn.close()
+    assert [r[1] for r in runs] == ["ok"] * 6
+    assert all(r[2] == r[3] == 0 for r in runs[3:]), runs   # the second run (304s) changed nothing

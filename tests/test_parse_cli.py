@@ -21,7 +21,7 @@ def test_parse_jsonl_keeps_order_and_reports_errors(corpus: Path, tmp_path: Path
     lines = [json.loads(l) for l in res.output.splitlines()]
     assert [l["source"] for l in lines] == list(map(str, files))
     assert lines[0]["meta"]["organ"] == "沙坡头区香山乡" and lines[0]["metrics"]["t2.punishment.decisions"] == 4
-    assert set(lines[0]) == {"source", "meta", "metrics", "checks", "sections", "readers"}
+    assert set(lines[0]) == {"source", "meta", "metrics", "inferred", "checks", "sections", "readers"}
     assert "error" in lines[1] and "error" in lines[2] and lines[2]["error"].startswith(str(empty))
     assert lines[3]["meta"]["year"] == 2024
 

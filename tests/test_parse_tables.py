@@ -317,3 +317,86 @@ def test_an_enumerated_row_label_beats_a_column_header_and_order() -> None:
     assert {k: v for k, v in m.items() if k.startswith("t3.")} == {
         f"t3.carried_forward.{c}": v for c, v in zip(COLS, [1, 2, 0, 0, 0, 0, 3])}
     assert (m["t4.review.total"], m["t4.suit_direct.total"], m["t4.suit_after_review.total"]) == (1, 2, 3)
+
+
+# ------------------------------------------------------------------------------ blank-cell marks, glued digits
+
+def _t3_report(lines: list[str]) -> "parsers.model.Report":
+    head = "三、收到和处理政府信息公开申请情况\n申请人情况\n自然人\n商业企业\n科研机构\n社会公益组织\n法律服务机构\n其他\n总计\n"
+    return parse_bytes((head + "\n".join(lines) + "\n四、政府信息公开行政复议、行政诉讼情况\n").encode(), "t.txt")
+
+
+def test_one_more_empty_line_is_one_empty_cell():
+    """Blank-line-separated cells: `12`, five empty cells and `12` print as `12`, six empty lines, `12`."""
+    rows = ["一、本年新收政府信息公开申请数量", "", "12", "", "", "", "", "", "", "12", "",
+            "二、上年结转政府信息公开申请数量", "", "0", "", "0", "", "0", "", "0", "", "0", "", "0", "", "0", ""]
+    m = _t3_report(rows).metrics
+    assert [m[f"t3.new.{c}"] for c in COLS] == [12, None, None, None, None, None, 12]
+    assert [m[f"t3.carried_over.{c}"] for c in COLS] == [0] * 7
+
+
+def test_lone_separator_lines_are_empty_cells_and_filler_lines_are_not():
+    rows = ["一、本年新收政府信息公开申请数量 |", "3 |", " |", "|", "1 |", " |", " |", "4 |", "|||",
+            "二、上年结转政府信息公开申请数量 |", "0 |", "0 |", "0 |", "0 |", "0 |", "0 |", "0 |", "||||"]
+    m = _t3_report(rows).metrics
+    assert [m[f"t3.new.{c}"] for c in COLS] == [3, None, None, 1, None, None, 4]
+
+
+def test_bar_opened_rows_with_values_between_lone_separators():
+    """real2/n159's layout: `| label`, then each cell after a lone `|`; an empty cell is nothing between two."""
+    rows = ["| 一、本年新收政府信息公开申请数量", "|", "2", "|", "", "|", "0", "|", "", "|", "0", "|", "0", "|", "2", "|",
+            "| 二、上年结转政府信息公开申请数量", "|", "0", "|", "0", "|", "0", "|", "0", "|", "0", "|", "0", "|", "0", "|"]
+    m = _t3_report(rows).metrics
+    assert [m[f"t3.new.{c}"] for c in COLS] == [2, None, 0, None, 0, 0, 2]
+
+
+def test_glued_digits_split_only_when_one_reading_or_the_row_sum_picks_it():
+    text = ("二、主动公开政府信息情况\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章000\n规范性文件100\n"
+            "信息内容\t本年处理决定数量\n行政许可0\n" "三、收到和处理政府信息公开申请情况\n"
+            "一、本年新收政府信息公开申请数量120000012\n二、上年结转政府信息公开申请数量0000000\n")
+    r = parse_bytes(text.encode(), "t.txt")
+    assert [r.metrics[f"t2.rules.{c}"] for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
+    assert "t2.normative.issued" not in r.metrics  # 1/0/0 or 10/0 and a blank: left out
+    assert r.metrics["t2.licensing.decisions"] == 0
+    # 12 0 0 0 0 0 12 is the one complete reading whose sum holds (1 2 0 0 0 0 12 does not add up)
+    assert [r.metrics[f"t3.new.{c}"] for c in COLS] == [12, 0, 0, 0, 0, 0, 12]
+    assert r.inferred == sorted(f"t3.new.{c}" for c in COLS)
+    assert "inferred" in r.to_json() and r.to_json()["inferred"] == r.inferred
+    row = next(c for c in r.checks if c.name == "t3.row.new")
+    assert row.passed is None and "not a confirmation" in row.detail  # the sum that chose them cannot confirm them
+
+
+def test_table_printed_with_labels_and_no_numbers_is_blank_rows():
+    text = ("二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n规章\n行政规范性文件\n"
+            "第二十条第（五）项\n信息内容\n本年处理决定数量\n行政许可\n三、收到和处理政府信息公开申请情况\n")
+    m = parse_bytes(text.encode(), "t.txt").metrics
+    assert {k: v for k, v in m.items() if k.startswith("t2.")} == {
+        "t2.rules.issued": None, "t2.rules.repealed": None, "t2.rules.in_force": None,
+        "t2.normative.issued": None, "t2.normative.repealed": None, "t2.normative.in_force": None,
+        "t2.licensing.decisions": None}
+
+
+def test_row_opening_blanks_are_dropped_only_where_one_reading_or_the_sums_decide():
+    from parsers.cells import Token
+    from parsers.tables import _T4_ROW_STARTS, _t4_sums, _without_openers
+    b, v = (lambda: Token(BLANK, "")), (lambda n: Token(VALUE, str(n), n))
+    # three rows of five, each opened by a blank mark: one reading keeps 15 cells
+    one = [b(), b(), b(), b(), b(), v(0), b(), v(1), v(0), v(0), v(0), v(1), b(), v(2), v(0), v(0), v(0), v(2)]
+    got = _without_openers(one, 15, _T4_ROW_STARTS, _t4_sums)
+    assert [c.value for c in got] == [None, None, None, None, 0, 1, 0, 0, 0, 1, 2, 0, 0, 0, 2]
+    assert not any(c.inferred for c in got)
+    # a blank that may open row 2 or 3, and no sum to tell: no reading is certain
+    many = [v(1), v(0), v(0), v(0), v(1), b(), b(), b(), b(), b(), v(0), b(), b(), b(), b(), b()]
+    assert _without_openers(many, 15, _T4_ROW_STARTS, _t4_sums) == []
+
+
+def test_cells_run_together_without_a_label():
+    """No printed number starts with 0: `000000000000000` under table 4's header is its 15 cells."""
+    text = ("四、政府信息公开行政复议、行政诉讼情况\n行政复议行政诉讼\n结果维持结果纠正其他结果尚未审结总计\n"
+            "000000000000000\n五、存在的主要问题及改进情况\n")
+    m = parse_bytes(text.encode(), "t.txt").metrics
+    assert [m.get(f"t4.{g}.{c}") for g in ("review", "suit_direct", "suit_after_review")
+            for c in ("upheld", "corrected", "other", "pending", "total")] == [0] * 15
+    # one 1 among them: its column cannot be known from the digits alone
+    text = text.replace("000000000000000", "000001000000000")
+    assert not any(k.startswith("t4.") for k in parse_bytes(text.encode(), "t.txt").metrics)

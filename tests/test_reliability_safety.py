@@ -216,6 +216,8 @@ ALLOWED = {
     ("crawler/alerts.py", "urlopen"): "post_webhook, as above",
     ("crawler/spiders/base.py", "Request"): "scrapy.Request to portal URLs (allowed_domains + portal.allows)",
     ("crawler/distributed.py", "Request"): "scrapy-redis frontier requests to portal URLs",
+    ("crawler/discover.py", "Request"): "scrapy.Request to the start URLs' hosts and the county sites they link to (in_scope)",
+    ("crawler/discover_cli.py", "write_text"): "writes the portal entries to the file the user named with -o",
     ("crawler/schedule.py", "open"): "the portal's crawl log, named by the portal id from portals.toml",
     ("crawler/schedule.py", "mkdir"): "the scheduler's log / lock directory beside the archive",
     ("crawler/portals.py", "open"): "reads portals.toml",

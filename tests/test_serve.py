@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 import urllib.parse
 
 import pytest
@@ -60,10 +61,17 @@ def test_canned_queries_answer(server):
     changes = get_json(f"{base}/archive/largest_changes.json?region=&key={q('t3.%.total')}&_shape=array")
     deltas = [abs(r["delta"]) for r in changes]
     assert deltas == sorted(deltas, reverse=True) and deltas
+    for r in changes:
+        assert r["percent"] == (round(100 * r["delta"] / abs(r["old"]), 1) if r["old"] else None)
+    by_year = get_json(f"{base}/archive/region_by_year.json?region={q('宁夏')}&_shape=array")
+    assert by_year and all(type(r["报告数"]) is int for r in by_year)
+    assert isinstance(get_json(f"{base}/archive/published_late.json?region=&_shape=array"), list)
+    status, page = get(f"{base}/-/rollup?region={q('宁夏')}")
+    assert status == 200 and page.count(b"<svg") == 6
     missing = get_json(f"{base}/archive/missing_years.json?year=&_shape=array")
     assert {"organ", "missing_year"} <= set(missing[0]) if missing else True
-    assert set(QUERIES) == {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
-                            "missing_years"}
+    assert {"search_reports", "organ_timeline", "largest_changes", "failed_checks", "broken_carry_over",
+            "missing_years"} <= set(QUERIES)
 
 
 def test_metadata_labels_units_and_facets(server):
@@ -71,7 +79,8 @@ def test_metadata_labels_units_and_facets(server):
     meta = get_json(f"{base}/-/metadata.json")
     tables = meta["databases"]["archive"]["tables"]
     assert tables["report_metrics"]["columns"]["t3.new.total"].startswith("一、本年新收政府信息公开申请数量")
-    assert tables["report_metrics"]["units"]["t2.fees.amount"] == "万元"
+    assert tables["report_metrics"]["columns"]["t2.fees.amount"].endswith("（万元）")
+    assert "units" not in tables["report_metrics"]  # Datasette's pint shows 17477 件 as "17.477 k件"
     facets = get_json(f"{base}/archive/reports.json?_size=0")["facet_results"]
     assert {"province", "year", "format", "check_status"} <= set(facets)
 
@@ -117,3 +126,65 @@ def test_portal_text_is_data_not_sql_or_path(server):
     status, body = get(f"{base}/-/diff?organ_id=1%20or%201=1")
     assert status == 400
     assert json.loads(json.dumps(EVIL_TITLE)) == EVIL_TITLE
+
+
+def test_metric_pages_answer_with_integer_counts_and_decimal_amounts(server):
+    base, _ = server
+    for path in ("/archive/report_metrics", "/archive/current_metrics", "/archive/metrics", "/archive/metric_keys"):
+        status, body = get(base + path)
+        assert status == 200, (path, body[:300])
+    rows = get_json(f"{base}/archive/report_metrics.json?_shape=array&_size=max")
+    counts = [r["t3.new.total"] for r in rows if r["t3.new.total"] is not None]
+    assert counts and all(type(v) is int for v in counts)
+    fees = [r["t2.fees.amount"] for r in rows if r["t2.fees.amount"] is not None]
+    assert fees and all(type(v) is float for v in fees)
+    status, html = get(f"{base}/archive/report_metrics?_size=5")
+    assert status == 200
+
+
+def test_csv_with_chinese_headers(server):
+    base, db = server
+    status, body = get(f"{base}/-/metrics.csv")
+    assert status == 200
+    lines = body.decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    assert header[:5] == ["报告编号", "机关", "年度", "省份", "模板"]
+    assert "一、本年新收政府信息公开申请数量 | 总计（件）" in header
+    fees = header.index("第二十条第（八）项 行政事业性收费 本年收费金额（单位：万元）（万元）")
+    new = header.index("一、本年新收政府信息公开申请数量 | 总计（件）")
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    assert len(lines) - 1 == conn.execute("select count(*) from reports where status != 'replaced'").fetchone()[0]
+    rows = [line.split(",") for line in lines[1:] if "," in line]
+    assert any(r[new].isdigit() for r in rows) and not any(r[new].endswith(".0") for r in rows)
+    assert all("." in r[fees] for r in rows if len(r) > fees and r[fees])
+    status, body = get(f"{base}/-/metrics.csv?year=2022&headers=keys")
+    keyed = body.decode("utf-8").splitlines()
+    assert keyed[0].startswith("report_id,organ,year,") and all(",2022," in line for line in keyed[1:])
+    assert get(f"{base}/-/metrics.csv?year=x")[0] == 400
+
+
+def test_sql_functions_cap_their_input(server):
+    base, _ = server
+    sql = "select length(escape_fts(printf('%.*c', 15000000, 'x'))) as n"
+    started = time.monotonic()
+    status, body = get(f"{base}/archive.json?sql={q(sql)}")
+    assert time.monotonic() - started < 2
+    assert status in (200, 400) and b"raised exception" in body
+    ok = get_json(f"{base}/archive.json?sql={q('select escape_fts(:s) as e')}&s={q('复议')}&_shape=array")
+    assert ok[0]["e"]
+
+
+def test_plugin_pages_escape_portal_text_and_answer_errors(server):
+    base, db = server
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+    report_id, organ_id = conn.execute("select id, organ_id from reports where organ = ?", (EVIL_ORGAN,)).fetchone()
+    for path in (f"/-/report/{report_id}", f"/-/organ/{organ_id}", f"/-/search?q={q('passwd <script>')}",
+                 f"/-/rollup?region={q(EVIL_ORGAN)}", f"/-/rollup?region={q('<script>alert(1)')}"):
+        status, html = get(base + path)
+        assert status == 200 and b"<script>alert" not in html, path
+        assert b"&lt;script&gt;alert" in html or path.startswith("/-/rollup?region=%E9"), path
+    assert get(f"{base}/-/report/999999")[0] == 404 and get(f"{base}/-/organ/999999")[0] == 404
+    assert get(f"{base}/-/search?q=x&year=abc")[0] == 400
+    assert get(f"{base}/-/search?q={q('字' * 1001)}")[0] == 400
+    status, body = get(f"{base}/-/report/{report_id}/original?fetch=1")
+    assert status == 404  # a fetch of another report is not served under this one

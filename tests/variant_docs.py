@@ -117,9 +117,9 @@ class Opts:
 
 
 def load_truths() -> list[tuple[str, dict]]:
-    """Every labelled truth with table keys (seeds, real, html, pdf)."""
+    """Every labelled truth with table keys (seeds, real, real2, html, pdf)."""
     out = []
-    for sub in ("seeds", "real", "html", "pdf"):
+    for sub in ("seeds", "real", "real2", "html", "pdf"):
         for p in sorted((CORPUS / sub).glob("*.json")):
             t = json.loads(p.read_text(encoding="utf-8"))
             if t.get("metrics"):
@@ -215,11 +215,13 @@ def _t4(truth: dict, shape: str) -> Table | None:
 
 
 def _lose_labels(t3: Table, rnd: random.Random) -> None:
-    """Drop the label cells of a few inner t3 rows; their neighbours keep theirs, so order still tells."""
+    """Drop the label cells of a few inner t3 rows (not all-blank ones); their neighbours keep theirs, so
+    order still tells."""
     previous = False
     for i in range(t3.heads + 1, len(t3.rows) - 1):
         values = [c for c in t3.rows[i] if c.role == "value"]
-        if not previous and len(values) == 7 and rnd.random() < 0.2:
+        # a row printed all blank keeps its label: with neither, nothing on the page shows it is a row
+        if not previous and len(values) == 7 and any(c.value is not None for c in values) and rnd.random() < 0.2:
             t3.rows[i] = values
             previous = True
         else:
@@ -304,10 +306,35 @@ def t4_vertical_lines(heads: list[str], opts: Opts) -> list[str]:
 # ------------------------------------------------------------------------------ text layouts
 
 LAYOUTS = ("tab", "pipe", "pipe_border", "markdown", "cell_lines", "cell_lines_blank", "cell_pipe",
-           "row_blank", "spaces", "single_space", "alt_pipe")
+           "row_blank", "spaces", "single_space", "alt_pipe", "lone_sep", "bar_open", "bar_label", "blank_lines")
 # layouts where a cell can be empty text and still be seen as a cell
 DELIMITED = ("tab", "pipe", "pipe_border", "markdown", "row_blank")
-LINE_LAYOUTS = ("cell_lines", "cell_lines_blank", "cell_pipe", "alt_pipe")
+# one cell per line, an empty cell marked the layout's own way (the marks real page extractions leave):
+# lone_sep   `0 |` per cell, an empty cell a line holding only the separator (` |` or `|`) or nothing,
+#            filler lines (`|||`) between some rows;
+# bar_open   each row opened by a lone `|` line, then `0 |` per cell, an empty cell ` |` (real2/n075);
+# bar_label  `| 规章`, then each cell after a lone `|` line, an empty cell an empty line (real2/n159);
+# blank_lines cells separated by an empty line, an empty cell one more empty line (`12` and five empty
+#            cells before `12`: `12`, six empty lines, `12`).
+MARKED = ("lone_sep", "bar_open", "bar_label", "blank_lines")
+LINE_LAYOUTS = ("cell_lines", "cell_lines_blank", "cell_pipe", "alt_pipe") + MARKED
+
+
+def _marked_cell(text: str, layout: str, first: bool, rnd: random.Random) -> str:
+    """One cell (text may be empty) in a MARKED layout, newline included."""
+    if layout == "lone_sep":
+        return f"{text} |\n" if text else rnd.choice((" |\n", "|\n", "\n"))
+    if layout == "bar_open":
+        return f"{text} |\n" if text else " |\n"
+    if layout == "bar_label":
+        return (f"| {text}" if first else f"|\n{text}") + "\n"
+    return f"{text}\n\n" if text else "\n"  # blank_lines
+
+
+def _marked_row_end(layout: str, rnd: random.Random) -> str:
+    if layout == "lone_sep" and rnd.random() < 0.5:
+        return "|" * rnd.randint(2, 4) + "\n"
+    return "|\n" if layout == "bar_label" else ""
 
 
 @dataclass
@@ -356,7 +383,17 @@ def render_text(doc: Doc, layout: str, opts: Opts, seed: int) -> list[Seg]:
                 texts.append((t, c))
             if block.name == "t4" and opts.vertical_t4 and all(c.role == "head" and c.text in T4_HEADS for c in row):
                 for line in t4_vertical_lines([c.text for c in row], opts):
-                    emit(line + ("\n\n" if layout == "cell_lines_blank" else "\n"))
+                    emit(line + ("\n\n" if layout in ("cell_lines_blank", "blank_lines") else "\n"))
+                continue
+            if layout in MARKED:
+                if layout == "bar_open":
+                    emit("|\n")
+                for ci, (t, c) in enumerate(texts):
+                    parts = _split(t, rnd) if opts.split_labels and c.role != "value" else [t]
+                    wrap = "\n\n" if layout == "blank_lines" else "\n"
+                    cell = _marked_cell(wrap.join(parts), layout, ci == 0, rnd)
+                    emit(cell, c.key, c.value) if c.role == "value" else emit(cell)
+                emit(_marked_row_end(layout, rnd))
                 continue
             if line_mode:
                 for t, c in texts:
