@@ -11,7 +11,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
-DECISIVE_RUNS = ("ok", "failed", "blocked")  # runs that say something about the portal (not interrupted)
+DECISIVE_RUNS = ("ok", "partial", "failed", "blocked")  # runs that say something about the portal (not interrupted)
 Connection = sqlite3.Connection
 Row = sqlite3.Row
 
@@ -158,6 +158,14 @@ def listing_heads(conn: sqlite3.Connection, portal: str) -> dict[str, dict]:
     rows = conn.execute("select key, url, links, further, full_walk_at from listings where portal_id = ?", (portal,))
     return {key: {"url": url, "links": tuple(json.loads(links or "[]")), "further": further, "full_walk_at": full}
             for key, url, links, further, full in rows}
+
+
+def missed_since_ok(conn: sqlite3.Connection, portal: str) -> set[str]:
+    """Report URLs that the portal's runs after its last ok run missed (`crawl_runs.missed_urls`)."""
+    rows = conn.execute(
+        "select missed_urls from crawl_runs where portal = ? and missed_urls is not null and id > "
+        "coalesce((select max(id) from crawl_runs where portal = ? and status = 'ok'), 0)", (portal, portal))
+    return {url for (urls,) in rows for url in json.loads(urls)}
 
 
 def known_reports(conn: sqlite3.Connection, portal: str) -> dict[str, str | None]:

@@ -298,8 +298,15 @@ def _m7_kind(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["kind"], if_not_exists=True)
 
 
+def _m8_run_missed(db: sqlite_utils.Database) -> None:
+    """crawl_runs.missed / missed_urls: listed reports a run did not archive (a `partial` run), and which
+    (JSON), so the next run asks for them again."""
+    db["crawl_runs"].add_column("missed", int, not_null_default=0)
+    db["crawl_runs"].add_column("missed_urls", TEXT)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_inferred, _m5_numeric, _m6_places,
-                                                          _m7_kind]
+                                                          _m7_kind, _m8_run_missed]
 
 
 @contextlib.contextmanager

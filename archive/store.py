@@ -37,8 +37,9 @@ from archive.schema import create_search_fts, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
-RUN_STATUSES = ("ok", "failed", "blocked", "interrupted")
-RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed")
+RUN_STATUSES = ("ok", "partial", "failed", "blocked", "interrupted")
+RUN_STATS = ("requests", "bytes", "new_reports", "new_versions", "gone_reports", "parse_errors", "error", "listed",
+             "missed", "missed_urls")
 OUTCOMES = ("new_report", "new_version", "unchanged", "parse_error")
 
 
@@ -264,7 +265,7 @@ class Archive:
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str, **stats: Any) -> None:
-        """Close a run: status ok | failed | blocked | interrupted; stats override the counted ones."""
+        """Close a run: status ok | partial | failed | blocked | interrupted; stats override the counted ones."""
         if status not in RUN_STATUSES:
             raise ValueError(f"finish_run: status must be one of {', '.join(RUN_STATUSES)}, not {status!r}")
         unknown = set(stats) - set(RUN_STATS)
@@ -369,11 +370,16 @@ class Archive:
         """Headers for a conditional GET, from the last 200 response for this URL (empty if none).
 
         Only responses of runs that ended normally count: a crawl killed mid-run stored bodies it never
-        ingested, and a 304 answered to their validators would lose those reports for good.
+        ingested, and a 304 answered to their validators would lose those reports for good. For the same
+        reason a 200 that was refused (a login or busy page, the crawler's error header) or whose parse
+        failed (an open parse error) never gives validators: the next run asks for it in full.
         """
         row = self._one(
             "select f.headers from fetches f left join crawl_runs r on r.id = f.run_id"
-            " where f.url = ? and f.status = 200 and (f.run_id is null or r.status in ('ok', 'failed', 'blocked'))"
+            " where f.url = ? and f.status = 200"
+            " and (f.run_id is null or r.status in ('ok', 'partial', 'failed', 'blocked'))"
+            " and coalesce(f.headers, '') not like '%\"x-nianbao-error\"%'"
+            " and not exists (select 1 from parse_errors p where p.fetch_id = f.id and p.resolved = 0)"
             " order by f.fetched_at desc, f.id desc limit 1", (url,)
         )
         headers = json.loads(row["headers"]) if row and row["headers"] else {}
@@ -650,6 +656,10 @@ class Archive:
     def listing_heads(self, portal_id: str) -> dict[str, dict]:
         """What each listing's first page showed at the portal's last complete walk, by listing key."""
         return queries.listing_heads(self.conn, portal_id)
+
+    def missed_since_ok(self, portal_id: str) -> set[str]:
+        """Report URLs the portal's runs since its last ok run missed (see `queries.missed_since_ok`)."""
+        return queries.missed_since_ok(self.conn, portal_id)
 
     def known_reports(self, portal_id: str) -> dict[str, str | None]:
         """The portal's current reports: URL -> when last confirmed (for the re-check rotation)."""

@@ -371,6 +371,40 @@ LOGIN = ("<html><head><title>用户登录</title></head><body><div class='login'
          "密码：<input type='password' name='pwd'><button>登录</button></form><p>某县人民政府办公室 版权所有</p></div></body></html>")
 BUSY = "<html><head><title>提示</title></head><body><p>系统繁忙，请稍后再试</p></body></html>"
 
+_REPLICAS: list = []  # replicas started by a crawl attack, stopped by its judge
+
+
+def _crawl_walls(folder: Path, small: bool) -> list[str]:
+    """A replica site (gbk, 15 reports) where one report URL answers a login page and another 系统繁忙, with 200."""
+    from replica import Replica
+
+    truth = [t for t in Replica(seed=1).truth() if t["site"] == "gbk" and t["carrier"] == "html"]
+    replica = Replica(seed=1, rate_limit=100_000,
+                      pinned={(truth[0]["rid"], "detail"): "login", (truth[1]["rid"], "detail"): "busy"}).start()
+    _REPLICAS.append(replica)
+    (folder / "walled.json").write_text(json.dumps(
+        [t["detail_url"].replace(":0/", f":{replica.port}/") for t in truth[:2]]), encoding="utf-8")
+    return ["crawl", "gbk", "--replica", replica.control_url, "--db", str(folder / "attack.db"), "--json",
+            "--no-progress"]
+
+
+def partial_run(out: Outcome, folder: Path) -> tuple[bool, str]:
+    """The crawl exits 1 with a `partial` run naming the walled URLs, and archives neither as a report."""
+    while _REPLICAS:
+        _REPLICAS.pop().stop()
+    walled = json.loads((folder / "walled.json").read_text(encoding="utf-8"))
+    try:
+        summary = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
+    except (StopIteration, ValueError):
+        return False, f"exit {out.rc}: no run summary"
+    with sqlite3.connect(folder / "attack.db") as conn:
+        archived = [u for (u,) in conn.execute("select url from reports") if u in walled]
+    named = all(u in (summary.get("error") or "") for u in walled)
+    ok = out.rc == 1 and summary["status"] == "partial" and named and not archived
+    return ok, (f"run {summary['status']}, exit {out.rc}, {summary.get('missed', 0)} missed"
+                + (", both named" if named else ", NOT named") + (f"; archived: {archived}" if archived else ""))[:110]
+
+
 ATTACKS = [
     Attack("pdf-operators", "11 KB PDF: 60 pages share one stream of 50,000 one-char Tj", _pdf_operators, refused),
     Attack("pdf-inflate", "1.5 MB PDF whose content stream inflates to 1.5 GB", _pdf_inflate, refused),
@@ -396,6 +430,8 @@ ATTACKS = [
     Attack("nested-divs", "a real report page inside 300 nested <div>s", _nested, None, owner="meta"),
     Attack("login-page", "a login page (请登录后查看)", _file("login.html", LOGIN.encode), refused, owner="meta"),
     Attack("busy-page", "系统繁忙，请稍后再试", _file("busy.html", BUSY.encode), refused, owner="meta"),
+    Attack("crawl-walls", "crawl: report URLs answering a login page and 系统繁忙 with 200", _crawl_walls, partial_run,
+           owner="runstatus"),
 ]
 
 

@@ -1,6 +1,7 @@
 """Alerts worth acting on, computed after each run from `crawl_runs` and `reports`.
 
-Each rule looks at a portal after one of its runs and says one of three things: raise (with a
+Rules: blocked (N runs in a row), partial (the run missed listed reports or hit a cap), parse_errors,
+zero_reports, missing_year. Each rule looks at a portal after one of its runs and says one of three things: raise (with a
 message a person can act on), clear (the condition is gone: its open alert is resolved), or nothing
 (the run cannot tell, e.g. a blocked run says nothing about how many reports a column lists).
 An alert is recorded once per episode: while it is open, later runs do not repeat it, so the
@@ -53,9 +54,9 @@ def evaluate(conn: queries.Connection, portal: str, run_id: int, *, today: date,
     run = queries.crawl_run(conn, portal, run_id)
     if run is None:
         raise KeyError(f"no crawl run {run_id} for portal {portal!r}")
-    if run["status"] not in ("ok", "failed", "blocked"):
+    if run["status"] not in ("ok", "partial", "failed", "blocked"):
         return []  # interrupted or still running: says nothing about the portal
-    out = [_blocked(conn, portal, run, blocked_after)]
+    out = [_blocked(conn, portal, run, blocked_after), _partial(run)]
     if run["status"] == "blocked":
         return [v for v in out if v]
     documents = queries.documents_in_run(conn, portal, run_id)
@@ -84,6 +85,19 @@ def evaluate(conn: queries.Connection, portal: str, run_id: int, *, today: date,
             f"no {year} report yet (due 31 March {year + 1}); the portal lists {documents} others: "
             "late, published elsewhere, or not recognised as a report"))
     return [v for v in out if v]
+
+
+def _partial(run: queries.Row) -> Verdict | None:
+    """A run that read its listing but missed reports (or hit a cap) raises; the next ok run clears it."""
+    if run["status"] == "ok":
+        return Verdict("partial", CLEAR)
+    if run["status"] != "partial":
+        return None  # failed or blocked: their own rules speak
+    missed = run["missed"] if "missed" in run.keys() else 0
+    what = f"{missed} listed report(s) were not archived" if missed else "a cap stopped the walk"
+    return Verdict("partial", RAISE,
+                   f"run {run['id']} was partial: {what}: {(run['error'] or 'no detail')[:500]}; the missed URLs "
+                   "are asked for again (in full) by the next run; if it stays partial, look at those URLs")
 
 
 def _blocked(conn: queries.Connection, portal: str, run: queries.Row, after: int) -> Verdict | None:

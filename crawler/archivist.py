@@ -9,15 +9,20 @@
 - Lifecycle: `spider_opened` starts the portal's `crawl_runs` row; `spider_closed` ends it with the
   status the spider's listing and Scrapy's stats give, marks gone what a complete listing no longer
   shows, and leaves the run's figures in the `nianbao/*` stats (the run summary).
+- Misses: a listed report that ends the run neither archived nor confirmed unchanged (its page or the
+  attachment it needs failed after its retries, was refused as not a report, or did not parse) is
+  `missed` with its first reason; any miss, or a cap the spider hit, makes the run `partial`.
 
 With `ARCHIVE_READ_ONLY` (a distributed run's workers) it only reads: the one writer process records.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -49,6 +54,8 @@ class Archivist:
         self.page_decided: dict[str, asyncio.Event] = {}
         self.pending: set[asyncio.Future] = set()
         self.counts: Counter[str] = Counter()
+        self.trouble: dict[str, str] = {}  # report URL -> first reason it was not archived this run
+        self.archived: set[str] = set()  # report URLs archived or confirmed unchanged this run
         self.run_id: int | None = None
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         if not self.read_only:
@@ -86,6 +93,11 @@ class Archivist:
         self.run_id = self.writer.call(_open_run, spider.portal)
         spider.run_id = self.run_id
         spider.know(self.archive.known_reports(spider.portal.id), self.archive.listing_heads(spider.portal.id))
+        missed = self.archive.missed_since_ok(spider.portal.id)
+        if missed:  # after a partial run: every listing walked whole, and what it missed asked for, whatever the rotation
+            spider.full_pass = True
+            for url in missed:
+                spider.known.pop(url, None)
         self.opened = self.last_response = time.monotonic()
 
     def write(self, fn, *args: Any, **kwargs: Any) -> asyncio.Future:
@@ -96,10 +108,14 @@ class Archivist:
 
     async def take(self, item: Fetched) -> None:
         """Archive a response raw, then parse and ingest what it carries in the background."""
+        spider = self.crawler.spider
+        if item.role == "attachment" and item.status == 200 and not item.error:
+            item = _refuse_non_file(item)
+            if item.error:
+                spider.failures.append((item.url, item.error))
         headers = item.headers
         if item.error:  # fetches has no error column: the reason travels as a pseudo-header of the row
             headers = {**headers, ERROR_HEADER: item.error}
-        spider = self.crawler.spider
         # a report page or file confirmed unchanged moves its stored response's last_seen; list pages are
         # evidence of what a listing showed at each read: always a row
         record = _record if item.role != "list" else Archive.record_fetch
@@ -108,6 +124,8 @@ class Archivist:
             headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
             portal_id=spider.portal.id, content_type=item.content_type)
         self.last_response = time.monotonic()
+        if item.error and item.role in ("report", "attachment") and not item.blocked:
+            self.miss(item.report_url or item.url, item.error if item.role == "report" else f"{item.url}: {item.error}")
         if item.role == "report" and not item.error:
             self.start(self.report(item, fetch_id), item.url)
         elif item.role == "attachment":
@@ -171,12 +189,6 @@ class Archivist:
             decisions = self.assembler.attachment(url, item.url, unchanged=True)
         elif item.error or item.status != 200:
             decisions = self.assembler.attachment(url, item.url, failed=True)
-        elif html_instead_of_file(item.body) or not item.body:
-            reason = ("a web page came back where a file was expected (error page, login or missing Referer)"
-                      if item.body else "an empty 200 response where a file was expected")
-            self.crawler.spider.failures.append((item.url, reason))
-            logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
-            decisions = self.assembler.attachment(url, item.url, failed=True)
         else:
             report, error = await self.parsed(item)
             decisions = self.assembler.attachment(url, item.url, parsed=(fetch_id, report, error))
@@ -186,18 +198,31 @@ class Archivist:
         spider = self.crawler.spider
         for d in decisions:
             if isinstance(d, Seen):
+                self.archived.add(d.url)
                 self.counts["unchanged"] += 1
                 await self.write(Archive.mark_seen, d.url, self.run_id)
             elif isinstance(d, Retry):
+                self.miss(d.url, "its report is in an attachment that did not arrive")
                 logger.warning("%s: its report is in an attachment that did not arrive; trying again next run", d.url)
             elif isinstance(d, Ingest):
                 error = d.error if d.report is not None or d.error is not None else "the parser returned nothing"
                 outcome = await self.write(_ingest, d.fetch_id, d.report, error=error, url=d.url,
                                            portal_id=spider.portal.id, run_id=self.run_id)
                 self.counts[outcome] += 1
-                if outcome == "parse_error":
+                if outcome != "parse_error":
+                    self.archived.add(d.url)
+                else:
+                    self.miss(d.url, error)
                     logger.warning("could not parse %s: %s (the body is archived; `nianbao reparse` retries it)",
                                    d.url, error)
+
+    def miss(self, report_url: str, reason: str) -> None:
+        """Note why a listed report may end the run unarchived (it is missed unless archived later on)."""
+        self.trouble.setdefault(report_url, reason)
+
+    def missed(self) -> dict[str, str]:
+        """Report URL -> first reason, for the reports this run did not archive nor confirm unchanged."""
+        return {url: why for url, why in self.trouble.items() if url not in self.archived}
 
     async def drain(self) -> None:
         """The crawl is over: wait for the parses still running, then decide what never got its files."""
@@ -210,7 +235,8 @@ class Archivist:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
-        status = run_status(spider, reason)
+        missed = self.missed()
+        status = run_status(spider, reason, missed)
         # gone means: missing from a complete listing (no listing cut short by an incremental walk or a cap)
         complete = status == "ok" and not spider.listing_moved and spider.walked_whole()
         gone = self.writer.call(Archive.mark_gone, spider.portal.id, set(spider.listed), self.run_id) if complete else 0
@@ -221,8 +247,9 @@ class Archivist:
         row = dict(requests=stats.get_value("downloader/request_count", 0),
                    bytes=stats.get_value("downloader/response_bytes", 0),
                    new_reports=self.counts["new_report"], new_versions=self.counts["new_version"],
-                   gone_reports=gone, parse_errors=self.counts["parse_error"],
-                   error=run_error(spider, reason, status), listed=len(spider.listed))
+                   gone_reports=gone, parse_errors=self.counts["parse_error"], missed=len(missed),
+                   missed_urls=json.dumps(list(missed), ensure_ascii=False) if missed else None,
+                   error=run_error(spider, reason, status, missed), listed=len(spider.listed))
         self.writer.call(Archive.finish_run, self.run_id, status, **row)
         for key, value in {**row, "status": status, "unchanged": self.counts["unchanged"],
                            "rechecks_deferred": spider.deferred, "full_pass": spider.walked_whole(),
@@ -230,34 +257,58 @@ class Archivist:
             stats.set_value(f"nianbao/{key}", value)
         stats.set_value("nianbao/failures", [{"url": u, "reason": r} for u, r in spider.failures])
         stats.set_value("nianbao/blocked", [{"url": u, "reason": r} for u, r in spider.blocked])
-        logger.info("%s: %s — %d listed, %d new reports, %d new versions, %d unchanged, %d gone, %d parse errors",
-                    spider.portal.id, status, len(spider.listed), row["new_reports"], row["new_versions"],
-                    self.counts["unchanged"], gone, row["parse_errors"])
+        stats.set_value("nianbao/missed_reports", [{"url": u, "reason": r} for u, r in missed.items()])
+        logger.info("%s: %s — %d listed, %d new reports, %d new versions, %d unchanged, %d gone, %d parse errors, "
+                    "%d missed", spider.portal.id, status, len(spider.listed), row["new_reports"], row["new_versions"],
+                    self.counts["unchanged"], gone, row["parse_errors"], len(missed))
 
 
-def run_status(spider: Spider, reason: str) -> str:
+def run_status(spider: Spider, reason: str, missed: dict[str, str] | None = None) -> str:
     """blocked (a bot wall or robots.txt), interrupted (stopped before the end), failed (a list page could
-    not be read, or none was) or ok."""
+    not be read, or none was), partial (the listing was read, but a listed report was missed or a cap
+    stopped the walk) or ok. A cap closes the spider early on purpose: that run is partial, not interrupted."""
+    caps = getattr(spider, "caps_hit", [])
     if spider.blocked:
         return "blocked"
-    if reason != "finished":
+    if reason != "finished" and not caps:
         return "interrupted"
     if spider.list_failures or not spider.list_pages_ok:
         return "failed"
+    if missed or caps:
+        return "partial"
     return "ok"
 
 
-def run_error(spider: Spider, reason: str, status: str) -> str | None:
-    """The run's `error` column: the first blocks and failures, why it stopped, why nothing was marked gone."""
-    problems = [f"blocked: {u} — {r}" for u, r in spider.blocked[:3]]
-    problems += [f"{u} — {r}" for u, r in spider.failures[:5]]
-    more = len(spider.blocked) + len(spider.failures) - len(problems)
+def run_error(spider: Spider, reason: str, status: str, missed: dict[str, str] | None = None) -> str | None:
+    """The run's `error` column: caps hit, the first blocks, failures and missed reports, why it stopped,
+    why nothing was marked gone."""
+    missed = missed or {}
+    caps = getattr(spider, "caps_hit", [])
+    failures = [(u, r) for u, r in spider.failures if u not in missed]
+    problems = [f"cap hit: {w} — {c}" for w, c in caps[:3]]
+    problems += [f"blocked: {u} — {r}" for u, r in spider.blocked[:3]]
+    problems += [f"missed {u} — {r}" for u, r in list(missed.items())[:5]]
+    problems += [f"{u} — {r}" for u, r in failures[:5]]
+    more = len(caps) + len(spider.blocked) + len(missed) + len(failures) - len(problems)
     error = "; ".join(problems) + (f"; and {more} more" if more > 0 else "") if problems else None
-    if reason != "finished" and status != "blocked":
+    if missed:
+        error = f"{len(missed)} listed report(s) missed (asked again next run): {error}"
+    if reason != "finished" and status not in ("blocked", "partial"):
         error = f"stopped before the end ({reason})" + (f"; {error}" if error else "")
     if status == "ok" and spider.listing_moved:
         error = spider.listing_moved + (f"; {error}" if error else "")
     return error
+
+
+def _refuse_non_file(item: Fetched) -> Fetched:
+    """An attachment that answered 200 with a web page (error, login, missing Referer) or nothing: kept
+    as a fetch with its reason, never parsed as a report."""
+    if item.body and not html_instead_of_file(item.body):
+        return item
+    reason = ("a web page came back where a file was expected (error page, login or missing Referer)"
+              if item.body else "an empty 200 response where a file was expected")
+    logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
+    return replace(item, error=reason)
 
 
 # ---------------------------------------------------------------------- jobs run by the writer thread

@@ -56,7 +56,8 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
     """Crawl PORTAL... (ids from the portal file, or `all`) into the archive.
 
     Polite by default: robots.txt obeyed, one request at a time per host, ≥ 2 s apart. Each portal gets
-    one crawl_runs row (ok / failed / blocked / interrupted). Exits 1 if any run was not ok.
+    one crawl_runs row (ok / partial / failed / blocked / interrupted; partial: a listed report or a file it
+    needs was missed, or a cap stopped the walk). Exits 1 if any run was not ok.
     """
     from crawler.run import crawl
 

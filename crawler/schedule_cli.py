@@ -88,7 +88,7 @@ def schedule_cmd(db: str, portals: str | None, tz: str, once: bool, jitter: int,
         outcomes = sched.run_once(crons, cfg, parallel=parallel)
         for portal, outcome in outcomes.items():
             click.echo(f"{portal}\t{outcome}")
-        if any(o == "failed" for o in outcomes.values()):
+        if any(o in ("failed", "partial") for o in outcomes.values()):
             raise SystemExit(1)
     else:
         sched.serve(crons, cfg, jitter=jitter, parallel=parallel)
@@ -99,6 +99,12 @@ def _local(value: str | datetime | None, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if when else "-"
 
 
+def _missed(run: dict) -> str:
+    """`N missed, ` for a run that missed listed reports (a partial run), else nothing."""
+    missed = run["missed"] if "missed" in run.keys() else 0
+    return f"{missed} missed, " if missed else ""
+
+
 def _last_run(run: dict | None, zone: ZoneInfo) -> tuple[str, str, str]:
     """(when, status, what it found) of a crawl_runs row."""
     if run is None:
@@ -106,7 +112,7 @@ def _last_run(run: dict | None, zone: ZoneInfo) -> tuple[str, str, str]:
     started, finished = sched.parse_time(run["started"]), sched.parse_time(run["finished"])
     took = f" ({int((finished - started).total_seconds())} s)" if started and finished else ""
     found = (f"{run['new_reports']} new, {run['new_versions']} changed, {run['gone_reports']} gone, "
-             f"{run['parse_errors']} parse errors, {run['requests']} requests")
+             f"{run['parse_errors']} parse errors, {_missed(run)}{run['requests']} requests")
     status = run["status"] if run["finished"] else f"{run['status']} (unfinished)"
     return f"#{run['id']} {_local(run['started'], zone)}{took}", status, found
 

@@ -12,7 +12,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao)"
 ROBOTSTXT_OBEY = True
 
-# One request at a time per host, at least 2 s apart, slower when the server slows down.
+# One request at a time per backend (hosts on one address or one declared platform share it, see
+# crawler.backends), at least 2 s apart, slower when the server slows down.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2
@@ -40,6 +41,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SchemeFallbackMiddleware": 540,  # sees a failure after RetryMiddleware (550) gave up
     "crawler.middlewares.RetryAfterMiddleware": 560,  # process_response runs before RetryMiddleware (550)
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
+    # Closest to the downloader: one budget per backend (resolved address, or the portal's `backend` key),
+    # shared by every portal crawled in the process (crawler.backends).
+    "crawler.backends.BackendSlotMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

@@ -6,9 +6,10 @@ the replica, because it is the one place that puts the two together.
 """
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import closing
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -16,13 +17,17 @@ from archive import queries
 from crawler.portals import portals_from_sites
 
 
-def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], None] = print) -> list[dict]:
+def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], None] = print,
+             replica_options: dict[str, Any] | None = None) -> tuple[list[dict], bool]:
+    """Crawl the replica into `db` and print the summary. Returns the runs and whether the demo did its
+    job: every run ok (the hostile portals' walls aside) and every reachable report archived.
+    `replica_options`: passed to `Replica` (tests make a report unreachable with `pinned`)."""
     from replica import Replica
     from crawler.run import crawl
     from nianbao.truthcheck import compare, summary
 
     started = time.monotonic()
-    with Replica(seed=seed, port=port) as replica:
+    with Replica(seed=seed, port=port, **(replica_options or {})) as replica:
         sites = replica.sites()
         echo(f"replica: {len(sites)} portals on 127.0.0.x:{replica.port} "
              f"({sum(s['reports'] for s in sites)} reports; {sum(s['family'] == 'hostile' for s in sites)} of the portals "
@@ -52,14 +57,21 @@ def run_demo(db: str, *, port: int = 0, seed: int = 1, echo: Callable[[str], Non
     others = [r for r in runs if r["status"] not in ("ok", "blocked")]
     for r in others:
         echo(f"  {r['status']}: {r['portal']}: {r.get('error')}")
-    echo("  " + summary(compare(db, truth, {r["portal"] for r in runs if r["status"] == "ok"})))
+    reachable = compare(db, truth, {r["portal"] for r in runs if r["status"] != "blocked"})
+    echo("  " + summary(reachable))
+    for url in reachable.missing[:10]:
+        echo(f"  not archived: {url}")
     echo(f"  time: {elapsed:.1f} s")
+    good = not others and not reachable.missing
+    if not good:
+        echo(f"partial: {len(reachable.missing)} of {reachable.reports} reachable reports not archived; "
+             "runs not ok: " + (", ".join(f"{r['portal']} ({r['status']})" for r in others) or "none"))
     echo("")
     echo(f"Open it in Datasette:   nianbao serve --db {db}")
     echo(f"Diff an organ's years:  nianbao diff {organ or '<organ>'} --db {db}")
     echo(f"Run the demo again to see an incremental crawl (only what changed is read; 0 new reports): "
          f"nianbao demo --db {db}")
-    return runs
+    return runs, good
 
 
 @click.command("demo")
@@ -75,13 +87,19 @@ def demo_cmd(db: str, port: int, seed: int, county: bool) -> None:
 
     Everything runs locally on loopback addresses; nothing is fetched from the internet. Run it twice:
     the second run downloads no report again (304s) and stores 0 new reports and 0 new versions.
+    Exits 1 (and says `partial`) when a reachable report was not archived or a run was not ok; the
+    hostile portals' walls (blocked runs) are expected.
     """
     if county:
         from nianbao.county_demo import run_county_demo
 
-        run_county_demo(db, port=port, seed=seed, echo=click.echo)
+        runs = run_county_demo(db, port=port, seed=seed, echo=click.echo)
+        if any(r["status"] not in ("ok", "blocked") for r in runs):
+            sys.exit(1)
     else:
-        run_demo(db, port=port, seed=seed, echo=click.echo)
+        _, good = run_demo(db, port=port, seed=seed, echo=click.echo)
+        if not good:
+            sys.exit(1)
 
 
 commands: list[click.Command] = [demo_cmd]

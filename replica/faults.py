@@ -17,6 +17,9 @@ FAULT_KINDS = ("http500", "http502", "http503", "reset", "timeout", "truncated",
                "wrong_charset", "gb18030", "oversize", "redirect_loop", "redirect_offsite", "empty200", "soft404",
                "not_pdf")
 _TEXT_ONLY = {"wrong_charset", "gb18030", "soft404"}
+# Never drawn at random, only pinned to one report (`Replica(pinned=...)`): a report URL that answers 200
+# with a login page or a busy page, which a crawler must not archive as the report.
+PINNED_ONLY = ("login", "busy")
 LOOP_PARAM = "__loop"
 GB18030_ONLY = "𠀀䶮"  # U+20000 and U+4DAE: no GBK code, valid GB18030
 
@@ -86,6 +89,13 @@ def faulty(kind: str, resp: Response, raw_path: str, port: int, cfg: FaultConfig
         return replace(resp, status=200, body=b"", entry=None), "send"
     if kind == "soft404":
         body = "<html><head><title>页面不存在</title></head><body><div class='err'>抱歉，您访问的页面不存在或已删除！</div></body></html>"
+        return Response(200, body.encode(), html, "fault"), "send"
+    if kind == "login":
+        body = ("<html><head><title>用户登录</title></head><body><div class='login'><p>请登录后查看</p><form method='post'>"
+                "用户名<input name='user'> 密码<input type='password' name='pw'><button>登录</button></form></div></body></html>")
+        return Response(200, body.encode(), html, "fault"), "send"
+    if kind == "busy":
+        body = "<html><head><title>提示</title></head><body><p>系统繁忙，请稍后再试</p></body></html>"
         return Response(200, body.encode(), html, "fault"), "send"
     if kind == "not_pdf":
         body = "<html><head><title>系统提示</title></head><body>系统繁忙，请稍后再试</body></html>"

@@ -79,7 +79,7 @@ class Replica:
     def __init__(self, seed: int = 1, port: int = 0, *, fault_rate: float = 0.0, fault_seed: int = 0,
                  fault_delay: float = 2.0, oversize_bytes: int = 3_000_000, rate_limit: int = 10,
                  retry_after: int = 60, latency: float = 0.0, counties: bool = False, endless: str = "",
-                 endless_items: str = "cycle") -> None:
+                 endless_items: str = "cycle", pinned: dict[tuple[int, str], str] | None = None) -> None:
         self.catalog = Catalog(seed)
         self.latency = latency  # seconds every site response waits before its first byte, like a real server
         # "lying": its column's pager never ends (see Lying.endless_page); off by default, so the
@@ -88,6 +88,10 @@ class Replica:
         self.requested_port = port
         self.port = port
         self.faults = FaultConfig(fault_rate, fault_seed, fault_delay, oversize_bytes)
+        # (report id, "detail" | "attachment") -> a fault kind (FAULT_KINDS or PINNED_ONLY) served on every
+        # attempt: one report made unreachable, or answering a login/busy page with 200
+        self.pinned = dict(pinned or {})
+        self.timeline: list[tuple[str, str, float, float]] | None = None  # a list: (host, path, start, end) per request
         self.rate_limit, self.retry_after = rate_limit, retry_after
         self.sites_by_host: dict[str, Site] = {i.host: SITE_CLASSES[i.id](i, self) for i in SITE_LAYOUT}
         self.county_sites = Counties(self) if counties else None  # whole counties for `nianbao discover`
@@ -256,6 +260,15 @@ class Replica:
                        {k.lower(): v for k, v in h.headers.items()}, form, h.client_address[0], h.path)
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        started = time.monotonic()
+        try:
+            self._answer(h)
+        finally:
+            if self.timeline is not None:
+                with self._lock:
+                    self.timeline.append((h.server.host_id, h.path, started, time.monotonic()))  # type: ignore[attr-defined]
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> None:
         host = h.server.host_id  # type: ignore[attr-defined]
         req = self._request(h)
         if host == CONTROL_HOST:
@@ -278,7 +291,8 @@ class Replica:
             with self._lock:
                 attempt = self._attempts[(host, req.raw_path)]
                 self._attempts[(host, req.raw_path)] += 1
-            kind = draw(self.faults, host, req.raw_path, attempt, resp)
+            kind = (self.pinned.get((resp.entry.rid, resp.kind)) if resp.entry is not None else None) \
+                or draw(self.faults, host, req.raw_path, attempt, resp)
             if kind:
                 resp, action = faulty(kind, resp, req.raw_path, self.port, self.faults)
                 with self._lock:

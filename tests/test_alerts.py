@@ -99,6 +99,23 @@ def test_parse_errors_above_the_threshold(tmp_path: Path):
     assert kinds(db, "p") == []
 
 
+def test_a_partial_run_raises_one_alert_naming_what_was_missed_until_an_ok_run(tmp_path: Path):
+    db = tmp_path / "a.db"
+    check_run(db, "p", crawl(db, "p", COUNTY), today=JUNE_2025)
+    for _ in range(2):  # one alert per episode, however many partial runs
+        with Archive(db) as archive:
+            run = archive.start_run("p")
+            archive.finish_run(run, "partial", missed=1,
+                               error="1 listed report(s) missed (asked again next run): missed http://127.0.0.2/t2.htm — HTTP 500")
+        opened = check_run(db, "p", run, today=JUNE_2025)
+        assert [a["kind"] for a in opened] == ([] if _ else ["partial"])
+    assert kinds(db, "p") == ["partial"]
+    message = open_alerts(db, "p")[0][1]
+    assert "1 listed report(s) were not archived" in message and "http://127.0.0.2/t2.htm" in message
+    check_run(db, "p", crawl(db, "p", COUNTY), today=JUNE_2025)
+    assert kinds(db, "p") == []
+
+
 @pytest.mark.parametrize("today, year", [(date(2025, 3, 31), 2023), (date(2025, 4, 1), 2024),
                                          (date(2025, 12, 31), 2024), (date(2026, 1, 15), 2024)])
 def test_expected_year_turns_over_after_31_march(today, year):

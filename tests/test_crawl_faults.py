@@ -7,6 +7,7 @@ report is marked gone. Clean run after it: the failed URLs are fetched again and
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -49,7 +50,24 @@ def test_nothing_wrong_is_archived_and_nothing_marked_gone(faulty):
     assert first_cmp.archived > 0
     assert not first_cmp.wrong, first_cmp.wrong[:5]
     assert all(s.get("gone_reports", 0) == 0 for s in first.values())
-    assert all(s["status"] in ("ok", "failed") for s in first.values())
+    assert all(s["status"] in ("ok", "partial", "failed") for s in first.values())
+
+
+def test_a_run_that_missed_a_report_is_partial_never_ok(faulty):
+    """Item 5 of issue #11: a fault run that lost a listed report says so (partial, its URL in the error)."""
+    db, first, faults, first_cmp, *_ = faulty
+    site_of_host = {s["host"]: s["id"] for s in Replica(seed=2).sites()}
+    missing: dict[str, list[str]] = {}
+    for url in first_cmp.missing:
+        missing.setdefault(site_of_host[urlsplit(url).hostname], []).append(url)
+    assert missing
+    for site, urls in missing.items():
+        run = first[site]
+        if run["status"] == "failed":  # a list page failed: its reports may never have been listed
+            continue
+        assert run["status"] == "partial" and run["missed"] >= 1, (site, run["status"], urls[:3])
+        listed_missing = {m["url"] for m in run["missed_reports"]}
+        assert set(urls) <= listed_missing, (site, sorted(set(urls) - listed_missing)[:3])
 
 
 def test_failed_urls_are_fetched_on_the_next_run(faulty):

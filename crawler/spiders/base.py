@@ -36,7 +36,7 @@ from crawler.items import Fetched, Head
 from crawler.pages import PARSERS, Follow, Link, Listing, Page, looks_like_error_page
 from crawler.portals import Portal, load_portals
 from crawler.walk import WalkRules, full_walk_due, recheck_due
-from crawler.walls import describe_failure
+from crawler.walls import describe_failure, wall_page
 from parsers.html import find_attachments
 
 REREADS = 3  # end-of-run re-reads of a listing's first page before a run that keeps seeing it move gives up
@@ -407,6 +407,9 @@ def body_problem(page: Page, response: Response) -> str | None:
         return "an empty 200 response"
     if looks_like_error_page(page.text):
         return "an error page (页面不存在) came back instead of the page"
+    wall = wall_page(page.text)
+    if wall is not None:
+        return wall
     ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
     if ("html" in ctype or body[:1] == b"<") and b"<html" in body[:2000].lower() and b"</html>" not in body[-4096:].lower():
         return "the page is cut off (no </html>): the connection closed early"
