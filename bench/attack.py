@@ -405,6 +405,29 @@ def partial_run(out: Outcome, folder: Path) -> tuple[bool, str]:
                 + (", both named" if named else ", NOT named") + (f"; archived: {archived}" if archived else ""))[:110]
 
 
+def _crawl_endless(folder: Path, small: bool) -> list[str]:
+    """A replica column (`lying`) whose page N links to page N+1 forever, other reports on each page."""
+    from replica import Replica
+
+    replica = Replica(seed=1, rate_limit=100_000, endless="lying").start()
+    _REPLICAS.append(replica)
+    return ["crawl", "lying", "--replica", replica.control_url, "--db", str(folder / "attack.db"), "--json",
+            "--no-progress"]
+
+
+def capped_run(out: Outcome, folder: Path) -> tuple[bool, str]:
+    """The crawl ends by itself at the list-page cap, says so, exits 1 with a `partial` run and marks nothing gone."""
+    while _REPLICAS:
+        _REPLICAS.pop().stop()
+    try:
+        summary = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
+    except (StopIteration, ValueError):
+        return False, f"exit {out.rc}: no run summary"
+    caps = summary.get("caps_hit") or []
+    ok = out.rc == 1 and summary["status"] == "partial" and bool(caps) and not summary.get("gone_reports")
+    return ok, (f"run {summary['status']}, exit {out.rc}, cap: {caps[0] if caps else 'none'}")[:110]
+
+
 ATTACKS = [
     Attack("pdf-operators", "11 KB PDF: 60 pages share one stream of 50,000 one-char Tj", _pdf_operators, refused),
     Attack("pdf-inflate", "1.5 MB PDF whose content stream inflates to 1.5 GB", _pdf_inflate, refused),
@@ -432,6 +455,8 @@ ATTACKS = [
     Attack("busy-page", "系统繁忙，请稍后再试", _file("busy.html", BUSY.encode), refused, owner="meta"),
     Attack("crawl-walls", "crawl: report URLs answering a login page and 系统繁忙 with 200", _crawl_walls, partial_run,
            owner="runstatus"),
+    Attack("crawl-endless", "crawl: a listing whose page N links to page N+1 forever", _crawl_endless, capped_run,
+           owner="walk"),
 ]
 
 
