@@ -448,7 +448,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sites", default="", help="comma-separated replica site ids (default: every non-walled site)")
     ap.add_argument("--rate", type=float, default=0.25)
-    ap.add_argument("--fault-seed", type=int, default=11)
+    # 12: a seed whose draw hits all 16 fault kinds on today's request sequence (11 stopped drawing `not_pdf` once
+    # re-crawls became incremental and fewer attachments were asked for); the checks are the same for any seed.
+    ap.add_argument("--fault-seed", type=int, default=12)
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--kill-seed", type=int, default=5)
     ap.add_argument("--skip-faults", action="store_true")
