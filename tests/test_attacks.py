@@ -6,16 +6,10 @@ Every attack with a small form: the resource caps (owner "limits") and the non-r
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from bench_modules import bench_module
 
-_SPEC = importlib.util.spec_from_file_location("attack_bench", Path(__file__).parent.parent / "bench" / "attack.py")
-attack_bench = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = attack_bench  # dataclasses look their module up there
-_SPEC.loader.exec_module(attack_bench)
+attack_bench = bench_module("attack")
 
 OURS = [a for a in attack_bench.ATTACKS if a.small]
 

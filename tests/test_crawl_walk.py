@@ -4,25 +4,17 @@ Crawls run `nianbao crawl --replica` in a subprocess (bench/fault_crawl.py's hel
 """
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
+from bench_modules import bench_module
 from crawler.walk import full_walk_due, recheck_due
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def bench():
-    if "fault_crawl" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("fault_crawl", REPO / "bench" / "fault_crawl.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fault_crawl"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["fault_crawl"]
+    """bench/fault_crawl.py as a module (the test and the full-size bench share the checks)."""
+    return bench_module("fault_crawl")
 
 
 # ---------------------------------------------------------------------------------------------- rules

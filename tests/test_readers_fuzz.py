@@ -1,18 +1,11 @@
 """A short seeded run of bench/fuzz_readers.py: mutated inputs give a Document or a ParseError, in time."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-
-from conftest import REPO
+from bench_modules import bench_module
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("fuzz_readers", REPO / "bench" / "fuzz_readers.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # workers unpickle its functions by module name
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("fuzz_readers")  # workers unpickle its functions by module name
 
 
 def test_short_fuzz_run_finds_no_crash_or_hang(corpus):

@@ -13,12 +13,11 @@ replica's oversize bodies are 2 MB) so those faults trip the real limits quickly
 """
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from bench_modules import bench_module
 
 from replica.faults import FAULT_KINDS
 
@@ -27,12 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def bench():
     """bench/fault_crawl.py as a module (the test and the full-size bench share the checks)."""
-    if "fault_crawl" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("fault_crawl", REPO / "bench" / "fault_crawl.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fault_crawl"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["fault_crawl"]
+    return bench_module("fault_crawl")
 
 
 SITES = ("trs0", "trs1", "generic", "gd", "boda")
