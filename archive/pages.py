@@ -16,19 +16,14 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 
-from archive.diff import KEY_METRICS
+from archive.diff import KEY_METRICS, number
+from archive.diff import dict_rows as rows
 from archive.schema import MONEY_KEYS
 from parsers.legacy import LEGACY_KEYS
 from parsers.schema import keys_for_format, metric_labels, schema
 
 # When a year's report is due: 31 March of the next year (《条例》第五十条).
 DUE_MONTH_DAY = (3, 31)
-
-
-def rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
-    cur = conn.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> dict | None:
@@ -38,11 +33,6 @@ def one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> dict | None:
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {r[1] for r in conn.execute(f"pragma table_info({table})")}
-
-
-def number(value):
-    """A stored metric as shown: counts as integers, amounts keep their decimals."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # ------------------------------------------------------------------ cells and tables
