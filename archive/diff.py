@@ -59,7 +59,7 @@ class Year:
     url: str | None
 
 
-def dict_rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
+def dict_rows(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict]:
     cur = conn.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
