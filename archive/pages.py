@@ -31,10 +31,6 @@ def one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> dict | None:
     return found[0] if found else None
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"pragma table_info({table})")}
-
-
 # ------------------------------------------------------------------ cells and tables
 @dataclass
 class Cell:
@@ -125,13 +121,10 @@ def _legacy(meta_json: str | None) -> dict[str, dict]:
     return {k: {**found[k], "label": label} for k, label in LEGACY_KEYS.items() if isinstance(found.get(k), dict)}
 
 
-def _inferred(conn: sqlite3.Connection, version_id: int) -> set[str]:
-    """The metric keys a version's parser placed by inference (report_versions.inferred, JSON list; absent = none)."""
-    if "inferred" not in _columns(conn, "report_versions"):
-        return set()
-    row = one(conn, "select inferred from report_versions where id = ?", (version_id,))
+def _inferred(version: dict) -> set[str]:
+    """The metric keys a version's parser placed by inference (its row's `inferred`, JSON list; absent = none)."""
     try:
-        return set(json.loads(row["inferred"] or "[]")) if row else set()
+        return set(json.loads(version.get("inferred") or "[]"))
     except (TypeError, ValueError):
         return set()
 
@@ -144,7 +137,7 @@ def report(conn: sqlite3.Connection, report_id: int) -> dict | None:
     version = one(conn, "select * from report_versions where id = ?", (rep["current_version_id"],)) or {}
     version_id = version.get("id")
     values = {k: v for k, v in conn.execute("select key, value from metrics where version_id = ?", (version_id,))}
-    inferred = _inferred(conn, version_id) if version_id else set()
+    inferred = _inferred(version)
     fmt = rep["format"] or version.get("format") or ""
     fetch = one(conn, "select id, url, final_url, status, fetched_at, sha256, content_type, size, headers"
                       " from fetches where id = ?", (version.get("fetch_id"),)) or {}
