@@ -234,12 +234,15 @@ def organ(conn: sqlite3.Connection, organ_id: int, today: date | None = None) ->
                          " r.first_seen, v.meta from reports r left join report_versions v on v.id = r.current_version_id"
                          " where r.organ_id = ? and r.status != 'replaced' and r.year is not null order by r.year",
                    (organ_id,))
-    keys = list(KEY_METRICS)
+    key_metrics: dict[int, dict] = {}  # of every year in one read
+    for version_id, key, value in conn.execute(
+            "select version_id, key, value from metrics where version_id in (select value from json_each(?))"
+            " and key in (select value from json_each(?))",
+            (json.dumps([r["current_version_id"] for r in reports]), json.dumps(list(KEY_METRICS)))):
+        key_metrics.setdefault(version_id, {})[key] = number(value)
     for r in reports:
         r["legacy"] = {k: f["value"] for k, f in _legacy(r.pop("meta")).items()}
-        r["metrics"] = {k: number(v) for k, v in conn.execute(
-            "select key, value from metrics where version_id = ? and key in (select value from json_each(?))",
-            (r["current_version_id"], json.dumps(keys)))}
+        r["metrics"] = key_metrics.get(r["current_version_id"], {})
     today = today or date.today()
     have = {r["year"] for r in reports}
     missing, not_due = [], []
