@@ -59,7 +59,7 @@ class Year:
     url: str | None
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
+def dict_rows(conn: sqlite3.Connection, sql: str, params: tuple | dict = ()) -> list[dict]:
     cur = conn.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
@@ -72,9 +72,9 @@ def find_organ(conn: sqlite3.Connection, query: str) -> dict:
         raise OrganNotFound("an empty organ name")
     sql = ("select o.id, o.name, o.names, (select group_concat(year) from (select year from reports r"
            " where r.organ_id = o.id and year is not null and r.status != 'replaced' order by year)) as years from organs o where {}")
-    exact = _rows(conn, sql.format("o.name = ? or o.core = ? or exists (select 1 from json_each(o.names) where value = ?)"),
+    exact = dict_rows(conn, sql.format("o.name = ? or o.core = ? or exists (select 1 from json_each(o.names) where value = ?)"),
                   (query, core_name(query), query))
-    rows = exact or _rows(conn, sql.format("o.name like ? escape '\\' or o.names like ? escape '\\'"),
+    rows = exact or dict_rows(conn, sql.format("o.name like ? escape '\\' or o.names like ? escape '\\'"),
                           (_like(query), _like(query)))
     if not rows:
         raise OrganNotFound(f"no organ named like {query!r}")
@@ -84,7 +84,7 @@ def find_organ(conn: sqlite3.Connection, query: str) -> dict:
 
 
 def organ_by_id(conn: sqlite3.Connection, organ_id: int) -> dict:
-    rows = _rows(conn, "select id, name, names from organs where id = ?", (organ_id,))
+    rows = dict_rows(conn, "select id, name, names from organs where id = ?", (organ_id,))
     if not rows:
         raise OrganNotFound(f"no organ with id {organ_id}")
     return rows[0]
@@ -96,7 +96,7 @@ def _like(text: str) -> str:
 
 def years(conn: sqlite3.Connection, organ_id: int) -> list[Year]:
     """The organ's archived years, each with its current version."""
-    return [Year(**r) for r in _rows(
+    return [Year(**r) for r in dict_rows(
         conn,
         "select year, id as report_id, current_version_id as version_id, format, title, url from reports"
         " where organ_id = ? and year is not null and current_version_id is not null and status != 'replaced'"
@@ -106,11 +106,11 @@ def years(conn: sqlite3.Connection, organ_id: int) -> list[Year]:
 
 
 def metrics(conn: sqlite3.Connection, version_id: int) -> dict[str, float | int | None]:
-    return {k: _num(v) for k, v in conn.execute("select key, value from metrics where version_id = ?", (version_id,))}
+    return {k: number(v) for k, v in conn.execute("select key, value from metrics where version_id = ?", (version_id,))}
 
 
-def _num(value: float | int | None) -> float | int | None:
-    """REAL columns give 3.0; show whole numbers as ints."""
+def number(value: float | int | None) -> float | int | None:
+    """A stored metric as shown: REAL columns give 3.0, so whole numbers become ints; amounts keep their decimals."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -161,7 +161,7 @@ def pick_years(available: list[Year], from_year: int | None, to_year: int | None
 
 
 def _delta(old, new):
-    return _num(round(new - old, 6)) if isinstance(old, (int, float)) and isinstance(new, (int, float)) else None
+    return number(round(new - old, 6)) if isinstance(old, (int, float)) and isinstance(new, (int, float)) else None
 
 
 def template_change(old_format: str | None, new_format: str | None) -> dict | None:
@@ -179,7 +179,7 @@ def template_change(old_format: str | None, new_format: str | None) -> dict | No
 def _mapped(values: dict, key: str, parts: tuple[str, ...]) -> float | int | None:
     """A 2019 row's value on the 2021 side: the sum of the 2021 rows it splits into (None if none printed)."""
     nums = [values[p] for p in parts if isinstance(values.get(p), (int, float))]
-    return _num(sum(nums)) if nums else None
+    return number(sum(nums)) if nums else None
 
 
 def metric_changes(old: dict, new: dict, change: dict | None = None) -> list[dict]:

@@ -149,7 +149,7 @@ def build(database: str) -> dict:
         "organs": {"title": "机关", "description": "Reporting bodies with their name variants.", "label_column": "name"},
         "metric_keys": {"title": "指标", "description": "Canonical metric keys and Chinese labels (metrics.json).",
                         "label_column": "label"},
-        "metrics": {"title": "指标值（长表）", "hidden": True, "description": "Every metric of every version (value null = printed blank)."},
+        "metrics": {"title": "指标值（长表）", "description": "Every metric of every version (value null = printed blank)."},
         "current_metrics": {"title": "当前指标（带标签）", "description": "Metrics of current versions with labels.",
                             "facets": ["key", "year", "province"]},
         "report_metrics": {"title": "指标宽表", "description": "One row per report, one column per metric key. "
@@ -158,13 +158,12 @@ def build(database: str) -> dict:
                            # No Datasette "units": its pint rendering shows 17477 件 as "17.477 k件"; the unit
                            # is in each column's description and in metric_keys.unit.
                            "columns": descriptions, "facets": ["year", "format", "check_status"]},
-        # Plumbing: hidden from the table lists (still at their URLs), so the lists start with what a reader wants.
-        "fetches": {"title": "抓取记录", "hidden": True,
+        "fetches": {"title": "抓取记录",
                     "description": "Every HTTP response (or loaded file) kept, body by sha256."},
-        "bodies": {"title": "原始内容", "hidden": True,
+        "bodies": {"title": "原始内容",
                    "description": "Raw bodies, zlib-compressed, stored once per sha256; a report page "
                                   "(/-/report/<id>) downloads its file as served."},
-        "archive_meta": {"title": "档案内部信息", "hidden": True, "description": "Schema fingerprint and index versions."},
+        "archive_meta": {"title": "档案内部信息", "description": "Schema fingerprint and index versions."},
         "parse_errors": {"title": "解析失败", "description": "Bodies the parser could not read, with the reason; "
                          "`nianbao reparse` retries them.", "facets": ["resolved", "portal_id"]},
         "portals": {"title": "门户网站", "description": "The portals crawled (crawler/portals.toml), with region and CMS family.",

@@ -16,7 +16,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 
-from archive.diff import KEY_METRICS
+from archive.diff import KEY_METRICS, number
+from archive.diff import dict_rows as rows
 from archive.schema import MONEY_KEYS
 from parsers.legacy import LEGACY_KEYS
 from parsers.schema import keys_for_format, metric_labels, schema
@@ -25,24 +26,9 @@ from parsers.schema import keys_for_format, metric_labels, schema
 DUE_MONTH_DAY = (3, 31)
 
 
-def rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
-    cur = conn.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
 def one(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> dict | None:
     found = rows(conn, sql, params)
     return found[0] if found else None
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"pragma table_info({table})")}
-
-
-def number(value):
-    """A stored metric as shown: counts as integers, amounts keep their decimals."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # ------------------------------------------------------------------ cells and tables
@@ -135,13 +121,10 @@ def _legacy(meta_json: str | None) -> dict[str, dict]:
     return {k: {**found[k], "label": label} for k, label in LEGACY_KEYS.items() if isinstance(found.get(k), dict)}
 
 
-def _inferred(conn: sqlite3.Connection, version_id: int) -> set[str]:
-    """The metric keys a version's parser placed by inference (report_versions.inferred, JSON list; absent = none)."""
-    if "inferred" not in _columns(conn, "report_versions"):
-        return set()
-    row = one(conn, "select inferred from report_versions where id = ?", (version_id,))
+def _inferred(version: dict) -> set[str]:
+    """The metric keys a version's parser placed by inference (its row's `inferred`, JSON list; absent = none)."""
     try:
-        return set(json.loads(row["inferred"] or "[]")) if row else set()
+        return set(json.loads(version.get("inferred") or "[]"))
     except (TypeError, ValueError):
         return set()
 
@@ -154,7 +137,7 @@ def report(conn: sqlite3.Connection, report_id: int) -> dict | None:
     version = one(conn, "select * from report_versions where id = ?", (rep["current_version_id"],)) or {}
     version_id = version.get("id")
     values = {k: v for k, v in conn.execute("select key, value from metrics where version_id = ?", (version_id,))}
-    inferred = _inferred(conn, version_id) if version_id else set()
+    inferred = _inferred(version)
     fmt = rep["format"] or version.get("format") or ""
     fetch = one(conn, "select id, url, final_url, status, fetched_at, sha256, content_type, size, headers"
                       " from fetches where id = ?", (version.get("fetch_id"),)) or {}
@@ -251,12 +234,15 @@ def organ(conn: sqlite3.Connection, organ_id: int, today: date | None = None) ->
                          " r.first_seen, v.meta from reports r left join report_versions v on v.id = r.current_version_id"
                          " where r.organ_id = ? and r.status != 'replaced' and r.year is not null order by r.year",
                    (organ_id,))
-    keys = list(KEY_METRICS)
+    key_metrics: dict[int, dict] = {}  # of every year in one read
+    for version_id, key, value in conn.execute(
+            "select version_id, key, value from metrics where version_id in (select value from json_each(?))"
+            " and key in (select value from json_each(?))",
+            (json.dumps([r["current_version_id"] for r in reports]), json.dumps(list(KEY_METRICS)))):
+        key_metrics.setdefault(version_id, {})[key] = number(value)
     for r in reports:
         r["legacy"] = {k: f["value"] for k, f in _legacy(r.pop("meta")).items()}
-        r["metrics"] = {k: number(v) for k, v in conn.execute(
-            "select key, value from metrics where version_id = ? and key in (select value from json_each(?))",
-            (r["current_version_id"], json.dumps(keys)))}
+        r["metrics"] = key_metrics.get(r["current_version_id"], {})
     today = today or date.today()
     have = {r["year"] for r in reports}
     missing, not_due = [], []

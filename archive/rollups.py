@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from archive import places
+from archive.diff import dict_rows
 
 REGION_MATCH = """(:region = '' or coalesce(r.province, '') like '%' || :region || '%'
        or coalesce(r.organ, '') like '%' || :region || '%'
@@ -83,18 +84,11 @@ order by s.y desc, o.name"""
 
 def by_year(conn: sqlite3.Connection, region: str = "") -> list[dict]:
     register(conn)
-    cur = conn.execute(BY_YEAR_SQL, {"region": region or ""})
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
+    return dict_rows(conn, BY_YEAR_SQL, {"region": region or ""})
 
 
 def compliance(conn: sqlite3.Connection, region: str = "") -> dict[str, list[dict]]:
     """{"missing": [...], "late": [...]} for the region."""
     register(conn)
-    out = {}
-    for name, sql, params in (("missing", MISSING_SQL, {"region": region or "", "year": ""}),
-                              ("late", LATE_SQL, {"region": region or ""})):
-        cur = conn.execute(sql, params)
-        cols = [d[0] for d in cur.description]
-        out[name] = [dict(zip(cols, r)) for r in cur.fetchall()]
-    return out
+    return {"missing": dict_rows(conn, MISSING_SQL, {"region": region or "", "year": ""}),
+            "late": dict_rows(conn, LATE_SQL, {"region": region or ""})}

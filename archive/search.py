@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from archive import ngrams, search_sql
-from archive.search_sql import MAX_QUERY_CHARS
 
 FACETS = ("year", "province", "format", "kind")
 SNIPPET_CONTEXT = 40    # characters shown on each side of a match
@@ -65,8 +64,7 @@ def search(conn: sqlite3.Connection, query: str, filters: Filters | None = None,
 
     One read of the newest COUNT_CAP + 1 matches gives the count, the facets and, when it holds them, the
     page; a page past it reads `limit` + 1 more below the cursor. Only the page's texts are read (snippets)."""
-    if len(query or "") > MAX_QUERY_CHARS:
-        raise QueryTooLong(f"search query of {len(query)} characters; at most {MAX_QUERY_CHARS}")
+    search_sql.check_length(query, QueryTooLong)
     where, params = _where(filters or Filters())
     params["nianbao_match"] = ngrams.fts_query(query)
     cap = search_sql.COUNT_CAP

@@ -24,6 +24,13 @@ MAX_QUERY_CHARS = 1000  # as the SQL functions: longer queries are refused (see 
 _FAST_ARGS = {"_search", "_next", "_size", "_nocount", "_nofacet", "_nosuggest", "_labels"}
 
 
+def check_length(query, error: type[Exception] = ValueError) -> None:
+    """Refuse (raise `error`) a search query of more than MAX_QUERY_CHARS characters; None counts as empty."""
+    length = 0 if query is None else len(str(query))
+    if length > MAX_QUERY_CHARS:
+        raise error(f"search query of {length} characters; at most {MAX_QUERY_CHARS}")
+
+
 class AtLeast(int):
     """A capped count: formats as "1,000+" in Datasette's "{:,}" row count."""
 
@@ -90,8 +97,7 @@ async def filters_from_request(request, database, table, datasette):
     query = request.args.get("_search")
     if not query:
         return FilterArguments([], extra_context=extra)
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadRequest(f"search query of {len(query)} characters; at most {MAX_QUERY_CHARS}")
+    check_length(query, BadRequest)
     params = {"nianbao_match": ngrams.fts_query(query)}
     fast = (request.url_vars.get("format") in (None, "html") and set(request.args) <= _FAST_ARGS
             and not datasette.table_metadata(database, table).get("facets"))
