@@ -21,6 +21,8 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from w3lib.encoding import http_content_type_encoding
+
 from parsers import legacy, limits
 from parsers.cells import grid_rows
 from parsers.checks import prose_checks, table_checks, unconfirmed
@@ -82,8 +84,7 @@ def read_any(data: bytes, source: str, content_type: str | None = None) -> Docum
             except Exception as e:  # a broken file inside a third-party reader
                 raise ParseError(f"{source}: unreadable {kind.upper()} ({type(e).__name__}: {e})") from e
         if kind == "html":
-            declared = _charset(content_type)
-            return read_html(data, source, declared=declared)
+            return read_html(data, source, declared=http_content_type_encoding(content_type))
         return read_text(data, source)
     except ParseError as e:
         if str(e).startswith(source):
@@ -91,12 +92,6 @@ def read_any(data: bytes, source: str, content_type: str | None = None) -> Docum
         raise ParseError(f"{source}: {e}") from e
     except RecursionError as e:
         raise ParseError(f"{source}: document nested too deeply") from e
-
-
-def _charset(content_type: str | None) -> str | None:
-    if content_type and "charset=" in content_type.lower():
-        return content_type.lower().split("charset=", 1)[1].split(";")[0].strip()
-    return None
 
 
 def parse_document(doc: Document, hints: Mapping[str, str | None] | None = None) -> Report:

@@ -24,7 +24,8 @@ from parsers.titles import is_report_title
 # ---------------------------------------------------------------------------------------------
 # charset
 
-_GB_ALIASES = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "euc-cn", "gb18030", "windows-936"}
+# GB labels w3lib.resolve_encoding does not know (it already maps gb2312, gbk, cp936, euc-cn, … to gb18030)
+_GB_ALIASES = {"x-gbk", "gb_2312", "windows-936"}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 
 

@@ -147,8 +147,7 @@ def read_document(path: str | Path, limits: Limits | None = None) -> bytes:
     try:
         size = p.stat().st_size
         if size > limits.document_bytes:
-            raise LimitExceeded(f"{p}: {human_bytes_approx(size)} is over the document size limit "
-                                f"({limits.describe('document_bytes')})")
+            raise _too_big(p, size, limits)
         with p.open("rb") as fh:
             data = fh.read(limits.document_bytes + 1)
     except OSError as e:
@@ -156,6 +155,11 @@ def read_document(path: str | Path, limits: Limits | None = None) -> bytes:
     if len(data) > limits.document_bytes:  # it grew while we looked
         raise LimitExceeded(f"{p}: over the document size limit ({limits.describe('document_bytes')})")
     return data
+
+
+def _too_big(source: str | Path, size: int, limits: Limits) -> LimitExceeded:
+    return LimitExceeded(f"{source}: {human_bytes_approx(size)} is over the document size limit "
+                         f"({limits.describe('document_bytes')})")
 
 
 def human_bytes_approx(n: int) -> str:
@@ -170,8 +174,7 @@ def parse_limited(data: bytes, source: str, content_type: str | None = None,
     """`parsers.parse_bytes` under the limits; only ParseError escapes."""
     limits = limits or current()
     if len(data) > limits.document_bytes:
-        raise LimitExceeded(f"{source}: {human_bytes_approx(len(data))} is over the document size limit "
-                            f"({limits.describe('document_bytes')})")
+        raise _too_big(source, len(data), limits)
     return run_limited(_parse, data, source, content_type, source=source, limits=limits)
 
 
