@@ -20,7 +20,6 @@ import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -31,10 +30,12 @@ logger = logging.getLogger(__name__)
 HELD = "backend_held"  # request meta: the backend whose gate this request holds (released once it is answered)
 
 
-@lru_cache(maxsize=65536)
+_ADDRESSES: dict[str, str] = {}  # host -> resolve(host), for the process
+
+
 def resolve(host: str) -> str:
-    """The host's first address (cached for the process), or the host itself when it does not resolve
-    (the download then fails on its own, with the real reason)."""
+    """The host's first address, or the host itself when it does not resolve (the download then fails
+    on its own, with the real reason). Blocking: `backend_of` calls it off the event loop."""
     try:
         ipaddress.ip_address(host)
         return host
@@ -46,12 +47,17 @@ def resolve(host: str) -> str:
         return host
 
 
-def backend_of(url: str, portal: object | None) -> str:
-    """What serves `url`: the portal's declared backend, else the address its host resolves to."""
+async def backend_of(url: str, portal: object | None) -> str:
+    """What serves `url`: the portal's declared backend, else the address its host resolves to (looked
+    up once per host, in a worker thread: a slow DNS answer must not stall every crawler's event loop)."""
     declared = (getattr(portal, "options", None) or {}).get("backend")
     if declared:
         return f"backend:{declared}"
-    return f"ip:{resolve(urlsplit(url).hostname or '')}"
+    host = urlsplit(url).hostname or ""
+    address = _ADDRESSES.get(host)
+    if address is None:
+        address = _ADDRESSES[host] = await asyncio.to_thread(resolve, host)
+    return f"ip:{address}"
 
 
 @dataclass
@@ -118,7 +124,7 @@ class BackendSlotMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
-        key = backend_of(request.url, getattr(self.crawler.spider, "portal", None))
+        key = await backend_of(request.url, getattr(self.crawler.spider, "portal", None))
         request.meta.setdefault("download_slot", key)
         await GATES.acquire(key, self.concurrency, self.delay)
         request.meta[HELD] = key

@@ -62,13 +62,14 @@ def wall_page(html: str) -> str | None:
     says so in its <title>."""
     head = html[:200_000]
     text = _TAGS.sub(" ", head)
-    if len(_CJK.findall(text)) >= SHORT_PAGE:
+    chinese = len(_CJK.findall(text))
+    if chinese >= SHORT_PAGE:
         return None
     title = _TITLE.search(head)
     title = _TAGS.sub(" ", title.group(1)) if title else ""
     if _PASSWORD.search(head) or _LOGIN.search(title):
         return "a login page came back instead of the document (answered 200)"
-    busy = _BUSY.search(title) or (len(_CJK.findall(text)) < SHORT_PAGE // 4 and _BUSY.search(text))
+    busy = _BUSY.search(title) or (chinese < SHORT_PAGE // 4 and _BUSY.search(text))
     if busy:
         return f"a busy or error page ({busy.group(0)}) came back instead of the document (answered 200)"
     return None
