@@ -54,19 +54,25 @@ class RunLocks:
         """No process holds the run's lock (or, without a lock file, its pid is gone)."""
         if run_id in self.held:
             return False
-        try:
-            fd = os.open(self._path(run_id), os.O_RDWR)
-        except FileNotFoundError:
+        path = self._path(run_id)
+        if not path.exists():
             return bool(pid) and not pid_alive(int(pid))  # type: ignore[arg-type]
+        try:
+            return not lock_held(path)
         except OSError:
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        finally:
-            os.close(fd)
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds an flock on the file at `path` now (probed without keeping it)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def pid_alive(pid: int) -> bool:

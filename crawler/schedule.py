@@ -36,7 +36,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from archive import queries
-from archive.runlocks import pid_alive
+from archive.runlocks import lock_held, pid_alive
 from crawler.alerts import check_run
 
 log = logging.getLogger("nianbao.schedule")
@@ -187,16 +187,7 @@ class PortalLock:
 
     def is_held(self) -> bool:
         """True when some process holds the lock right now (probe without keeping it)."""
-        if not self.path.exists():
-            return False
-        fd = os.open(self.path, os.O_RDWR)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
+        return self.path.exists() and lock_held(self.path)
 
 
 # ---------------------------------------------------------------- reading crawl_runs
