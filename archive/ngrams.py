@@ -16,6 +16,12 @@ derived token stream and translates each query into an FTS5 expression over the 
 A query word becomes one phrase of consecutive tokens; whitespace-separated words are ANDed (Datasette's
 semantics). The result is exactly the set of texts containing every normalised word as a substring.
 The FTS table must use ``TOKENIZE`` so that unicode61 splits the derived stream only at spaces.
+
+A second, doc-level index (``gram_text``: each text's distinct GRAM-character substrings, FTS5
+detail=none) narrows words of GRAM characters or more: a phrase whose trigrams are all common (every
+report has 信息公开 and 、依申请) but that is itself rare makes the trigram phrase read every report's
+positions, while the AND of its 4-grams (息公开、 is rare) reads a few short doclists. Its candidates are
+confirmed against the normalised text (archive.search_sql.narrowed), so the answer stays exact.
 """
 from __future__ import annotations
 
@@ -72,6 +78,35 @@ def tokens(text: str) -> list[str]:
 def index_text(text: str) -> str:
     """The derived column value stored in the FTS table."""
     return " ".join(tokens(text))
+
+
+GRAM = 4  # characters per unit of the doc-level index
+MAX_QUERY_GRAMS = 32  # a long word is narrowed by this many of its grams, spread over it
+_GRAM_SPACE = "\u2420"  # "␠" stands for the space inside a gram (a real ␠ only widens the candidates)
+
+
+def _grams(normalized: str) -> list[str]:
+    """The distinct GRAM-character substrings of a normalised string, in order of first occurrence."""
+    return list(dict.fromkeys(normalized[i : i + GRAM].replace(" ", _GRAM_SPACE)
+                              for i in range(len(normalized) - GRAM + 1)))
+
+
+def gram_text(text: str) -> str:
+    """The derived column value of the doc-level gram index (one token per distinct gram of the text)."""
+    return " ".join(_grams(normalize(text)))
+
+
+def grams_query(query: str) -> str | None:
+    """An FTS5 expression over the gram index matching a superset of the texts that contain every word
+    of at least GRAM characters (the AND of their grams); None when no word is that long."""
+    grams: list[str] = []
+    for word in normalized_words(query):
+        found = _grams(word)
+        if len(found) > MAX_QUERY_GRAMS:  # the first, the last and evenly spaced ones between
+            step = (len(found) - 1) / (MAX_QUERY_GRAMS - 1)
+            found = [found[round(i * step)] for i in range(MAX_QUERY_GRAMS)]
+        grams.extend(g for g in found if g not in grams)
+    return " AND ".join(_quote([g]) for g in grams) if grams else None
 
 
 def _quote(token_list: list[str]) -> str:
