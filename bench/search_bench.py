@@ -11,7 +11,8 @@ in process: no interpreter start-up). Prints p50/p95 per kind and way, and check
 shows and its first page of ids (both orders) against Python substring truth over every text.
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
-    .venv/bin/python bench/search_bench.py --reports 500000       # ~15 GB under /tmp (3 GB per 100,000)
+    .venv/bin/python bench/search_bench.py --reports 500000       # ~17 GB under /tmp (3.4 GB per 100,000)
+    .venv/bin/python bench/search_bench.py --ingest-cost          # ms per report to write the search postings
 """
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def _phrases() -> list[str]:
     return sample.corpus_phrases(CORPUS) + sample.PROSE if CORPUS.is_dir() else sample.PROSE
 
 
-def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, str]]:
-    """Rows [start, stop) with their n-gram index text: (id, organ, year, title, text, index_text).
+def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, str, str]]:
+    """Rows [start, stop) with their index texts: (id, organ, year, title, text, index_text, gram_text).
 
     Seeded per chunk, so a build is the same whatever the number of processes."""
     start, stop, n = args
@@ -62,7 +63,7 @@ def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, st
             body.append(rng.choice(phrases).format(n=rng.randint(1, 999), m=rng.randint(0, 50), k=rng.randint(0, 9)))
             size += len(body[-1]) + 1
         text = "\n".join(body)
-        rows.append((i + 1, organ, year, title, text, ngrams.index_text(text)))
+        rows.append((i + 1, organ, year, title, text, ngrams.index_text(text), ngrams.gram_text(text)))
     return rows
 
 
@@ -94,12 +95,51 @@ def build(path: Path, n: int, processes: int) -> None:
                 conn.executemany("insert into search(id, organ, year, format, kind, status, title, text)"
                                  " values (?, ?, ?, '2021', 'html', 'current', ?, ?)", [r[:5] for r in rows])
                 conn.executemany("insert into search_fts(rowid, text) values (?, ?)", [(r[0], r[5]) for r in rows])
+                conn.executemany("insert into search_grams(rowid, grams) values (?, ?)", [(r[0], r[6]) for r in rows])
                 chars += sum(len(r[4]) for r in rows)
         t1 = time.perf_counter()
         archive.optimize_search()
     t2 = time.perf_counter()
     print(f"built {n:,} reports (mean {chars / n:,.0f} characters) in {t2 - t0:.0f} s (generate+index {t1 - t0:.0f} s,"
           f" optimize {t2 - t1:.0f} s); db {path.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+def migrate(path: Path) -> None:
+    """Give a build of an older checkout the gram index the way a real archive gets it (schema migration 9,
+    from the stored texts), and time it."""
+    conn = sqlite3.connect(path)
+    has_grams = conn.execute("select 1 from sqlite_master where name = 'search_grams'").fetchone()
+    conn.close()
+    if has_grams:
+        return
+    size, t = path.stat().st_size, time.perf_counter()
+    with Archive(path) as archive:
+        t1 = time.perf_counter()
+        archive.conn.execute("insert into search_grams(search_grams) values ('optimize')")
+        archive.conn.commit()
+    print(f"migrated: search_grams from the stored texts in {t1 - t:.0f} s, optimize {time.perf_counter() - t1:.0f} s;"
+          f" db {size / 1e9:.2f} -> {path.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+def ingest_cost(n: int = 1_000) -> None:
+    """ms per report to write a report's search postings, without and with the gram index (in one transaction)."""
+    _init(n)
+    rows = _chunk((0, n, n))
+    import tempfile
+    for grams in (False, True):
+        with tempfile.TemporaryDirectory() as tmp, Archive(Path(tmp) / "ingest.db") as archive:
+            conn = archive.conn
+            conn.execute("pragma foreign_keys = off")
+            t = time.perf_counter()
+            with archive.db.atomic():
+                for r in rows:
+                    conn.execute("insert into search(id, text) values (?, ?)", (r[0], r[4]))
+                    conn.execute("insert into search_fts(rowid, text) values (?, ?)", (r[0], ngrams.index_text(r[4])))
+                    if grams:
+                        conn.execute("insert into search_grams(rowid, grams) values (?, ?)", (r[0], ngrams.gram_text(r[4])))
+            ms = (time.perf_counter() - t) * 1000 / n
+        print(f"ingest: {ms:.2f} ms per report of search row + n-gram postings" + (" + gram postings" if grams else ""),
+              flush=True)
 
 
 # Query kinds, as a user types them in the search box of /db/search.
@@ -268,12 +308,17 @@ def main() -> None:
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--rare", type=int, default=10, help="rare words to time")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--ingest-cost", action="store_true", help="only time writing 1,000 reports' search postings")
     args = ap.parse_args()
+    if args.ingest_cost:
+        ingest_cost()
+        return
     path = args.db or Path(f"/tmp/nianbao-bench/search-{args.n}.db")
     if args.rebuild or not path.exists():
         build(path, args.n, args.processes)
     else:
         print(f"using cached {path} ({path.stat().st_size / 1e9:.2f} GB; --rebuild to rebuild)")
+        migrate(path)
     if not args.build_only:
         asyncio.run(run(path, args))
 
