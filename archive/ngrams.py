@@ -113,12 +113,9 @@ def _quote(token_list: list[str]) -> str:
     return '"' + " ".join(token_list).replace('"', '""') + '"'
 
 
-def word_query(word: str) -> str | None:
-    """One FTS5 phrase matching exactly the texts that contain `word` (already a single word)."""
-    normalized = normalize(word)
-    if not normalized.strip():
-        return None
-    segments = _segments(normalized)
+def _word_tokens(word: str) -> tuple[list[str], bool]:
+    """The consecutive tokens a text containing `word` has, and whether the last one is a prefix."""
+    segments = _segments(normalize(word))
     phrase: list[str] = []
     prefix = False
     for i, (kind, chars) in enumerate(segments):
@@ -135,9 +132,31 @@ def word_query(word: str) -> str | None:
             prefix = True  # the text's run may go on: "xy" starts a trigram "xy?" or is the final bigram
         else:
             phrase.extend(chars[i : i + 3] for i in range(len(chars) - 2))
+    return phrase, prefix
+
+
+def word_query(word: str) -> str | None:
+    """One FTS5 phrase matching exactly the texts that contain `word` (already a single word)."""
+    if not normalize(word).strip():
+        return None
+    phrase, prefix = _word_tokens(word)
     if not phrase:
         return None
     return _quote(phrase) + (" *" if prefix else "")
+
+
+def tokens_query(query: str) -> str:
+    """The AND of every token of every word, each on its own: the reports that hold them all anywhere, a
+    superset of the matches that FTS5 reads without positions (what a phrase query must also read)."""
+    terms: list[str] = []
+    for word in query_words(query):
+        if normalize(word).strip():
+            phrase, prefix = _word_tokens(word)
+            for i, token in enumerate(phrase):
+                term = _quote([token]) + (" *" if prefix and i == len(phrase) - 1 else "")
+                if term not in terms:
+                    terms.append(term)
+    return " AND ".join(terms) if terms else fts_query("")
 
 
 def query_words(query: str) -> list[str]:

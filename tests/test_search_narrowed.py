@@ -23,6 +23,14 @@ TEXTS = COMMON * 5 + ["本机关信息公开、依申请公开情况", "ABC def 
 LONG = "行政复议和行政诉讼情况统计表（单位：件）本年度未收取信息处理费用依申请公开办理结果统计" * 2
 
 
+@pytest.fixture(params=[0, search_sql.PHRASE_REPORTS_PER_CANDIDATE], ids=["confirm", "cost-based"])
+def per_candidate(request, monkeypatch):
+    """0: the gram index's candidates are always confirmed (these archives are too small for the trigram
+    phrase ever to cost more); the default: the cost-based choice."""
+    monkeypatch.setattr(search_sql, "PHRASE_REPORTS_PER_CANDIDATE", request.param)
+    return request.param
+
+
 def every_way(conn: sqlite3.Connection, query: str) -> list[list[int]]:
     """The ids each way in returns: lowest first (table page), newest first reversed (/-/search)."""
     table = [r[0] for r in search_sql.search(conn, query, 1000, columns="id")[1]]
@@ -45,7 +53,7 @@ def every_way(conn: sqlite3.Connection, query: str) -> list[list[int]]:
     LONG[:60],                   # longer than MAX_QUERY_GRAMS grams: narrowed by a spread of them
     "鑫鑫鑫鑫",
 ])
-def test_every_way_equals_substring_truth(query):
+def test_every_way_equals_substring_truth(query, per_candidate):
     texts = TEXTS + [LONG]
     conn = archive_of(texts)
     expected = truth(texts, query)
@@ -56,10 +64,14 @@ def test_every_way_equals_substring_truth(query):
         assert narrowed is None  # no word long enough: the trigram phrase answers
 
 
-def test_rare_phrase_of_common_ngrams_is_answered_by_the_gram_index():
+def test_rare_phrase_of_common_ngrams_is_answered_by_the_gram_index(monkeypatch):
     conn = archive_of(TEXTS)
-    assert search_sql.narrowed(conn, "信息公开、依申请") == [16]
     assert search_sql.narrowed(conn, LONG) == []  # a gram no text has: no candidate at all
+    # One candidate, and every report holds every trigram of the phrase: confirming costs less.
+    monkeypatch.setattr(search_sql, "PHRASE_REPORTS_PER_CANDIDATE", len(TEXTS) // 2)
+    assert search_sql.narrowed(conn, "信息公开、依申请") == [16]
+    # A phrase whose trigrams are together in few reports: the trigram phrase answers.
+    assert search_sql.narrowed(conn, "Ｗ３Ｃ标准") is None
 
 
 def test_many_candidates_fall_back_to_the_trigram_phrase(monkeypatch):
@@ -75,9 +87,10 @@ def test_an_archive_without_the_gram_index_is_still_exact():
     assert every_way(conn, "信息公开、依申请") == [[16], [16]]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(alphabet="公开信息依申请、。 aAＡ1１", max_size=40), min_size=1, max_size=10), st.data())
-def test_random_texts_and_queries(texts, data):
+def test_random_texts_and_queries(per_candidate, texts, data):
     conn = archive_of(texts)
     source = data.draw(st.sampled_from(texts))
     start = data.draw(st.integers(0, len(source)))
@@ -88,17 +101,19 @@ def test_random_texts_and_queries(texts, data):
             assert every_way(conn, query) == [expected, expected], (query, texts)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=5), st.text(min_size=4, max_size=10))
-def test_any_unicode(texts, query):
+def test_any_unicode(per_candidate, texts, query):
+    """Whatever the characters, the gram index's query parses and its confirmed answer is the truth."""
     conn = archive_of(texts)
     narrowed = search_sql.narrowed(conn, query)
     assert narrowed is None or narrowed == truth(texts, query)
 
 
-def test_migration_builds_the_gram_index_and_ingest_keeps_it(tmp_path):
+def test_migration_builds_the_gram_index_and_ingest_keeps_it(tmp_path, monkeypatch):
     """An archive of schema 8 gets search_grams from its stored texts on opening; a new version of a report
     replaces its grams (the contentless delete needs the old text)."""
+    monkeypatch.setattr(search_sql, "PHRASE_REPORTS_PER_CANDIDATE", 0)  # always confirm the candidates
     import copy
 
     from archive_helpers import ingest_reports, sample_set
