@@ -11,8 +11,9 @@ A phrase whose trigrams are all common but that is itself rare (信息公开、�
 halves) is different: FTS5 must compare the positions of its trigrams in every report, and finds few or no
 matches to stop at. `narrowed` asks the doc-level gram index first (archive.ngrams.grams_query: the AND of
 the words' 4-grams reads short doclists of report ids) and, when that leaves at most NARROW_CAP candidates,
-confirms each against its normalised text (the truth itself; ~1 ms a report). More candidates mean a
-phrase common enough for the trigram phrase to fill a page and the capped count soon.
+confirms each against its normalised text (the truth itself; ~1 ms a report) unless the trigram phrase is
+cheaper still: a word whose trigrams are together in few reports (a rare name) reads only those. More
+candidates mean a phrase common enough for the trigram phrase to fill a page and the capped count soon.
 (FTS5 cannot confirm a candidate by `rowid = ?`: a phrase that does not match there reads on to its next
 match, i.e. to the end of the index for a phrase that occurs nowhere.)
 """
@@ -69,13 +70,13 @@ def narrowed(conn: sqlite3.Connection, query: str) -> list[int] | None:
                                 (ngrams.tokens_query(query), limit + 1)).fetchone()[0]
         if together <= limit:
             return None
-    words = ngrams.normalized_words(query)
-    rows = conn.execute(f"select id, text from search where id in ({', '.join(map(str, candidates))}) order by id")
-    return [i for i, text in rows if _contains(ngrams.normalize(text or ""), words)]
-
-
-def _contains(haystack: str, words: list[str]) -> bool:
-    return all(w in haystack for w in words)
+    words, found = ngrams.normalized_words(query), []
+    for i, text in conn.execute(f"select id, text from search where id in ({', '.join(map(str, candidates))})"
+                                " order by id"):
+        haystack = ngrams.normalize(text or "")
+        if all(w in haystack for w in words):
+            found.append(i)
+    return found
 
 
 def matches_sql(*, after: bool = False, limit: bool = False) -> str:
