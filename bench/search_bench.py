@@ -12,16 +12,19 @@ shows and its first page of ids (both orders) against Python substring truth ove
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
     .venv/bin/python bench/search_bench.py --reports 500000       # ~17 GB under /tmp (3.4 GB per 100,000)
+    .venv/bin/python bench/search_bench.py --reports 500000 --extend-from /tmp/nianbao-bench/search-100000.db
     .venv/bin/python bench/search_bench.py --ingest-cost          # ms per report to write the search postings
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import multiprocessing
 import os
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -72,26 +75,40 @@ def _init(n: int) -> None:
     _PHRASES, _ORGANS = _phrases(), sample.organ_names(max(1, n // 10))
 
 
-def generated(n: int, processes: int):
-    """Chunks of generated rows, tokenised in `processes` worker processes."""
-    chunks = [(s, min(n, s + 2_000), n) for s in range(0, n, 2_000)]
+def generated(n: int, processes: int, start: int = 0):
+    """Chunks of generated rows from id `start` + 1, tokenised in `processes` worker processes, at most two
+    chunks per process ahead of the writer (Pool.imap would hold every chunk the writer has not taken yet)."""
+    chunks = [(s, min(n, s + 2_000), n) for s in range(start, n, 2_000)]
     with multiprocessing.Pool(processes, initializer=_init, initargs=(n,)) as pool:
-        yield from pool.imap(_chunk, chunks)
+        ahead = collections.deque(pool.apply_async(_chunk, (c,)) for c in chunks[:2 * processes])
+        for c in chunks[2 * processes:] + [None] * len(ahead):
+            rows = ahead.popleft().get()
+            if c is not None:
+                ahead.append(pool.apply_async(_chunk, (c,)))
+            yield rows
 
 
-def build(path: Path, n: int, processes: int) -> None:
+def build(path: Path, n: int, processes: int, extend_from: Path | None = None) -> None:
+    """Generate and index n reports; or copy a smaller build (rows are seeded per chunk and organ names grow
+    as a prefix, so its rows are this build's first ones), give it the gram index, and append the rest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         p.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    chars = 0
+    if extend_from:
+        shutil.copyfile(extend_from, path)
+        migrate(path)
     with Archive(path) as archive:  # the real schema; bulk rows go straight into search + search_fts
         conn = archive.conn
         conn.execute("pragma foreign_keys = off")  # search rows without report rows: only search is measured
         conn.execute("pragma synchronous = off")
         conn.execute("pragma cache_size = -1000000")
+        start = conn.execute("select coalesce(max(id), 0) from search").fetchone()[0]
+        if start % 2_000 or start > n:
+            raise SystemExit(f"{extend_from}: {start:,} rows, not a build of fewer reports than {n:,}")
+        chars = conn.execute("select coalesce(sum(length(text)), 0) from search").fetchone()[0]
         with archive.db.atomic():
-            for rows in generated(n, processes):
+            for rows in generated(n, processes, start):
                 conn.executemany("insert into search(id, organ, year, format, kind, status, title, text)"
                                  " values (?, ?, ?, '2021', 'html', 'current', ?, ?)", [r[:5] for r in rows])
                 conn.executemany("insert into search_fts(rowid, text) values (?, ?)", [(r[0], r[5]) for r in rows])
@@ -305,6 +322,8 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2, help="tokenising processes for the build")
     ap.add_argument("--db", type=Path, default=None, help="default /tmp/nianbao-bench/search-N.db")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--extend-from", type=Path, default=None,
+                    help="build by appending to a copy of a smaller build (e.g. /tmp/nianbao-bench/search-100000.db)")
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--rare", type=int, default=10, help="rare words to time")
     ap.add_argument("--repeat", type=int, default=3)
@@ -315,7 +334,7 @@ def main() -> None:
         return
     path = args.db or Path(f"/tmp/nianbao-bench/search-{args.n}.db")
     if args.rebuild or not path.exists():
-        build(path, args.n, args.processes)
+        build(path, args.n, args.processes, args.extend_from)
     else:
         print(f"using cached {path} ({path.stat().st_size / 1e9:.2f} GB; --rebuild to rebuild)")
         migrate(path)
