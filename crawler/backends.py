@@ -245,8 +245,9 @@ class BackendSlotMiddleware:
 
     @staticmethod
     def _gates(crawler: Crawler) -> Gates:
-        """The process's gates, or Redis's when the crawl is distributed (workers share one budget)."""
-        url = crawler.settings.get("REDIS_URL")
+        """The process's gates, or Redis's when the crawl is distributed (its workers and its writer, which
+        re-reads a portal's listings while other portals' workers may still be on the same backend)."""
+        url = crawler.settings.get("BACKEND_REDIS_URL")
         if not url:
             return GATES
         from crawler.redis_gates import RedisGates

@@ -60,7 +60,7 @@ end
 if redis.call('PTTL', p .. 'cool') > 0 then gap = 2 * gap end
 local nxt = math.max(tonumber(redis.call('HGET', p .. 'next', slot) or '0'), now + gap)
 redis.call('HSET', p .. 'next', slot, nxt)
-redis.call('PEXPIRE', p .. 'next', nxt - now + 60000)
+redis.call('PEXPIRE', p .. 'next', math.max(nxt - now + 1000, redis.call('PTTL', p .. 'next')))
 return 1
 """
 

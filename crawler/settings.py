@@ -23,6 +23,7 @@ DOWNLOAD_DELAY = 2
 BACKEND_MAX_SLOTS = 4
 BACKEND_HOSTS_PER_SLOT = 40
 BACKEND_COOLDOWN = 60
+BACKEND_REDIS_URL = ""  # set by a distributed run: the budgets live in Redis, shared by all its processes
 BACKEND_LEASE_SECONDS = 0  # a distributed run's Redis slot leases; 0 = DOWNLOAD_TIMEOUT + AUTOTHROTTLE_MAX_DELAY + 10
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2
