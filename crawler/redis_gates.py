@@ -10,19 +10,22 @@ Per backend, under ``nianbao:backend:<backend>:``:
   after a strain sign (1 slot, doubled delay).
 Each step is one Lua script (atomic, Redis's own clock for every worker). The keys expire on their own and
 are shared by concurrent runs on one Redis: two runs reaching one backend share its budget too.
-In each process one waiter per backend polls Redis; the others queue behind it locally.
+In each process one waiter per backend asks Redis; the others queue behind it locally. It asks again when a
+slot's delay has passed, or when any process releases one of the backend's slots (published on a channel).
 """
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
+import threading
 import uuid
 
 import redis
 
 PREFIX = "nianbao:backend:"
-POLL = 0.02  # s between two looks at a backend whose slots are all held
+RELEASED = "nianbao:backend-released"  # channel: a backend whose slot was just released
+FALLBACK = 0.25  # s between two looks at a backend whose slots are all held, should a release go unheard
 
 _NOW = """
 local t = redis.call('TIME')
@@ -61,6 +64,7 @@ if redis.call('PTTL', p .. 'cool') > 0 then gap = 2 * gap end
 local nxt = math.max(tonumber(redis.call('HGET', p .. 'next', slot) or '0'), now + gap)
 redis.call('HSET', p .. 'next', slot, nxt)
 redis.call('PEXPIRE', p .. 'next', math.max(nxt - now + 1000, redis.call('PTTL', p .. 'next')))
+redis.call('PUBLISH', KEYS[1], ARGV[5])
 return 1
 """
 
@@ -91,6 +95,8 @@ class RedisGates:
         self._release = self.server.register_script(RELEASE)
         self._strain = self.server.register_script(STRAIN)
         self.queues: dict[str, asyncio.Lock] = {}
+        self.released: dict[str, asyncio.Event] = {}  # set when any process releases a slot of the backend
+        self.listener: threading.Thread | None = None
 
     @classmethod
     def shared(cls, url: str, *, lease: float) -> "RedisGates":
@@ -108,16 +114,45 @@ class RedisGates:
         return None, (wait / 1000 if wait >= 0 else None)
 
     async def acquire(self, key: str, slots: int, delay: float) -> int:
+        self._listen()
         lock = self.queues.setdefault(key, asyncio.Lock())
+        released = self.released.setdefault(key, asyncio.Event())
         async with lock:
             while True:
+                released.clear()  # before looking: a release from now on wakes us
                 slot, wait = self.try_acquire(key, slots)
                 if slot is not None:
                     return slot
-                await asyncio.sleep(POLL if wait is None else max(wait, 0.001))
+                try:
+                    await asyncio.wait_for(released.wait(), FALLBACK if wait is None else max(wait, 0.001))
+                except TimeoutError:
+                    pass
 
     def release(self, key: str, slot: int, delay: float) -> None:
-        self._release(args=[PREFIX + key + ":", slot, self.owner, _ms(delay)])
+        self._release(keys=[RELEASED], args=[PREFIX + key + ":", slot, self.owner, _ms(delay), key])
+
+    def _listen(self) -> None:
+        """Hear every process's releases (Redis pub/sub, on a thread) and wake this process's waiter at once."""
+        if self.listener is not None:
+            return
+        loop = asyncio.get_running_loop()
+        pubsub = self.server.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(RELEASED)
+
+        def listen() -> None:
+            try:
+                for message in pubsub.listen():
+                    loop.call_soon_threadsafe(self._wake, message["data"].decode())
+            except (redis.ConnectionError, RuntimeError):  # Redis gone, or the loop closed: waiters fall back to polling
+                return
+
+        self.listener = threading.Thread(target=listen, name="backend-releases", daemon=True)
+        self.listener.start()
+
+    def _wake(self, key: str) -> None:
+        event = self.released.get(key)
+        if event is not None:
+            event.set()
 
     def strain(self, key: str, wait: float, cooldown: float) -> None:
         self._strain(args=[PREFIX + key + ":", _ms(wait), _ms(cooldown)])
