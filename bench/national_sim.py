@@ -1,7 +1,7 @@
 """A national pass, modelled and checked: hours per full and incremental pass over China's ~2,800 county
 portals, the binding constraint, the cores needed, and a measured replica run at scale the model predicts.
 
-    .venv/bin/python bench/national_sim.py                  # measure, run 200+ replica hosts, model China
+    .venv/bin/python bench/national_sim.py [--runs 3]       # measure, run 200+ replica hosts, model China
     .venv/bin/python bench/national_sim.py --no-run         # the model only, with the costs measured here
 
 Everything the model needs that this machine can measure is measured here, in this process or the run:
@@ -13,20 +13,27 @@ Everything the model needs that this machine can measure is measured here, in th
 - stored bytes: a document's body as the archive keeps it (zlib), and the archive's size per report and per
   fetch row measured on the replica run's database.
 
-The politeness model is Scrapy's downloader slot rule, simulated request by request (`chain_seconds`):
-one request per backend at a time; before each start the slot draws a delay (DOWNLOAD_DELAY with ±50 %
-jitter, redrawn each time the slot is woken) and waits until that much time passed since the last start;
-AutoThrottle moves the delay towards the server's latency after each response, never below DOWNLOAD_DELAY.
-A pass over a backend takes its requests one after another that way; a pass takes as long as its slowest
-backend, unless the CPU (crawl + parse + write over the cores) or the one writer takes longer.
+The politeness model is crawler.backends' budget over Scrapy's downloader slot rule, simulated request by
+request (`chain_seconds`): a backend serving N county hosts has min(BACKEND_MAX_SLOTS, ceil(N /
+BACKEND_HOSTS_PER_SLOT)) slots, each holding one request; a slot lets its next request go DOWNLOAD_DELAY after
+its previous answer, and Scrapy's slot then starts it once its own delay since the slot's previous start has
+passed (DOWNLOAD_DELAY with ±50 % jitter, redrawn each time the slot is woken; AutoThrottle moves it towards
+the server's latency after each response, never below DOWNLOAD_DELAY). A backend's requests are shared by
+its slots; a pass takes as long as its busiest backend, unless the CPU (crawl + parse + write over the cores)
+or the one writer takes longer. The strain rule (1 slot at a doubled delay after a 429/503/timeout) is not
+modelled: it slows only a backend that pushes back.
 
 The measured run: `--hosts` TRS 年报 columns, one per loopback address (127.0.1.x), each a unit with 1–3
-reports, served by the replica with `--latency` s before each response; one portal whose start URLs are all
-the columns, crawled by `nianbao crawl` with DOWNLOAD_DELAY `--delay` (AutoThrottle on, as in production).
-The delay is longer than the production 2 s so that on this shared 2-core machine politeness, not CPU,
-sets the pace, as it does nationally (the CPU share the run needed is printed); the model predicts the
+reports, served by the replica with `--latency` s before each response, grouped into portals of 6, 12, 18,
+24, 30 hosts (cycled) each declared on its own `backend`, like counties on provincial platforms; all crawled
+by one `nianbao crawl` with DOWNLOAD_DELAY `--delay` (AutoThrottle on, as in production) and
+BACKEND_HOSTS_PER_SLOT `--hosts-per-slot` (6, so these small groups get 1 to 4 slots as 40 to 160 counties
+would). The delay is longer than the production 2 s so that on this shared 2-core machine politeness, not
+CPU, sets the pace, as it does nationally (the CPU share the run needed is printed); the model predicts the
 run from the requests each host serves (robots.txt, list page, report pages, attachments, the listing's
-first page read again at the end), the slot rule and a fixed start-and-close time measured on a one-host run.
+first page read again at the end), the slot rule and a fixed start-and-close time measured on a one-host
+run. The most requests each backend had in flight at once, from the server's own log, is printed beside
+its slots.
 """
 from __future__ import annotations
 
@@ -310,6 +317,15 @@ def crawl(tmp: Path, groups: list[list[Host]], port: int, delay: float, name: st
     return wall, cpu, db
 
 
+def peak_in_flight(spans: list[tuple[float, float]]) -> int:
+    """The most requests a server had in flight at once, from (arrival, answer) pairs."""
+    peak = now = 0
+    for _, step in sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans]):
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
 def replica_run(args, costs: Costs) -> None:
     rep, made = build_replica(args.hosts, args.latency, args.seed)
     hosts = describe(rep, made)
@@ -322,8 +338,10 @@ def replica_run(args, costs: Costs) -> None:
             fixed, _, _ = crawl(tmp, [hosts[:1]], rep.port, 0.0, "one", args.hosts_per_slot)
             fixed -= hosts[0].requests * args.latency
             rep.reset_stats()
+            rep.timeline = []
             wall, cpu, db = crawl(tmp, groups, rep.port, args.delay, "national", args.hosts_per_slot)
             stats = rep.stats()
+            timeline, rep.timeline = rep.timeline, None
             served = sum(sum(kinds.values()) for site, kinds in stats["requests"].items() if site.startswith("nat"))
             with sqlite3.connect(db) as conn:
                 conn.execute("pragma wal_checkpoint(truncate)")
@@ -350,6 +368,8 @@ def replica_run(args, costs: Costs) -> None:
     chains = [backend_seconds(sum(h.requests for h in g), k, args.delay, args.latency, rng, start_delay=args.delay)
               for g, k in zip(groups, slots)]
     predicted = fixed + max(chains)
+    peaks = [peak_in_flight([(start, end) for host, _, start, end in timeline if host in {h.host for h in g}])
+             for g in groups]
     slowest = chains.index(max(chains))
     cpu_needed = (sum(h.requests for h in hosts) * (costs.crawl + costs.write_fetch)
                   + sum(h.reports for h in hosts) * (costs.parse_html + costs.write_ingest)
@@ -359,7 +379,8 @@ def replica_run(args, costs: Costs) -> None:
           f"(±50 % jitter, AutoThrottle); {len(groups)} shared backends (a declared `backend` per portal) of "
           f"{', '.join(str(len(g)) for g in groups)} hosts, with BACKEND_HOSTS_PER_SLOT={args.hosts_per_slot}: "
           f"{', '.join(map(str, slots))} slots")
-    print(f"  requests: model {sum(h.requests for h in hosts)}, served {served}, archived fetches {fetches}")
+    print(f"  requests: model {sum(h.requests for h in hosts)}, served {served}, archived fetches {fetches}; "
+          f"most in flight at once per backend, from the server's log: {', '.join(map(str, peaks))}")
     print(f"  CPU: crawl process {cpu:.1f} s ({1000 * costs.crawl:.1f} ms a request after writes); "
           f"crawl + parse + write {cpu_needed:.1f} s = {cpu_needed / wall:.2f} of one core over the run: "
           f"politeness sets the pace")
