@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import urllib.parse
@@ -188,3 +189,14 @@ def test_plugin_pages_escape_portal_text_and_answer_errors(server):
     assert get(f"{base}/-/search?q={q('字' * 1001)}")[0] == 400
     status, body = get(f"{base}/-/report/{report_id}/original?fetch=1")
     assert status == 404  # a fetch of another report is not served under this one
+
+
+def test_a_stopped_server_leaves_no_temporary_files(tmp_path_factory, corpus, tmp_path):
+    """`nianbao serve` writes its metadata to a temporary folder; SIGTERM (how services are stopped) removes it."""
+    db = served_archive_db(tmp_path_factory, corpus)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    with served(db, env={**os.environ, "TMPDIR": str(tmpdir)}) as base:
+        assert get(base + "/-/versions.json")[0] == 200
+        assert [p.name[:14] for p in tmpdir.iterdir()] == ["nianbao-serve-"]
+    assert list(tmpdir.iterdir()) == []
