@@ -366,22 +366,27 @@ class Archive:
         return self._one("select * from fetches where url = ? and (? is null or status = ?)"
                          " order by fetched_at desc, id desc limit 1", (url, status, status))
 
-    def validators(self, url: str) -> dict[str, str]:
-        """Headers for a conditional GET, from the last 200 response for this URL (empty if none).
+    def validating_fetch(self, url: str) -> dict | None:
+        """The response a conditional GET for this URL is validated against: the last good 200.
 
         Only responses of runs that ended normally count: a crawl killed mid-run stored bodies it never
         ingested, and a 304 answered to their validators would lose those reports for good. For the same
         reason a 200 that was refused (a login or busy page, the crawler's error header) or whose parse
-        failed (an open parse error) never gives validators: the next run asks for it in full.
+        failed (an open parse error) never validates: the next run asks for it in full. A 304 means this
+        body is unchanged, so it is also the body to read again after one.
         """
-        row = self._one(
-            "select f.headers from fetches f left join crawl_runs r on r.id = f.run_id"
+        return self._one(
+            "select f.* from fetches f left join crawl_runs r on r.id = f.run_id"
             " where f.url = ? and f.status = 200"
             " and (f.run_id is null or r.status in ('ok', 'partial', 'failed', 'blocked'))"
             " and coalesce(f.headers, '') not like '%\"x-nianbao-error\"%'"
             " and not exists (select 1 from parse_errors p where p.fetch_id = f.id and p.resolved = 0)"
             " order by f.fetched_at desc, f.id desc limit 1", (url,)
         )
+
+    def validators(self, url: str) -> dict[str, str]:
+        """Headers for a conditional GET, from `validating_fetch` (empty if there is none)."""
+        row = self.validating_fetch(url)
         headers = json.loads(row["headers"]) if row and row["headers"] else {}
         out = {}
         if headers.get("etag"):

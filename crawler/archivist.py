@@ -156,8 +156,8 @@ class Archivist:
         return await self.parse(item.body, item.url, item.content_type)
 
     async def stored_page(self, url: str) -> Parsed | None:
-        """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
-        page = self.archive.latest_fetch(url, status=200)
+        """The page body the 304 vouched for, parsed: its report still completes its attachment's."""
+        page = self.archive.validating_fetch(url)
         if page is None:
             return None
         return (page["id"], *await self.parse(self.archive.body(page["sha256"]), url, page["content_type"]))
