@@ -328,8 +328,10 @@ class Archive:
         run_id: int | None = None,
         portal_id: str | None = None,
         content_type: str | None = None,
+        listing_title: str | None = None,
     ) -> int:
-        """Keep one HTTP response (any status). The body is stored once per sha256, zlib-compressed."""
+        """Keep one HTTP response (any status). The body is stored once per sha256, zlib-compressed.
+        `listing_title`: the title a report page or file was listed under (the parser's hint)."""
         body = body or b""
         sha = hashlib.sha256(body).hexdigest()
         hdrs = normalize_headers(headers)
@@ -340,10 +342,10 @@ class Archive:
                 (sha, len(body), zlib.compress(body, 6)),
             )
             cur = self.conn.execute(
-                "insert into fetches(url, final_url, status, headers, fetched_at, sha256, content_type, size, run_id, portal_id)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into fetches(url, final_url, status, headers, fetched_at, sha256, content_type, size, run_id,"
+                " portal_id, listing_title) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (url, final_url or url, status, _json(hdrs), _timestamp(fetched_at), sha,
-                 content_type or hdrs.get("content-type"), len(body), run_id, portal_id),
+                 content_type or hdrs.get("content-type"), len(body), run_id, portal_id, listing_title or None),
             )
             self._bump(run_id, requests=1, bytes=len(body))
         return int(cur.lastrowid)
@@ -645,16 +647,19 @@ class Archive:
         return len(gone)
 
     # ------------------------------------------------------------------ incremental re-crawls
-    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None) -> int | None:
-        """A 304, or a 200 whose body is the one last stored for `url`: move that stored response's
-        `last_seen` on instead of adding a `fetches` row. Its id, or None when there is nothing to confirm
-        (then the response must be recorded with `record_fetch`)."""
-        row = self._one("select id, status, sha256 from fetches where url = ? and status = 200"
-                        " order by fetched_at desc, id desc limit 1", (url,))
+    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None,
+                      listing_title: str | None = None) -> int | None:
+        """A 304 (for the response it was validated against), or a 200 whose body is the one last stored for
+        `url`: move that stored response's `last_seen` (and listing title) on instead of adding a `fetches`
+        row. Its id, or None when there is nothing to confirm (then it is recorded with `record_fetch`)."""
+        row = (self.validating_fetch(url) if status == 304 else None) or self._one(
+            "select id, status, sha256 from fetches where url = ? and status = 200"
+            " order by fetched_at desc, id desc limit 1", (url,))
         if row is None or (status != 304 and (status != 200 or hashlib.sha256(body or b"").hexdigest() != row["sha256"])):
             return None
         with self.db.atomic():
-            self.conn.execute("update fetches set last_seen = ? where id = ?", (now(), row["id"]))
+            self.conn.execute("update fetches set last_seen = ?, listing_title = coalesce(?, listing_title)"
+                              " where id = ?", (now(), listing_title or None, row["id"]))
             self._bump(run_id, requests=1)
         return int(row["id"])
 
