@@ -92,6 +92,9 @@ def test_report_pages_link_to_the_diff(server):
     assert status == 200 and b"/-/diff?db=archive&amp;organ_id=" in html
     status, page = get(f"{base}/-/diff?organ={q('平潭综合实验区')}&from=2022&to=2023")
     assert status == 200 and page.count(b"<svg") == 8 and "平潭综合实验区".encode() in page
+    assert b"<header><nav>" in page and b'<footer class="ft">' in page  # inside Datasette's page, like the others
+    status, page = get(f"{base}/-/diff?organ={q('没有这个机关')}")
+    assert status == 404 and b"<header><nav>" in page
 
 
 def test_writes_are_refused(server):
