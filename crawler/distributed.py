@@ -180,14 +180,14 @@ class ParseAndPush:
                 item.stored = await archivist.stored_page(url) if item.attachments else None
                 carried = not item.attachments
             else:
-                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+                item.parsed = await archivist.parsed(item)
                 carried = carries_report(item.parsed[0], item.attachments)
             self.server.hset(self.keys.carried, url, "1" if carried else "0")
             item.worker_parsed = True
         elif (item.role == "attachment" and item.status == 200 and not item.error and item.body
               and not html_instead_of_file(item.body)):
             if not await self.page_carried(url):
-                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+                item.parsed = await archivist.parsed(item)
             item.worker_parsed = True
 
     async def page_carried(self, url: str) -> bool:
