@@ -119,3 +119,23 @@ def test_a_429_slows_every_crawler_on_the_backend():
     assert in_flight_peak(log) == 1, "one slot while the backend cools down"
     runs = sorted((s, e) for _, s, e, _ in log)
     assert min(s2 - e1 for (_, e1), (s2, _) in zip(runs, runs[1:])) >= 2 * delay * 0.95, "a doubled delay"
+
+
+def test_a_timeout_is_strain_too_and_the_budget_comes_back_after_the_cool_down():
+    from scrapy.exceptions import DownloadTimeoutError
+
+    gates = LocalGates()
+    (portal,) = county_portals("plat-c", 200, 1)
+    mw = middleware(portal, gates, 0.0)
+    mw.cooldown = 2.0
+
+    async def timed_out() -> None:
+        await mw.spider_opened()
+        request = Request(f"{portal.start_urls[0]}slow.html")
+        await mw.process_request(request)
+        mw.process_exception(request, DownloadTimeoutError("took longer than 60 seconds"))
+
+    asyncio.run(timed_out())
+    assert gates.allowed("backend:plat-c", 4) == 1
+    time.sleep(2.05)
+    assert gates.allowed("backend:plat-c", 4) == 4

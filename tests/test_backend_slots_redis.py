@@ -41,6 +41,17 @@ def test_two_processes_share_the_slots_and_the_delay(redis_url):
         assert min(s2 - e1 for (_, e1), (s2, _) in pairwise(runs)) >= delay * 0.9, slot
 
 
+def test_strain_seen_by_one_process_holds_the_others(redis_url):
+    """A 429 heard by one worker: the other gets 1 slot and nothing before the Retry-After."""
+    a, b = RedisGates(redis_url, lease=10), RedisGates(redis_url, lease=10)
+    a.strain("backend:strained", 0.5, 1.0)
+    slot, wait = b.try_acquire("backend:strained", 4)
+    assert slot is None and 0 < wait <= 0.5, "the Retry-After holds every process"
+    first = asyncio.run(b.acquire("backend:strained", 4, 0.0))
+    assert b.try_acquire("backend:strained", 4) == (None, None), "one slot while it cools down"
+    b.release("backend:strained", first, 0.0)
+
+
 HOLD = """
 import sys, time
 from crawler.redis_gates import RedisGates
