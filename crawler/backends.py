@@ -87,14 +87,8 @@ def slots_for(served: int, max_slots: int, hosts_per_slot: int) -> int:
 
 
 def declared_slots(portal: object | None) -> int | None:
-    """A portal entry's `backend_slots` (its platform's budget, set by hand), checked."""
-    value = (getattr(portal, "options", None) or {}).get("backend_slots")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"portal {getattr(portal, 'id', '?')}: backend_slots must be a whole number >= 1, "
-                         f"not {value!r}")
-    return value
+    """A portal entry's `backend_slots`: its platform's budget set by hand (checked by crawler.portals)."""
+    return (getattr(portal, "options", None) or {}).get("backend_slots")
 
 
 @dataclass

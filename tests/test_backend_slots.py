@@ -14,7 +14,7 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from crawler.backends import BUDGETS, BackendSlotMiddleware, LocalGates, declared_slots, slots_for
-from crawler.portals import Portal
+from crawler.portals import Portal, PortalError, load_portals
 
 
 def test_slots_grow_with_what_the_backend_serves_bounded():
@@ -22,11 +22,14 @@ def test_slots_grow_with_what_the_backend_serves_bounded():
     assert slots_for(180, 8, 20) == 8 and slots_for(0, 4, 40) == 1
 
 
-def test_declared_slots_are_checked_and_name_the_portal():
+def test_declared_slots_are_read_and_a_bad_value_names_the_file_and_portal(tmp_path):
     assert declared_slots(Portal("a", "a", ["http://a.gov.cn/"], options={"backend_slots": 3})) == 3
     assert declared_slots(Portal("a", "a", ["http://a.gov.cn/"])) is None
-    with pytest.raises(ValueError, match="portal bad: backend_slots must be a whole number"):
-        declared_slots(Portal("bad", "b", ["http://b.gov.cn/"], options={"backend_slots": "many"}))
+    bad = tmp_path / "portals.toml"
+    bad.write_text('[[portal]]\nid = "bad"\nname = "b"\nstart_urls = ["http://b.gov.cn/"]\nbackend_slots = 0\n',
+                   encoding="utf-8")
+    with pytest.raises(PortalError, match=r"portals.toml \[\[portal\]\] #1 \(bad\): backend_slots must be a whole number"):
+        load_portals(bad)
 
 
 def test_the_budget_chosen_is_logged_in_words(caplog):
