@@ -13,7 +13,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.backends import BUDGETS, BackendSlotMiddleware, LocalGates, declared_slots, slots_for
+from crawler.backends import BackendSlotMiddleware, Budgets, LocalGates, declared_slots, slots_for
 from crawler.portals import Portal, PortalError, load_portals
 
 
@@ -33,11 +33,12 @@ def test_declared_slots_are_read_and_a_bad_value_names_the_file_and_portal(tmp_p
 
 
 def test_the_budget_chosen_is_logged_in_words(caplog):
+    budgets = Budgets()
     with caplog.at_level(logging.INFO, logger="crawler.backends"):
         for i in range(180):
-            BUDGETS.note("ip:192.0.2.180", portal=f"county{i}", host=f"www.c{i}.gov.cn")
-        assert BUDGETS.slots("ip:192.0.2.180", 4, 40, 2.0) == 4
-        assert BUDGETS.slots("ip:192.0.2.180", 4, 40, 2.0) == 4
+            budgets.note("ip:192.0.2.180", portal=f"county{i}", host=f"www.c{i}.gov.cn")
+        assert budgets.slots("ip:192.0.2.180", 4, 40, 2.0) == 4
+        assert budgets.slots("ip:192.0.2.180", 4, 40, 2.0) == 4
     lines = [r.getMessage() for r in caplog.records if "192.0.2.180" in r.getMessage()]
     assert lines == ["backend ip:192.0.2.180 serves 180 portals (180 hosts): 4 slots (1 per 40, at most 4), "
                      "each request >= 2 s after its slot's previous answer"]
