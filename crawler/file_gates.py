@@ -119,7 +119,7 @@ class FileGates:
             now = time.time()
             not_before = max(_sane(_read_float(fd, 0), now), now + wait)
             cool_until = max(_sane(_read_float(fd, 1), now), now + max(wait, cooldown))
-            _write(fd, f"{not_before:.3f} {cool_until:.3f}\n")
+            _write(fd, f"{not_before:.6f} {cool_until:.6f}\n")
         finally:
             os.close(fd)
 
