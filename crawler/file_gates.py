@@ -32,20 +32,23 @@ from pathlib import Path
 POLL = 0.05     # s between two looks at a backend whose slots another process holds
 STALE = 5.0     # s: a waiter that has not looked for this long (a stopped process) loses its turn
 HORIZON = 3600  # s: a stored time further ahead than this is stale (the clock was set back), not a wait
+_PRIVATE: Path | None = None  # the budgets of a process that crawls into no archive
 
 
 def lock_dir(archive: str, configured: str = "") -> Path:
     """Where the budgets live: BACKEND_LOCK_DIR, else beside the archive (`<archive>.backends/`) so that
     every process crawling into one archive shares them; a crawl without an archive (check, discover) gets a
-    private directory, removed when the process exits (its budgets are its own, as before)."""
+    private directory (one per process, removed when it exits: its budgets are its own, as before)."""
     if configured:
         return Path(configured)
     if archive:
         path = Path(archive).resolve()
         return path.with_name(path.name + ".backends")
-    private = tempfile.mkdtemp(prefix="nianbao-backends-")
-    atexit.register(shutil.rmtree, private, True)
-    return Path(private)
+    global _PRIVATE
+    if _PRIVATE is None:
+        _PRIVATE = Path(tempfile.mkdtemp(prefix="nianbao-backends-"))
+        atexit.register(shutil.rmtree, _PRIVATE, True)
+    return _PRIVATE
 
 
 def _read_float(fd: int, at: int = 0) -> float:
