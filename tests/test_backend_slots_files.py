@@ -5,6 +5,8 @@ budget on a platform they share."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import re
 import signal
 import subprocess
@@ -160,3 +162,43 @@ def test_three_crawl_processes_on_one_archive_keep_one_budget(tmp_path):
     for start, _ in hits:
         occupied = sum(1 for s, e in hits if s < start - tolerance and e > start - delay + tolerance)
         assert occupied < 2, f"a request started at {start} while both slots were busy or resting"
+
+
+def held_by_another(gates: FileGates, key: str, slot: int) -> bool:
+    """Is the slot's file locked (a request in flight), looking without taking a turn or a slot."""
+    path = gates._dir(key) / f"slot{slot}"
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def test_a_crawl_killed_mid_request_frees_its_slot_at_once(tmp_path):
+    """A real `nianbao crawl` holding its platform's one slot for a slow answer, killed with SIGKILL: the slot
+    is free the moment the process is gone (no lease to wait out)."""
+    with Replica(seed=1, latency=3) as replica:
+        sites = {s["id"]: s for s in replica.sites()}
+        portals = tmp_path / "portals.toml"
+        platform_file(portals, sites, ["trs0"], "platform-1", 1)
+        db = tmp_path / "a.db"
+        crawl = subprocess.Popen(NIANBAO + ["crawl", "trs0", "--db", str(db), "--portals", str(portals), "--no-progress",
+                                            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        gates = FileGates(lock_dir(str(db)))
+        try:
+            deadline = time.monotonic() + 120
+            while not held_by_another(gates, "backend:platform-1", 0):
+                assert time.monotonic() < deadline, "the crawl never held its slot"
+                time.sleep(0.05)
+            time.sleep(0.5)  # well inside the 3 s the answer takes
+            assert held_by_another(gates, "backend:platform-1", 0)
+        finally:
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(10)
+        assert gates.try_acquire("backend:platform-1", 1) == (0, None), "freed with its process"
