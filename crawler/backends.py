@@ -34,7 +34,6 @@ import logging
 import math
 import os
 import socket
-import time
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit

@@ -234,7 +234,8 @@ class FileGates:
                     self._unwait(key, waiting)
 
     def release(self, key: str, slot: int, delay: float) -> None:
-        """The request was answered: the slot's next request may start `delay` seconds from now (twice that
+        """The request was answered: the slot's next request may start `delay` seconds from now (counted from
+        the answer, not the send: a request may wait in Scrapy's own slot after taking the gate; twice that
         while the backend cools down); the slot's lock goes with it."""
         fd = self.held.pop((key, slot), None)
         if fd is None:
