@@ -22,7 +22,7 @@ from crawler.backends import BUDGETS, BackendSlotMiddleware
 from crawler.file_gates import POLL, FileGates, lock_dir
 from crawler.portals import load_portals
 from replica import Replica
-from test_backend_slots import in_flight_peak
+from test_backend_slots import county_portals, fetch, in_flight_peak, middleware
 from test_crawl_replica import REPO
 from test_schedule_service import NIANBAO
 
@@ -61,6 +61,30 @@ def test_strain_seen_by_one_process_holds_the_others(tmp_path):
     assert b.try_acquire("backend:strained", 4) == (None, None), "one slot while it cools down"
     assert a.try_acquire("backend:strained", 4) == (None, None), "for the other process too"
     b.release("backend:strained", first, 0.0)
+
+
+def test_a_429_heard_by_one_process_holds_the_others_crawlers(tmp_path):
+    """The middleware of two processes (two FileGates on one directory): a Retry-After one of them hears holds the
+    other's requests, which then go one at a time at a doubled delay."""
+    delay, latency, retry = 0.02, 0.01, 1
+    a, b = county_portals("plat-files-429", 200, 2)  # 200 hosts: 4 slots
+    log: list = []
+
+    async def crawl() -> float:
+        mw_a, mw_b = middleware(a, FileGates(tmp_path), delay), middleware(b, FileGates(tmp_path), delay)
+        await mw_a.spider_opened()
+        await mw_b.spider_opened()
+        await fetch(mw_a, f"{a.start_urls[0]}busy.html", log, latency, 429, {"Retry-After": str(retry)})
+        strained = time.monotonic()
+        log.clear()
+        await asyncio.gather(*(fetch(mw_b, f"{b.start_urls[1]}{i}.html", log, latency) for i in range(6)))
+        return strained
+
+    strained = asyncio.run(crawl())
+    assert min(s for _, s, _, _ in log) >= strained + retry * 0.95, "the other process waited for the Retry-After"
+    assert in_flight_peak(log) == 1, "one slot while the backend cools down"
+    runs = sorted((s, e) for _, s, e, _ in log)
+    assert min(s2 - e1 for (_, e1), (s2, _) in pairwise(runs)) >= 2 * delay * 0.95, "a doubled delay"
 
 
 def test_a_process_that_frees_a_slot_leaves_it_to_one_that_waited(tmp_path):
