@@ -127,6 +127,32 @@ def test_a_killed_process_frees_its_slot_at_once(tmp_path):
     assert gates.try_acquire("backend:killed", 1) == (0, None), "the kernel dropped the dead process's lock"
 
 
+WAIT = """
+import asyncio, sys
+from crawler.file_gates import FileGates
+asyncio.run(FileGates(sys.argv[1]).acquire("backend:dead-waiter", 1, 0.0))
+"""
+
+
+def test_a_killed_waiter_does_not_keep_its_turn(tmp_path):
+    gates = FileGates(tmp_path)
+    assert gates.try_acquire("backend:dead-waiter", 1) == (0, None)
+    waiter = subprocess.Popen([sys.executable, "-c", WAIT, str(tmp_path)], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(gates._dir("backend:dead-waiter").glob("wait-*")):
+            assert time.monotonic() < deadline and waiter.poll() is None, "the other process never waited"
+            time.sleep(0.05)
+        waiter.send_signal(signal.SIGSTOP)  # alive, its file locked, but it cannot take the slot
+        gates.release("backend:dead-waiter", 0, 0.0)
+        assert gates.try_acquire("backend:dead-waiter", 1) == (None, None), "its turn while it lives"
+    finally:
+        waiter.send_signal(signal.SIGKILL)
+        waiter.wait(10)
+    assert gates.try_acquire("backend:dead-waiter", 1) == (0, None), "a dead waiter's turn is gone"
+    assert not list(gates._dir("backend:dead-waiter").glob("wait-*")), "and its file with it"
+
+
 def test_the_lock_directory_is_beside_the_archive_unless_set(tmp_path):
     assert lock_dir(str(tmp_path / "nb.db")) == tmp_path / "nb.db.backends"
     assert lock_dir(str(tmp_path / "nb.db"), str(tmp_path / "locks")) == tmp_path / "locks"
