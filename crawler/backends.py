@@ -17,9 +17,14 @@ host name and per crawler, while `crawler.run` runs one crawler per portal. So:
 - strain — a 429 or 503 (with or without Retry-After) or a timeout, on any request to the backend — drops
   it to 1 slot with a doubled delay for a cool-down (BACKEND_COOLDOWN s, restarted by each new sign), and no
   request of any crawler on it starts before the Retry-After (or the doubled delay) has passed;
-- the budget is shared by every crawler of the process (`LocalGates`), and, in a distributed run, by every
-  worker process through Redis (`crawler.redis_gates.RedisGates`: slot leases that expire, so a killed worker
-  cannot hold a slot forever).
+- the budget is the machine's: shared by every crawler of every process crawling into one archive (one
+  `nianbao crawl`, or the K at once of `nianbao schedule --parallel K`) through lock files beside it
+  (`crawler.file_gates.FileGates`), and, in a distributed run, by every worker process through Redis
+  (`crawler.redis_gates.RedisGates`: slot leases that expire, so a killed worker cannot hold a slot forever);
+- N across processes: a declared backend counts every portal of the portals file (PORTALS_FILE, set by
+  `nianbao crawl`) that declares it, crawled now or not, so every process agrees on its slots; an address
+  backend counts what this process sees (its portals' hosts, and hosts seen resolving to it): processes
+  that see different N still share the slots, up to the largest N one of them computed.
 """
 from __future__ import annotations
 
@@ -27,8 +32,8 @@ import asyncio
 import ipaddress
 import logging
 import math
+import os
 import socket
-import time
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -136,76 +141,32 @@ class Budgets:
 BUDGETS = Budgets()
 
 
+_FILES: dict[tuple[str, float], list] = {}  # (portals file, mtime) -> its portals
+
+
+def platform_peers(portals_file: str, portal: object) -> list:
+    """The portals of the portals file that declare the same backend as `portal` (none for an address
+    backend): counted on it whether or not this process crawls them, so that every process crawling some of
+    a platform's portals gives the platform the same slots."""
+    declared = declared_backend(portal)
+    if not declared or not portals_file:
+        return []
+    from crawler.portals import PortalError, load_portals
+    try:
+        stamp = (portals_file, os.stat(portals_file).st_mtime)
+        if stamp not in _FILES:
+            _FILES[stamp] = list(load_portals(portals_file).values())
+    except (OSError, PortalError):
+        return []  # the crawl read it already; a file changed since counts only the portals crawled
+    return [p for p in _FILES[stamp] if declared_backend(p) == declared and p.id != getattr(portal, "id", None)]
+
+
 class Gates(Protocol):
     """Per-backend slots: who may start a request now, and when the next may."""
 
     async def acquire(self, key: str, slots: int, delay: float) -> int: ...
     def release(self, key: str, slot: int, delay: float) -> None: ...
     def strain(self, key: str, wait: float, cooldown: float) -> None: ...
-
-
-@dataclass
-class _Gate:
-    held: set[int] = field(default_factory=set)
-    next_start: dict[int, float] = field(default_factory=dict)  # slot -> earliest start of its next request
-    not_before: float = 0.0     # no slot starts before (Retry-After)
-    cool_until: float = 0.0     # strained until: 1 slot, doubled delay
-    waiters: list[asyncio.Future] = field(default_factory=list)
-
-
-class LocalGates:
-    """Per-backend budgets shared by every crawler of the process (they all run on one event loop)."""
-
-    def __init__(self) -> None:
-        self.gates: dict[str, _Gate] = {}
-
-    def allowed(self, key: str, slots: int) -> int:
-        gate = self.gates.setdefault(key, _Gate())
-        return 1 if time.monotonic() < gate.cool_until else slots
-
-    async def acquire(self, key: str, slots: int, delay: float) -> int:
-        gate = self.gates.setdefault(key, _Gate())
-        while True:
-            now = time.monotonic()
-            n = self.allowed(key, slots)
-            free = [i for i in range(n) if i not in gate.held]
-            if len(gate.held) >= n or not free:
-                waiter = asyncio.get_running_loop().create_future()
-                gate.waiters.append(waiter)
-                await waiter
-                continue
-            slot = min(free, key=lambda i: gate.next_start.get(i, 0.0))
-            wait = max(gate.next_start.get(slot, 0.0), gate.not_before) - now
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            gate.held.add(slot)
-            return slot
-
-    def release(self, key: str, slot: int, delay: float) -> None:
-        """The request was answered: the slot's next request may start `delay` seconds from now (counted
-        from the answer, not from the send: a request may wait in Scrapy's own slot after taking the gate);
-        twice that while the backend cools down."""
-        gate = self.gates.get(key)
-        if gate is None or slot not in gate.held:
-            return
-        gate.held.discard(slot)
-        now = time.monotonic()
-        gap = 2 * delay if now < gate.cool_until else delay
-        gate.next_start[slot] = max(gate.next_start.get(slot, 0.0), now + gap)
-        waiters, gate.waiters = gate.waiters, []
-        for waiter in waiters:  # all of them: the budget may have grown back after a cool-down
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def strain(self, key: str, wait: float, cooldown: float) -> None:
-        gate = self.gates.setdefault(key, _Gate())
-        now = time.monotonic()
-        gate.not_before = max(gate.not_before, now + wait)
-        gate.cool_until = max(gate.cool_until, now + max(wait, cooldown))
-
-
-GATES = LocalGates()
 
 
 def strain_wait(response: Response | None, delay: float) -> float:
@@ -239,11 +200,14 @@ class BackendSlotMiddleware:
 
     @staticmethod
     def _gates(crawler: Crawler) -> Gates:
-        """The process's gates, or Redis's when the crawl is distributed (its workers and its writer, which
-        re-reads a portal's listings while other portals' workers may still be on the same backend)."""
-        url = crawler.settings.get("BACKEND_REDIS_URL")
+        """The machine's gates (lock files shared by every process crawling into the archive), or Redis's when
+        the crawl is distributed (its workers and its writer, which re-reads a portal's listings while other
+        portals' workers may still be on the same backend)."""
+        settings = crawler.settings
+        url = settings.get("BACKEND_REDIS_URL")
         if not url:
-            return GATES
+            from crawler.file_gates import FileGates, lock_dir
+            return FileGates.shared(lock_dir(settings.get("ARCHIVE_DB", ""), settings.get("BACKEND_LOCK_DIR", "")))
         from crawler.redis_gates import RedisGates
         return RedisGates.shared(url, lease=crawler.settings.getfloat("BACKEND_LEASE_SECONDS", 0)
                                  or default_lease(crawler))
@@ -261,11 +225,12 @@ class BackendSlotMiddleware:
         portal = self.portal
         if portal is None:
             return
-        declared = declared_slots(portal)
-        hosts = set(getattr(portal, "allowed_hosts", [])) | {urlsplit(u).hostname or "" for u in portal.start_urls}
-        for host in sorted(hosts - {""}):
-            key = await backend_of(f"http://{host}/", portal)
-            BUDGETS.note(key, portal=portal.id, host=host, declared=declared)
+        for peer in [portal, *platform_peers(self.crawler.settings.get("PORTALS_FILE", ""), portal)]:
+            declared = declared_slots(peer)
+            hosts = set(getattr(peer, "allowed_hosts", [])) | {urlsplit(u).hostname or "" for u in peer.start_urls}
+            for host in sorted(hosts - {""}):
+                key = await backend_of(f"http://{host}/", peer)
+                BUDGETS.note(key, portal=peer.id, host=host, declared=declared)
 
     async def process_request(self, request: Request) -> None:
         portal = self.portal

@@ -13,7 +13,8 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.backends import BackendSlotMiddleware, Budgets, LocalGates, declared_slots, slots_for
+from crawler.backends import BackendSlotMiddleware, Budgets, declared_slots, slots_for
+from crawler.file_gates import FileGates
 from crawler.portals import Portal, PortalError, load_portals
 
 
@@ -44,7 +45,7 @@ def test_the_budget_chosen_is_logged_in_words(caplog):
                      "each request >= 2 s after its slot's previous answer"]
 
 
-def middleware(portal: Portal, gates: LocalGates, delay: float) -> BackendSlotMiddleware:
+def middleware(portal: Portal, gates: FileGates, delay: float) -> BackendSlotMiddleware:
     crawler = get_crawler(Spider, {"DOWNLOAD_DELAY": delay, "BACKEND_COOLDOWN": 5})
     crawler.spider = SimpleNamespace(portal=portal)
     return BackendSlotMiddleware(crawler, gates)
@@ -77,9 +78,9 @@ def in_flight_peak(log: list) -> int:
     return peak
 
 
-def test_never_more_in_flight_than_slots_and_each_slot_waits_the_delay():
+def test_never_more_in_flight_than_slots_and_each_slot_waits_the_delay(tmp_path):
     delay, latency = 0.05, 0.02
-    gates = LocalGates()
+    gates = FileGates(tmp_path)
     portals = county_portals("plat-a", 100, 2)   # 100 hosts on one platform, crawled as 2 portals: 3 slots
     log: list = []
 
@@ -100,9 +101,9 @@ def test_never_more_in_flight_than_slots_and_each_slot_waits_the_delay():
         assert min(gaps) >= delay * 0.95, (slot, min(gaps))
 
 
-def test_a_429_slows_every_crawler_on_the_backend():
+def test_a_429_slows_every_crawler_on_the_backend(tmp_path):
     delay, latency, retry = 0.02, 0.01, 1
-    gates = LocalGates()
+    gates = FileGates(tmp_path)
     a, b = county_portals("plat-b", 200, 2)  # 200 hosts: 4 slots
     log: list = []
 
@@ -125,10 +126,10 @@ def test_a_429_slows_every_crawler_on_the_backend():
     assert min(s2 - e1 for (_, e1), (s2, _) in zip(runs, runs[1:])) >= 2 * delay * 0.95, "a doubled delay"
 
 
-def test_a_timeout_is_strain_too_and_the_budget_comes_back_after_the_cool_down():
+def test_a_timeout_is_strain_too_and_the_budget_comes_back_after_the_cool_down(tmp_path):
     from scrapy.exceptions import DownloadTimeoutError
 
-    gates = LocalGates()
+    gates = FileGates(tmp_path)
     (portal,) = county_portals("plat-c", 200, 1)
     mw = middleware(portal, gates, 0.0)
     mw.cooldown = 2.0
