@@ -59,7 +59,7 @@ def read_text_tables(text: str, fallback_format: str | None = None,
     weights = [_weight(r, m) for r, m in zip(readings, modes)] if len(readings) > 1 else [()]
     best = max(weights)
     top = [r for r, w in zip(readings, weights) if w == best]
-    if weights[0] == best or all(r.metrics == top[0].metrics for r in top):
+    if all(r.metrics == top[0].metrics for r in top):
         result, notes = (base if weights[0] == best else top[0]), []
     else:
         result, notes = _merge(top)

@@ -399,10 +399,26 @@ def _is_t4_header(run: Run) -> bool:
     return len(_T4_HEADER_CHARS.intersection(text)) >= 6 or ("复议" in text and "诉讼" in text)
 
 
+def under_t4_header(runs: list[Run]) -> set[int]:
+    """ids of the runs under table 4's header: the run whose window holds it, and the unlabelled runs after
+    it (table 4 printed in groups or blocks: its later rows have no label of their own).
+
+    Why: a row without a label continues the table of the row before it; it cannot start table 3's rows
+    after table 4's header (real/r034 cut off in groups: the last group row was read as (七)总计)."""
+    out: set[int] = set()
+    inside = False
+    for r in runs:
+        inside = _is_t4_header(r) or (inside and not r.labels)
+        if inside:
+            out.add(id(r))
+    return out
+
+
 def t3_candidates(runs: list[Run]) -> tuple[list[Run], list[list[Token] | None]]:
     """The runs that may be table-3 rows, and each one's cells as 7 columns (None: it cannot be a row).
     Runs under table 4's header belong to table 4, however their nearest label (总计) reads."""
-    cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
+    t4 = under_t4_header(runs)
+    cand = [r for r in runs if not r.used and (r.printed or r.labels) and id(r) not in t4]
     return cand, [fit(r, 7, summed=True) for r in cand]
 
 
@@ -515,6 +531,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
     """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
+    padding: list[Run] = []  # blank marks among its header lines (_header_padding): not cells
     closed = False  # the next section's heading follows the table: it is not cut off
     for run in runs[start:]:
         if run.used:
@@ -529,6 +546,13 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
         if any(m in window for m in _SECTION_END) or (len(window) > 60 and not _is_t4_header(run)):
             closed = True
             break  # prose ends the table; the table header repeated after a page break does not
+        if _header_padding(region, window):
+            padding += region
+            region = []
+        elif not _whole_groups_before(region, window, openers):
+            result.unsure.append("t4: its column headers repeat after cells that are not whole groups of 5; "
+                                 "its cells are left out")
+            return
         region.append(run)
         if sum(len(r.cells) for r in region) >= 15:
             break
@@ -536,11 +560,11 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
         return
     cells = [c for r in region for c in r.cells]
     closed = closed or not region[-1].at_end  # labels follow it: the document goes on after the table
-    labels = [label for r in region for label in r.labels]
+    labels = [label for r in padding + region for label in r.labels]
     printed_blank = (closed and not any(p in label for label in labels for p in "。；;")  # no prose in it
                      and all(w in squeeze("".join(labels)) for w in ("维持", "纠正", "审结")))  # its header, then more
     if printed_blank and all(c.kind == GAP for c in cells):  # no number, not even a blank mark
-        for r in region:
+        for r in padding + region:
             r.used, r.row = True, "t4"
         result.found.add("t4")
         for key in _T4_KEYS:
@@ -571,6 +595,34 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
         result.metrics[key] = tok.value if tok.kind == VALUE else None
         if tok.inferred:
             result.inferred.add(key)
+
+
+_T4_HEAD_WORDS = ("维持", "纠正", "其他结果", "审结", "总计", "复议", "诉讼", "起诉")
+
+
+def _header_padding(region: list[Run], window: str) -> bool:
+    """The region so far is blank marks among table 4's header lines (`|` / `行政复议 |` / `|` / `未经复议…`):
+    fewer blanks than a group row holds, no number, and more header words follow. Why: the cells of table 4
+    come after its column headers; a mark that opens a header row is not a cell (real2/n105 cut off after its
+    first number: four openers read as cells moved that 0 into 总计)."""
+    cells = [c for r in region for c in r.cells]
+    return (len(cells) < len(T4_COLUMNS) and all(c.kind in (BLANK, GAP) for c in cells)
+            and any(w in window for w in _T4_HEAD_WORDS))
+
+
+_T4_COLUMN_WORDS = ("维持", "纠正", "审结")
+
+
+def _whole_groups_before(region: list[Run], window: str, openers: bool) -> bool:
+    """Cells before table 4's column headers printed again (a group per block, or a page break) are whole
+    groups of 5: one blank more per group where the layout opens rows with a mark. Why: a reading that
+    takes a row-opening mark for a cell shifts every later cell (html/pingtan_2024 in blocks, a lone `|`
+    read as an empty cell: the review group came out one column to the right)."""
+    if not all(w in window for w in _T4_COLUMN_WORDS):
+        return True
+    n = sum(len(r.cells) for r in region)
+    groups, extra = divmod(n, len(T4_COLUMNS))
+    return extra == 0 or (openers and extra <= groups)
 
 
 _T4_KEYS = tuple(f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS)
