@@ -7,7 +7,7 @@ the corpus inputs. Each case's cells are sorted into:
 - left out: a truth cell the parse did not give (honest: the reader says it does not know);
 - inferred: cells the table's own sums chose (Report.inferred), counted apart, right or wrong.
 
-Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,extra] [--truths SUBSTR] [--show N]
+Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds] [--truths SUBSTR] [--show N]
 Prints the totals per kind and the wrong cases first. Exit status 1 when any value is wrong.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from parsers import parse_bytes  # noqa: E402
 from tests import test_parser_variants as tv  # noqa: E402
+from tests import test_variant_kinds as tk  # noqa: E402
 from tests import variant_docs as vd  # noqa: E402
 
 QUIRKS = {"plain": vd.Opts(), **tv.QUIRKS}
@@ -96,7 +97,17 @@ def combined_cases(truths: list[tuple[str, dict]], rounds: int = 10):
                        vd.truth_of(segs))
 
 
-KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases}
+def variant_kind_cases(truths: list[tuple[str, dict]]):
+    """The further variant kinds (tests/test_variant_kinds.py: units, full-width comma, t3 column order, Word's
+    unmerged cells, pre-2019 reports), over the truths given."""
+    names = {n for n, _ in truths}
+    for kind, cases in tk.KINDS.items():
+        for case, data, source, truth in cases():
+            if case.split(" [")[0] in names:
+                yield f"{kind}: {case}", data, source, truth
+
+
+KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases, "kinds": variant_kind_cases}
 
 
 def main() -> int:

@@ -517,12 +517,49 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     # a table is only a table if some of its rows are named: gap fills alone prove nothing
     if not any(_window_scores(r, (t,))[0] >= _MATCH for r, t, _ in matches):
         return []
+    columns = t3_columns(runs, matches[0][0])
+    if columns is None:
+        result.unsure.append("t3: its 法人或其他组织 column headers are printed in an order that cannot be told "
+                             "for every column; its cells are left out")
+        return []
     result.t3_format = fmt if decided else None  # only the (六)其他处理 rows tell the formats apart
     result.found.add("t3")
     for run, tmpl, cells in matches:
         run.used, run.row = True, f"t3.{tmpl.key}"
-        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells, result.inferred)
+        _put(result.metrics, f"t3.{tmpl.key}", columns, cells, result.inferred)
     return [r for r, _, _ in matches]
+
+
+# table 3's five 法人或其他组织 column headers as printed (其他 not the one of 法人或其他组织)
+_T3_SUBHEADS = (("commercial", re.compile("商业企业")), ("research", re.compile("科研机构")),
+                ("social", re.compile("社会公益组织")), ("legal", re.compile("法律服务机构")),
+                ("other", re.compile("其他(?!组织)")))
+
+
+def t3_columns(runs: list[Run], first: Run) -> tuple[str, ...] | None:
+    """Table 3's columns in printed order, from the header printed before its first row; None when the header
+    prints the five 法人或其他组织 columns in another order that cannot be told for every column.
+
+    Why: the cells of a row are only as right as the column order; a report that prints 科研机构 before 商业企业
+    (and its cells so) must not be read in the template's order. The header is the text after the table
+    before it (table 2's last row) up to the first row; each column's whole name, the last time it is printed
+    there. Another order is taken only when all five names are printed one after the other (the header row
+    itself: a PDF's extraction may interleave the characters of wrapped header cells, `社会法律 / 公益服务其他`).
+    Not printed, or printed in the template's order: the template's order."""
+    start = max((i + 1 for i, r in enumerate(runs[:runs.index(first)]) if r.used), default=0)
+    text = squeeze("".join(label for r in runs[start:runs.index(first) + 1] for label in r.labels))
+    found: dict[str, tuple[int, int]] = {}
+    for key, name in _T3_SUBHEADS:
+        at = [m.span() for m in name.finditer(text)]
+        if at:
+            found[key] = at[-1]
+    order = sorted(found, key=lambda k: found[k][0])
+    if order == [k for k in T3_COLUMNS if k in found]:
+        return T3_COLUMNS
+    adjacent = all(found[a][1] == found[b][0] for a, b in zip(order, order[1:]))
+    if len(found) < 5 or not adjacent:
+        return None
+    return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
 
 
 # ------------------------------------------------------------------------------ table 4
