@@ -82,9 +82,10 @@ def html_cases(truths: list[tuple[str, dict]]):
                 yield f"{name} [{markup}/{qname}]", vd.render_html(doc, markup, opts, s).encode(), "v.html", doc.truth
 
 
-def combined_cases(truths: list[tuple[str, dict]], rounds: int = 10):
+def combined_cases(truths: list[tuple[str, dict]], rounds: int = 10, kinds: bool = False):
     """Each truth in each layout, `rounds` times, with several quirks at once and (40%) some printed blanks:
-    the combinations a real extraction stacks (tests/test_parser_variants.random_opts)."""
+    the combinations a real extraction stacks (tests/test_parser_variants.random_opts). With `kinds`, the
+    further variant kinds stacked too (units, full-width comma, t3 column order)."""
     for round_ in range(rounds):
         for name, truth in truths:
             for layout in vd.LAYOUTS:
@@ -92,6 +93,11 @@ def combined_cases(truths: list[tuple[str, dict]], rounds: int = 10):
                 rnd = random.Random(s)
                 t = tv.with_nulls(truth, rnd) if rnd.random() < 0.4 else truth
                 opts = tv.visible_blank(replace(tv.random_opts(rnd), blank=rnd.choice(tv.BLANKS[layout])), layout)
+                if kinds:  # drawn after the others: the documents of the plain combined run stay as they are
+                    opts = replace(opts, units=rnd.random() < 0.4, comma=rnd.choice((",", "，")),
+                                   t3_order=rnd.choice(((),) + tk.T3_ORDERS))
+                    if (opts.comma, opts.t3_order) != (",", ()) or opts.units:
+                        opts = replace(opts, thousands=opts.thousands or opts.comma != ",")
                 segs = vd.render_text(vd.build_doc(name, t, opts, s), layout, opts, s)
                 yield (f"{name} [{layout} {tv.describe(opts)} round {round_}]", vd.join(segs).encode(), "v.txt",
                        vd.truth_of(segs))
@@ -107,7 +113,12 @@ def variant_kind_cases(truths: list[tuple[str, dict]]):
                 yield f"{kind}: {case}", data, source, truth
 
 
-KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases, "kinds": variant_kind_cases}
+def combined_kinds_cases(truths: list[tuple[str, dict]]):
+    yield from combined_cases(truths, kinds=True)
+
+
+KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases, "kinds": variant_kind_cases,
+         "combined_kinds": combined_kinds_cases}
 
 
 def main() -> int:

@@ -224,7 +224,7 @@ def _opens_label(lines: list[str], i: int) -> bool:
     for line in lines[i + 1:i + 6]:  # a label wrapped over lines (`三、本年` / `度办理结果 |`) ends at its separator
         if line.strip(" \t\r"):
             cell = line.strip(" \t\r|")
-            if not cell or classify(cell)[0].kind != LABEL:
+            if not cell or classify(nfkc(cell))[0].kind != LABEL:
                 return False
             if "|" in line:
                 return True

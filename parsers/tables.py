@@ -116,6 +116,7 @@ class Run:
     used: bool = False
     inline: bool = False  # started after a label on the same row (`行政复议\t\t\t`: a header's padding)
     row: str | None = None  # the row it was read as (`t2.rules`, `t3.granted`, `t4`), once placed
+    before: list[str] = field(default_factory=list)  # every label since the previous run (`labels`: the last few)
 
     @property
     def has_value(self) -> bool:
@@ -153,7 +154,7 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
                 pending.append(tok.text)
                 continue
             if current is None:
-                current = Run(labels=pending[-window:], cells=[], inline=labelled and row.multi)
+                current = Run(labels=pending[-window:], cells=[], inline=labelled and row.multi, before=pending)
                 runs.append(current)
                 pending = []
             current.cells.append(tok)
@@ -488,7 +489,8 @@ def _split_rows(run: Run, openers: bool = False) -> list[Run]:
         cells = _drop_openers(cells, starts) if openers else _without_openers(cells, rows * n, starts, _t3_sums)
         if not cells or len(cells) % n:
             return [run]
-    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline)
+    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline,
+                 before=run.before if i == 0 else [])
              for i in range(0, len(cells), n)]
     parts[-1].at_end = run.at_end
     return parts
@@ -517,7 +519,7 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     # a table is only a table if some of its rows are named: gap fills alone prove nothing
     if not any(_window_scores(r, (t,))[0] >= _MATCH for r, t, _ in matches):
         return []
-    columns = t3_columns(runs, matches[0][0])
+    columns = t3_columns(runs, [r for r, _, _ in matches])
     if columns is None:
         result.unsure.append("t3: its 法人或其他组织 column headers are printed in an order that cannot be told "
                              "for every column; its cells are left out")
@@ -530,36 +532,48 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     return [r for r, _, _ in matches]
 
 
-# table 3's five 法人或其他组织 column headers as printed (其他 not the one of 法人或其他组织)
-_T3_SUBHEADS = (("commercial", re.compile("商业企业")), ("research", re.compile("科研机构")),
-                ("social", re.compile("社会公益组织")), ("legal", re.compile("法律服务机构")),
+def _dropped_one(name: str) -> re.Pattern[str]:
+    """`name`, or `name` with one character dropped (`业企业`, `社会益组织`)."""
+    return re.compile("|".join([re.escape(name)] + [re.escape(name[:i] + name[i + 1:]) for i in range(len(name))]))
+
+
+# table 3's five 法人或其他组织 column headers as printed, a character dropped at most (其他: not the one of
+# 法人或其他组织)
+_T3_SUBHEADS = (("commercial", _dropped_one("商业企业")), ("research", _dropped_one("科研机构")),
+                ("social", _dropped_one("社会公益组织")), ("legal", _dropped_one("法律服务机构")),
                 ("other", re.compile("其他(?!组织)")))
 
 
-def t3_columns(runs: list[Run], first: Run) -> tuple[str, ...] | None:
-    """Table 3's columns in printed order, from the header printed before its first row; None when the header
-    prints the five 法人或其他组织 columns in another order that cannot be told for every column.
+def t3_columns(runs: list[Run], matches: list[Run]) -> tuple[str, ...] | None:
+    """Table 3's columns in printed order, read from its header; None when the header prints the five
+    法人或其他组织 columns in another order that cannot be told for every column.
 
     Why: the cells of a row are only as right as the column order; a report that prints 科研机构 before 商业企业
-    (and its cells so) must not be read in the template's order. The header is the text after the table
-    before it (table 2's last row) up to the first row; each column's whole name, the last time it is printed
-    there. Another order is taken only when all five names are printed one after the other (the header row
-    itself: a PDF's extraction may interleave the characters of wrapped header cells, `社会法律 / 公益服务其他`).
-    Not printed, or printed in the template's order: the template's order."""
-    start = max((i + 1 for i, r in enumerate(runs[:runs.index(first)]) if r.used), default=0)
-    text = squeeze("".join(label for r in runs[start:runs.index(first) + 1] for label in r.labels))
-    found: dict[str, tuple[int, int]] = {}
-    for key, name in _T3_SUBHEADS:
-        at = [m.span() for m in name.finditer(text)]
-        if at:
-            found[key] = at[-1]
-    order = sorted(found, key=lambda k: found[k][0])
-    if order == [k for k in T3_COLUMNS if k in found]:
-        return T3_COLUMNS
-    adjacent = all(found[a][1] == found[b][0] for a, b in zip(order, order[1:]))
-    if len(found) < 5 or not adjacent:
-        return None
-    return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
+    (and its cells so) must not be read in the template's order. The header is the text from the table
+    before it (table 2's last row) to table 3's last row. Its order is taken from the five names printed one
+    right after the other (the header row itself); where no such row is printed, the names found (a PDF's
+    extraction may interleave wrapped header cells, `社会法律 / 公益服务其他`) must not contradict the template's
+    order, else the cells are left out."""
+    first, last = runs.index(matches[0]), runs.index(matches[-1])
+    start = max((i + 1 for i, r in enumerate(runs[:first]) if r.used), default=0)
+    text = squeeze("".join(label for r in runs[start:last + 1] for label in r.before))
+    found = sorted((m.start(), m.end(), key) for key, name in _T3_SUBHEADS for m in name.finditer(text))
+    for at, end, key in found:
+        order = [key]
+        while len(order) < 5:
+            nxt = next((k for a, _, k in found if a == end and k not in order), None)
+            if nxt is None:
+                break
+            order.append(nxt)
+            end = next(e for a, e, k in found if a == end and k == nxt)
+        if len(order) == 5:
+            return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
+    firsts: dict[str, int] = {}
+    for at, _, key in found:
+        if key != "other":  # 其他 is printed in row labels too (2.其他法律…, 3.其他)
+            firsts.setdefault(key, at)
+    order = sorted(firsts, key=firsts.get)
+    return T3_COLUMNS if order == [k for k in T3_COLUMNS if k in firsts] else None
 
 
 # ------------------------------------------------------------------------------ table 4

@@ -186,7 +186,10 @@ def _t3(truth: dict, order: tuple[int, ...] = ()) -> Table | None:
             seen.add(sub)
             row.append(TCell(sub, rowspan=sum(1 for g, _, _ in present if g == sub)))
         row.append(TCell(label, colspan=3 if key in outside else (1 if sub else 2)))
-        row += [_v(m, f"t3.{key}.{c}") for c in _t3_columns(order) if f"t3.{key}.{c}" in m]
+        printed = [f"t3.{key}.{c}" for c in _t3_columns(order)]
+        if order and not all(k in m for k in printed):  # a row cut off: the cells printed before the cut
+            printed = printed[:next(i for i, k in enumerate(printed) if k not in m)]
+        row += [_v(m, k) for k in printed if k in m]
         rows.append(row)
     head = [
         [TCell("本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和", "head", rowspan=3, colspan=3),
