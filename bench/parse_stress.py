@@ -77,7 +77,7 @@ def html_cases(truths: list[tuple[str, dict]]):
         for markup in vd.MARKUPS:
             for qname, opts in tv.HTML_QUIRKS.items():
                 s = tv.seed(name, markup, qname, "stress")
-                t = tv.with_nulls(truth, random.Random(s)) if qname == "blanks" else truth
+                t = {"blanks": tv.with_nulls, "numbers": tv.scaled}.get(qname, lambda t, _: t)(truth, random.Random(s))
                 doc = vd.build_doc(name, t, opts, s)
                 yield f"{name} [{markup}/{qname}]", vd.render_html(doc, markup, opts, s).encode(), "v.html", doc.truth
 

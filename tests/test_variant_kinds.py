@@ -1,5 +1,6 @@
 """Variant kinds real portals produce beyond the layouts and quirks of test_parser_variants: cells with units or
 notes (`3件`, `0（无）`), the full-width thousands separator (`1，295`), table 3's 法人 columns in another order,
+table 3 in the other template than table 2,
 Word's merged label cells left behind as empty cells, pre-2019 reports with figures only in prose or an old
 统计表. Each kind is rendered from every labelled truth; a kind the parser reads must parse back exactly, and
 nothing may ever come back as a wrong number (a cell it cannot place is left out).
@@ -46,6 +47,29 @@ def t3_order_cases() -> Iterator[Case]:
         yield from text_cases(vd.Opts(t3_order=order), f"t3 columns {order}", docs=tv.COMPLETE)
 
 
+_T3_OTHERS_2021 = ("other_no_correction", "other_no_fee", "other_other")
+
+
+def flip_t3_template(truth: dict, rnd: random.Random) -> dict:
+    """Table 3 in the other template than table 2 (hzq's PDFs: a 2021 table 2 beside a 2019 table 3): the three
+    (六) rows of 2021 summed into 2019's one, or 2019's one printed as 2021's 3.其他 beside two zero rows."""
+    m = dict(truth["metrics"])
+    cols = vd.T3_COLS
+    if any(k.startswith("t3.other_") for k in m):
+        for c in cols:
+            parts = [m.pop(f"t3.{r}.{c}", None) for r in _T3_OTHERS_2021]
+            m[f"t3.other.{c}"] = None if all(p is None for p in parts) else sum(p or 0 for p in parts)
+    elif any(k.startswith("t3.other.") for k in m):
+        for c in cols:
+            m[f"t3.other_other.{c}"] = m.pop(f"t3.other.{c}")
+            m[f"t3.other_no_correction.{c}"] = m[f"t3.other_no_fee.{c}"] = 0
+    return {**truth, "metrics": m}
+
+
+def mixed_cases() -> Iterator[Case]:
+    yield from text_cases(vd.Opts(), "t3 in the other template", flip_t3_template, tv.COMPLETE)
+
+
 def unmerged_cases() -> Iterator[Case]:
     for (name, truth), quirk in itertools.product(tv.COMPLETE, tv.HTML_QUIRKS):
         s = tv.seed(name, "unmerged", quirk)
@@ -62,10 +86,10 @@ def legacy_cases() -> Iterator[Case]:
             "v.txt", {}
 
 
-KINDS = {"units": units_cases, "comma": comma_cases, "t3_order": t3_order_cases, "unmerged": unmerged_cases,
-         "legacy": legacy_cases}
+KINDS = {"units": units_cases, "comma": comma_cases, "t3_order": t3_order_cases, "mixed": mixed_cases,
+         "unmerged": unmerged_cases, "legacy": legacy_cases}
 # kinds read back exactly; the others must at least never give a wrong number
-EXACT = ("units", "comma", "t3_order", "unmerged", "legacy")
+EXACT = ("units", "comma", "t3_order", "mixed", "unmerged", "legacy")
 
 
 def wrong_values(truth: dict, metrics: dict) -> list[str]:
