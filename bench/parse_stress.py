@@ -7,7 +7,7 @@ the corpus inputs. Each case's cells are sorted into:
 - left out: a truth cell the parse did not give (honest: the reader says it does not know);
 - inferred: cells the table's own sums chose (Report.inferred), counted apart, right or wrong.
 
-Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds] [--truths SUBSTR] [--show N]
+Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds,combined_kinds] [--truths SUBSTR] [--show N]
 Prints the totals per kind and the wrong cases first. Exit status 1 when any value is wrong.
 """
 from __future__ import annotations
@@ -47,16 +47,7 @@ def classify(case: str, data: bytes, source: str, truth: dict) -> Outcome:
     except Exception as e:  # noqa: BLE001 — a crash is reported as every cell left out, with its reason
         return Outcome(f"{case} raised {e!r}", [], sorted(truth), 0)
     got = report.metrics
-    wrong = [f"{k}: got {got[k]!r}, truth {truth.get(k, 'absent')!r}" for k in sorted(got)
-             if got[k] is not None and (k not in truth or not tv_same(truth[k], got[k]))]
-    wrong += [f"{k}: got blank, truth {truth[k]!r}" for k in sorted(got)
-              if got[k] is None and k in truth and truth[k] is not None]
-    left = [k for k in sorted(truth) if k not in got]
-    return Outcome(case, wrong, left, len(report.inferred))
-
-
-def tv_same(a, b) -> bool:
-    return a is not None and b is not None and abs(a - b) < 1e-9
+    return Outcome(case, tk.wrong_values(truth, got), [k for k in sorted(truth) if k not in got], len(report.inferred))
 
 
 def text_cases(truths: list[tuple[str, dict]]):
