@@ -7,7 +7,7 @@ the corpus inputs. Each case's cells are sorted into:
 - left out: a truth cell the parse did not give (honest: the reader says it does not know);
 - inferred: cells the table's own sums chose (Report.inferred), counted apart, right or wrong.
 
-Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds,combined_kinds] [--truths SUBSTR] [--show N]
+Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds,combined_kinds,cuts] [--truths SUBSTR] [--show N]
 Prints the totals per kind and the wrong cases first. Exit status 1 when any value is wrong.
 """
 from __future__ import annotations
@@ -104,12 +104,26 @@ def variant_kind_cases(truths: list[tuple[str, dict]]):
                 yield f"{kind}: {case}", data, source, truth
 
 
+def cut_cases(truths: list[tuple[str, dict]], points: int = 8):
+    """Each truth in each layout with stacked quirks, cut after `points` printed values (a page that ends
+    mid-table: a crawl's truncated body, a PDF's last page lost); the truth is what the cut text prints."""
+    for name, truth in truths:
+        for layout in vd.LAYOUTS:
+            s = tv.seed(name, layout, "stress cut")
+            rnd = random.Random(s)
+            opts = tv.visible_blank(replace(tv.random_opts(rnd), blank=rnd.choice(tv.BLANKS[layout])), layout)
+            segs = vd.render_text(vd.build_doc(name, truth, opts, s), layout, opts, s)
+            for i in vd.cut_points(segs, rnd, points):
+                text, expect = vd.cut(segs, i, rnd, layout in vd.LINE_LAYOUTS)
+                yield f"{name} [{layout} {tv.describe(opts)} cut after {segs[i].key}]", text.encode(), "v.txt", expect
+
+
 def combined_kinds_cases(truths: list[tuple[str, dict]]):
     yield from combined_cases(truths, kinds=True)
 
 
 KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases, "kinds": variant_kind_cases,
-         "combined_kinds": combined_kinds_cases}
+         "combined_kinds": combined_kinds_cases, "cuts": cut_cases}
 
 
 def main() -> int:

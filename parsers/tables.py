@@ -117,6 +117,7 @@ class Run:
     inline: bool = False  # started after a label on the same row (`行政复议\t\t\t`: a header's padding)
     row: str | None = None  # the row it was read as (`t2.rules`, `t3.granted`, `t4`), once placed
     before: list[str] = field(default_factory=list)  # every label since the previous run (`labels`: the last few)
+    tail: list[str] = field(default_factory=list)  # the document's last run: the labels printed after it
 
     @property
     def has_value(self) -> bool:
@@ -160,8 +161,8 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
             current.cells.append(tok)
         if row.multi:
             current = None
-    if runs and not pending:
-        runs[-1].at_end = True
+    if runs:
+        runs[-1].at_end, runs[-1].tail = not pending, pending
     return runs
 
 
@@ -578,8 +579,10 @@ def t3_columns(runs: list[Run], matches: list[Run]) -> tuple[str, ...] | None:
 
 # ------------------------------------------------------------------------------ table 4
 
-def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False) -> None:
-    """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
+def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False,
+            marks: bool = False) -> None:
+    """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order. `marks`: the stream
+    reads lone separators as blank cells, so a mark that opens a row may stand among them."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
     padding: list[Run] = []  # blank marks among its header lines (_header_padding): not cells
@@ -610,7 +613,8 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    closed = closed or not region[-1].at_end  # labels follow it: the document goes on after the table
+    cut = region[-1].at_end or (region[-1] is runs[-1] and _t4_header_only(region[-1].tail))
+    closed = closed or not cut  # labels follow it: the document goes on after the table
     labels = [label for r in padding + region for label in r.labels]
     printed_blank = (closed and not any(p in label for label in labels for p in "。；;")  # no prose in it
                      and all(w in squeeze("".join(labels)) for w in ("维持", "纠正", "审结")))  # its header, then more
@@ -622,7 +626,7 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
             result.metrics[key] = None
         return
     if openers:  # one row of 15 opened once, or three rows of 5 opened each
-        at_end = region[-1].at_end
+        at_end = cut
         shapes = [_opened(c, 15, at_end) for c in (_drop_openers(cells, (0,)), _drop_openers(cells, _T4_ROW_STARTS))]
         readings = {tuple((c.kind, c.value) for c in f): f for f in shapes if f}
         if len(readings) > 1:
@@ -636,7 +640,11 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
                                  "tell apart; its cells are left out")
             return
         if fitted is None:
-            fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
+            fitted = fit(Run(labels=[], cells=cells, at_end=cut), 15, overflow=True)
+        if fitted and cut and marks and _opened_otherwise(cells, fitted):
+            result.unsure.append("t4: cut off after blank marks where its rows open, which may be cells or the "
+                                 "marks opening rows; its cells are left out")
+            return
     if fitted is None or not (printed_blank or any(c.kind == VALUE for c in fitted)):
         return
     result.found.add("t4")
@@ -664,6 +672,14 @@ def _header_padding(region: list[Run], window: str) -> bool:
 _T4_COLUMN_WORDS = ("维持", "纠正", "审结")
 
 
+def _t4_header_only(labels: list[str]) -> bool:
+    """The labels that end the document are table 4's header words only (the next group's name or columns, cut
+    off: `行政诉讼 复议后起`): the document ends inside table 4, which is cut off, not closed by what follows."""
+    text = squeeze("".join(labels))
+    return bool(text) and len(text) <= 40 and any(w in text for w in _T4_HEAD_WORDS) and \
+        not any(m in text for m in _SECTION_END)
+
+
 def _whole_groups_before(region: list[Run], window: str, openers: bool) -> bool:
     """Cells before table 4's column headers printed again (a group per block, or a page break) are whole
     groups of 5: one blank more per group where the layout opens rows with a mark. Why: a reading that
@@ -687,6 +703,19 @@ def _t4_sums(cells: list[Token]) -> bool:
         if any(c.kind != VALUE for c in group) or sum(c.value for c in group[:4]) != group[4].value:
             return False
     return True
+
+
+def _opened_otherwise(cells: list[Token], fitted: list[Token]) -> bool:
+    """A cut-off table 4 whose stream holds a blank at each row start it reaches reads otherwise with those
+    blanks taken as the marks that open its rows. Why: a whole table's cell count tells how many marks open
+    rows; a cut one's does not (html/shuyang_fgj_2023 cut in bar_open: three row openers, one of them read
+    as the mark of a one-row table, moved a 0 into 尚未审结)."""
+    opened = _drop_openers(cells, _T4_ROW_STARTS)
+    if not opened:
+        return False
+    shown = lambda toks: [(c.kind, c.value) for c in toks[:15]]  # noqa: E731
+    trim = lambda toks: toks[:max((i + 1 for i, c in enumerate(toks) if c.kind == VALUE or c.text), default=0)]  # noqa: E731
+    return shown(trim(opened)) != shown(trim(fitted))
 
 
 def _without_openers(cells: list[Token], n: int, starts: tuple[int, ...], sums) -> list[Token] | None:
@@ -804,16 +833,19 @@ def drop_legacy_tables(rows: list[Row]) -> list[Row]:
     return out
 
 
-def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False) -> TableResult:
+def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False,
+              marks: bool = False) -> TableResult:
     """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out).
 
     `openers`: the stream opens every grid row with a blank mark (a lone `|` line before each row,
-    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows."""
+    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows. `marks`: the
+    stream reads lone separators as blank cells (`sep`, `lines`, `delim` modes), so such a blank may be a mark
+    opening a row: a cut-off table 4 that reads otherwise with them so taken is left out."""
     result = TableResult()
     runs = build_runs(drop_legacy_tables(rows))
     read_t2(runs, result, fallback_format)
     runs = [part for run in runs for part in _split_rows(run, openers)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
-    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers)
+    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers, marks)
     result.runs = runs
     return result

@@ -25,6 +25,21 @@ def generated(name: str, layout: str, round_: int, kinds: bool = False) -> tuple
     return next(c for c in cases if f"[{layout} " in c[0] and c[0].endswith(f"round {round_}]"))
 
 
+# (truth, layout, the key printed last): cut-off documents of the stress run that once came back wrong
+CUT_ONCE_WRONG = [
+    ("html/shuyang_fgj_2023", "bar_open", "t4.suit_after_review.other"),  # row openers read as cells of one row
+    ("real/r034", "cell_lines_blank", "t4.suit_direct.total"),  # cut in t4's next block header: not closed
+]
+
+
+@pytest.mark.parametrize("name,layout,key", CUT_ONCE_WRONG)
+def test_no_wrong_value_when_cut(name: str, layout: str, key: str) -> None:
+    case = next(c for c in ps.cut_cases([(name, TRUTHS[name])]) if f"[{layout} " in c[0] and
+                c[0].endswith(f"cut after {key}]"))
+    outcome = ps.classify(*case)
+    assert not outcome.wrong, f"{outcome.case}: {outcome.wrong}"
+
+
 @pytest.mark.parametrize("name,layout,round_,kinds", ONCE_WRONG)
 def test_no_wrong_value(name: str, layout: str, round_: int, kinds: bool) -> None:
     outcome = ps.classify(*generated(name, layout, round_, kinds))
