@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench import parse_stress as ps
+from bench_modules import bench_module
 from tests import variant_docs as vd
+
+ps = bench_module("parse_stress")
 
 TRUTHS = dict(vd.load_truths())
 # (truth, layout, round of the combined run, with the further variant kinds stacked): documents that once came
