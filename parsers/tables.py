@@ -355,7 +355,8 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
     labels = run.labels[-4:]
     candidates: list[tuple[str, float]] = []
     for k, label in enumerate(reversed(labels)):
-        candidates.append((label, 1.0 - 0.12 * k))
+        if not _column_header(run.labels, len(run.labels) - 1 - k):
+            candidates.append((label, 1.0 - 0.12 * k))
     if len(labels) >= 2:
         candidates.append((labels[-2] + labels[-1], 0.98))
     if len(labels) >= 3:
@@ -370,6 +371,17 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
             if s * weight > best[j]:
                 best[j] = s * weight
     return best
+
+
+_COLUMN_WORDS = ("其他", "总计")  # table 3's last column headers, printed like the row labels 3.其他 and (七)总计
+_COLUMN_HEAD_ENDS = ("机构", "组织", "企业", "自然人")  # the column headers before them end so; no row label does
+
+
+def _column_header(labels: list[str], i: int) -> bool:
+    """labels[i] is table 3's column header 其他 or 总计 (right after 法律服务机构 or 法人或其他组织, whole or wrapped),
+    not a row's label. Why: after a header repeated at a page break, a row printed without its label would
+    otherwise be read as 3.其他 (html/pingtan_2019 in cell_lines: its (六)其他处理 row came out as other_other)."""
+    return i > 0 and squeeze(labels[i]) in _COLUMN_WORDS and squeeze(labels[i - 1]).endswith(_COLUMN_HEAD_ENDS)
 
 
 def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None:
