@@ -7,7 +7,8 @@ the corpus inputs. Each case's cells are sorted into:
 - left out: a truth cell the parse did not give (honest: the reader says it does not know);
 - inferred: cells the table's own sums chose (Report.inferred), counted apart, right or wrong.
 
-Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds,combined_kinds,cuts] [--truths SUBSTR] [--show N]
+Usage: nice .venv/bin/python bench/parse_stress.py [--kinds text,html,combined,kinds,combined_kinds,cuts] [--rounds N] [--truths SUBSTR]
+       [--show N]
 Prints the totals per kind and the wrong cases first. Exit status 1 when any value is wrong.
 """
 from __future__ import annotations
@@ -118,8 +119,8 @@ def cut_cases(truths: list[tuple[str, dict]], points: int = 8):
                 yield f"{name} [{layout} {tv.describe(opts)} cut after {segs[i].key}]", text.encode(), "v.txt", expect
 
 
-def combined_kinds_cases(truths: list[tuple[str, dict]]):
-    yield from combined_cases(truths, kinds=True)
+def combined_kinds_cases(truths: list[tuple[str, dict]], rounds: int = 10):
+    yield from combined_cases(truths, rounds, kinds=True)
 
 
 KINDS = {"text": text_cases, "html": html_cases, "combined": combined_cases, "kinds": variant_kind_cases,
@@ -131,6 +132,7 @@ def main() -> int:
     ap.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated: {', '.join(KINDS)}")
     ap.add_argument("--truths", default="", help="only truths whose name contains this")
     ap.add_argument("--show", type=int, default=30, help="cases listed per category")
+    ap.add_argument("--rounds", type=int, default=10, help="rounds of stacked quirks (combined, combined_kinds)")
     args = ap.parse_args()
     truths = [(n, t) for n, t in vd.load_truths() if args.truths in n]
     any_wrong = False
@@ -138,7 +140,8 @@ def main() -> int:
         start = time.perf_counter()
         totals: Counter = Counter()
         wrong_cases, left_cases = [], []
-        for case, data, source, truth in KINDS[kind](truths):
+        cases = KINDS[kind](truths, args.rounds) if kind.startswith("combined") else KINDS[kind](truths)
+        for case, data, source, truth in cases:
             o = classify(case, data, source, truth)
             totals["cases"] += 1
             totals["cells"] += len(truth)

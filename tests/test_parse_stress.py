@@ -20,6 +20,7 @@ ONCE_WRONG = [
     ("html/pingtan_2025", "bar_label", 6, True),  # t3 columns in another order, a header typo'd (`业企业`)
     ("seeds/000_112aae350ae12ad4", "bar_open", 7, True),  # `0（空） |` after a blank: a full-width note read as a label
     ("html/pingtan_2019", "cell_lines", 25, True),  # header repeated at a page break: its 其他 read as the row 3.其他
+    ("real/r025", "bar_label", 19, True),  # the same with 总计 after a wrapped 法人或其他组织: read as (七)总计
 ]
 
 
