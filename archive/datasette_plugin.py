@@ -171,20 +171,28 @@ async def diff_view(datasette, request):
         return diff.compare(conn, organ, from_year, to_year)
 
     try:
-        result = await db.execute_fn(build)
+        result = await _run(datasette, db, build)
+    except sqlite3.OperationalError:
+        return _too_slow(datasette)
     except diff.AmbiguousOrgan as e:
         links = "".join(
             f'<li><a href="?db={escape(db.name)}&organ_id={c["id"]}">{escape(c["name"])}</a> ({escape(c["years"] or "")})</li>'
             for c in e.candidates
         )
-        return Response.html(f"<h1>{escape(str(e))}</h1><ul>{links}</ul>")
+        return await _diff_page(datasette, request, str(e), f"<h1>{escape(str(e))}</h1><ul>{links}</ul>")
     except (diff.OrganNotFound, ValueError) as e:
-        return Response.html(f"<p>{escape(str(e))}</p>", status=404)
+        return await _diff_page(datasette, request, str(e), f"<p>{escape(str(e))}</p>", status=404)
     db_arg = f"?db={urllib.parse.quote(db.name)}"
     links = {"organ": f"{datasette.urls.path('/-/organ/')}{result['organ_id']}{db_arg}",
              "from": f"{datasette.urls.path('/-/report/')}{result['from_report_id']}{db_arg}",
              "to": f"{datasette.urls.path('/-/report/')}{result['to_report_id']}{db_arg}"}
-    return Response.html(render.html_page(result, links))
+    return await _diff_page(datasette, request, render.html_title(result), render.html_content(result, links))
+
+
+async def _diff_page(datasette, request, title: str, content: str, status: int = 200) -> Response:
+    """The diff (or why there is none) inside Datasette's page: its header, navigation and styles."""
+    context = {"title": title, "style": render.DIFF_STYLE, "content": content}
+    return Response.html(await datasette.render_template("nianbao_diff.html", context, request=request), status=status)
 
 
 async def _run(datasette, db, fn):

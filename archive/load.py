@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from tqdm import tqdm
 
 from archive.store import Archive
-from parsers.pool import parse_in_order, parse_job
+from parsers.pool import listing_hints, parse_in_order, parse_job
 from parsers import limits
 from parsers.limits import human_bytes
 from parsers.model import ParseError
@@ -183,28 +183,29 @@ def reparse(archive: Archive, *, progress: bool = True, workers: int = 0) -> Sum
     """
     summary = Summary()
     jobs = archive.conn.execute(
-        """select f.id, f.url, f.sha256, f.content_type, r.url as report_url from reports r join fetches f on f.id = r.fetch_id
+        """select f.id, f.url, f.sha256, f.content_type, r.url as report_url, f.listing_title
+           from reports r join fetches f on f.id = r.fetch_id
            union
-           select f.id, f.url, f.sha256, f.content_type, p.url from parse_errors p join fetches f on f.id = p.fetch_id
+           select f.id, f.url, f.sha256, f.content_type, p.url, f.listing_title from parse_errors p join fetches f on f.id = p.fetch_id
            where p.resolved = 0 and p.id = (select max(id) from parse_errors q where q.fetch_id = p.fetch_id)
            order by 1"""
     ).fetchall()
-    parsed = parse_in_order((_job(archive, url, sha, content_type, report_url) for _, url, sha, content_type, report_url in jobs),
-                            workers or os.cpu_count() or 1)
+    parsed = parse_in_order((_job(archive, *job[1:]) for job in jobs), workers or os.cpu_count() or 1)
     with _run(archive, summary) as run_id:
-        for (fetch_id, url, _, _, report_url), (report, error) in tqdm(
+        for (fetch_id, url, _, _, report_url, _), (report, error) in tqdm(
                 zip(jobs, parsed), total=len(jobs), desc="reparse", unit="body", disable=not progress):
             _ingest(archive, summary, fetch_id, report, error, _source(url), url=report_url, run_id=run_id)
     return summary
 
 
-def _job(archive: Archive, url: str, sha: str, content_type: str | None, report_url: str) -> tuple:
-    """parse_job's arguments for a stored body; an attachment comes with the stored page it hangs off."""
-    job = (archive.body(sha), _source(url), content_type)
-    if url == report_url:
-        return job
-    page = archive.latest_fetch(report_url, status=200)
-    return job + ((archive.body(page["sha256"]), page["url"], page["content_type"]),) if page else job
+def _job(archive: Archive, url: str, sha: str, content_type: str | None, report_url: str,
+         listing_title: str | None) -> tuple:
+    """parse_job's arguments for a stored body, with the title the crawl listed it under; an attachment
+    comes with the stored page it hangs off."""
+    page = None if url == report_url else archive.latest_fetch(report_url, status=200)
+    if page is not None:
+        page = (archive.body(page["sha256"]), page["url"], page["content_type"], listing_hints(page["listing_title"]))
+    return archive.body(sha), _source(url), content_type, page, listing_hints(listing_title)
 
 
 @contextmanager

@@ -177,17 +177,18 @@ def bar_chart(title: str, years: list[int], series: list[tuple[str, list]], widt
     return "".join(parts)
 
 
-STYLE = """
-body{font-family:"WenQuanYi Zen Hei","Noto Sans CJK SC",sans-serif;margin:2em;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.up{color:#b00}.down{color:#070}
-.charts{display:flex;flex-wrap:wrap;gap:10px}.charts svg{border:1px solid #eee;background:#fcfcfc}
-.t{font-size:13px;fill:#222}.xtick{font-size:10px;text-anchor:middle;fill:#555}.ytick{font-size:10px;text-anchor:end;fill:#555}
-.axis{stroke:#999}.line{fill:none;stroke:#1f6fb4;stroke-width:2}.dot{fill:#1f6fb4}
-del{background:#fdd;text-decoration:line-through}ins{background:#dfd;text-decoration:none}
-.bad{color:#b00;font-weight:bold}.ok{color:#070}.na{color:#888}
-.note{background:#eef5ff;padding:6px 10px;border-left:4px solid #1f6fb4}
-"""
+DIFF_STYLE = """
+.nbdiff{font-family:"WenQuanYi Zen Hei","Noto Sans CJK SC",sans-serif;max-width:1100px;color:#222}
+.nbdiff table{border-collapse:collapse;margin:1em 0}.nbdiff td,.nbdiff th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+.nbdiff td.n{text-align:right;font-variant-numeric:tabular-nums}.nbdiff .up{color:#b00}.nbdiff .down{color:#070}
+.nbdiff .charts{display:flex;flex-wrap:wrap;gap:10px}.nbdiff .charts svg{border:1px solid #eee;background:#fcfcfc}
+.nbdiff .t{font-size:13px;fill:#222}.nbdiff .xtick{font-size:10px;text-anchor:middle;fill:#555}
+.nbdiff .ytick{font-size:10px;text-anchor:end;fill:#555}
+.nbdiff .axis{stroke:#999}.nbdiff .line{fill:none;stroke:#1f6fb4;stroke-width:2}.nbdiff .dot{fill:#1f6fb4}
+.nbdiff del{background:#fdd;text-decoration:line-through}.nbdiff ins{background:#dfd;text-decoration:none}
+.nbdiff .bad{color:#b00;font-weight:bold}.nbdiff .ok{color:#070}.nbdiff .na{color:#888}
+.nbdiff .note{background:#eef5ff;padding:6px 10px;border-left:4px solid #1f6fb4}
+"""  # scoped: the same content sits inside Datasette's page (its header and styles) and in a file of its own
 
 
 def _year_link(result: dict, side: str, links: dict | None) -> str:
@@ -199,11 +200,21 @@ def _year_link(result: dict, side: str, links: dict | None) -> str:
     return label
 
 
-def html_page(result: dict, links: dict | None = None) -> str:
-    """The diff page, self-contained (no external resources). links: optional URLs of the organ page and of
-    the two reports ({"organ", "from", "to"}), given when Datasette serves it."""
+def html_title(result: dict) -> str:
+    return f"{result['organ']}：{result['from']} → {result['to']} 年度报告对比"
+
+
+def html_page(result: dict) -> str:
+    """The diff as a page of its own (`nianbao diff --format html`): no external resources."""
+    return (f"<!DOCTYPE html><html lang=zh-CN><head><meta charset=utf-8><title>{escape(html_title(result))}</title>"
+            f"<style>body{{margin:2em}}{DIFF_STYLE}</style></head><body>{html_content(result)}</body></html>")
+
+
+def html_content(result: dict, links: dict | None = None) -> str:
+    """The diff's HTML inside `<div class=nbdiff>` (styled by DIFF_STYLE). links: optional URLs of the organ
+    page and of the two reports ({"organ", "from", "to"}), given when Datasette serves it."""
     e = escape
-    title = f"{result['organ']}：{result['from']} → {result['to']} 年度报告对比"
+    title = html_title(result)
     rows = "".join(
         f"<tr><td>{e(c['label'])}<br><code>{e(c['key'])}</code></td><td class=n>{e(_fmt(c['old']))}</td>"
         f"<td class=n>{e(_fmt(c['new']))}</td>"
@@ -233,15 +244,14 @@ def html_page(result: dict, links: dict | None = None) -> str:
             f"（2019 版“(六)其他处理”对 2021 版三项之和）；仅 {e(change['from'])} 版有的 {change['only_from']} 项、"
             f"仅 {e(change['to'])} 版有的 {change['only_to']} 项不计为变化。</p>" if change else "")
     return (
-        f"<!DOCTYPE html><html lang=zh-CN><head><meta charset=utf-8><title>{e(title)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{e(title)}</h1><p>机关：{organ} · 报告：{_year_link(result, 'from', links)} → "
+        f"<div class=nbdiff><h1>{e(title)}</h1><p>机关：{organ} · 报告：{_year_link(result, 'from', links)} → "
         f"{_year_link(result, 'to', links)}</p><p class=src>{sources}</p>{note}"
         f"<h2>历年关键指标</h2>{chart_svg(result['timeline'])}"
         f"<h2>变化的指标（{len(result['changes'])}）</h2>"
         f"<table><tr><th>指标</th><th>{result['from']}</th><th>{result['to']}</th><th>增减</th></tr>{rows}</table>"
         + (f"<h2>结转衔接（{result['from']} 结转下年度 → {result['to']} 上年结转）</h2>"
            f"<table><tr><th>申请人</th><th>结转下年度</th><th>上年结转</th><th></th></tr>{cont}</table>" if cont else "")
-        + f"<h2>正文变化（只比较叙述文字，不含表格）</h2>{secs}</body></html>"
+        + f"<h2>正文变化（只比较叙述文字，不含表格）</h2>{secs}</div>"
     )
 
 

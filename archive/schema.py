@@ -321,7 +321,13 @@ def _m8_run_missed(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("missed_urls", TEXT)
 
 
-def _m9_search_grams(db: sqlite_utils.Database) -> None:
+def _m9_listing_title(db: sqlite_utils.Database) -> None:
+    """fetches.listing_title: the title a report page or file was listed under, the parser's first hint for
+    organ and year; kept so that a re-parse reads the body with what the crawl knew."""
+    db["fetches"].add_column("listing_title", TEXT)
+
+
+def _m10_search_grams(db: sqlite_utils.Database) -> None:
     """search_grams: the doc-level gram index that keeps rare phrases of common n-grams cheap, built from
     the stored texts."""
     create_search_grams(db)
@@ -329,7 +335,8 @@ def _m9_search_grams(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_inferred, _m5_numeric, _m6_places,
-                                                          _m7_kind, _m8_run_missed, _m9_search_grams]
+                                                          _m7_kind, _m8_run_missed, _m9_listing_title,
+                                                          _m10_search_grams]
 
 
 @contextlib.contextmanager

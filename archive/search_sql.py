@@ -59,7 +59,7 @@ def narrowed(conn: sqlite3.Connection, query: str) -> list[int] | None:
         candidates = [r[0] for r in conn.execute("select rowid from search_grams where search_grams match ? limit ?",
                                                  (expression, NARROW_CAP + 1))]
     except sqlite3.OperationalError as e:
-        if "no such table" in str(e):  # an archive opened read-only before its migration to schema 9
+        if "no such table" in str(e):  # an archive opened read-only before its migration to schema 10
             return None
         raise
     if len(candidates) > NARROW_CAP:

@@ -11,6 +11,8 @@ No write canned query, no write/upload plugin, downloads of the whole file off.
 from __future__ import annotations
 
 import json
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -51,6 +53,9 @@ def serve(db: Path, host: str, port: int, live: bool = False) -> None:
     writers = installed_write_plugins()
     if writers:
         raise click.ClickException(f"refusing to serve the archive: write/upload plugins installed: {', '.join(writers)}")
+    # uvicorn re-raises the SIGTERM it shut down on, with the handler it found installed: the default
+    # handler would end the process at once and leave the metadata's temporary folder behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     with tempfile.TemporaryDirectory(prefix="nianbao-serve-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(build(db.stem), ensure_ascii=False), encoding="utf-8")

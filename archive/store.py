@@ -328,8 +328,10 @@ class Archive:
         run_id: int | None = None,
         portal_id: str | None = None,
         content_type: str | None = None,
+        listing_title: str | None = None,
     ) -> int:
-        """Keep one HTTP response (any status). The body is stored once per sha256, zlib-compressed."""
+        """Keep one HTTP response (any status). The body is stored once per sha256, zlib-compressed.
+        `listing_title`: the title a report page or file was listed under (the parser's hint)."""
         body = body or b""
         sha = hashlib.sha256(body).hexdigest()
         hdrs = normalize_headers(headers)
@@ -340,10 +342,10 @@ class Archive:
                 (sha, len(body), zlib.compress(body, 6)),
             )
             cur = self.conn.execute(
-                "insert into fetches(url, final_url, status, headers, fetched_at, sha256, content_type, size, run_id, portal_id)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into fetches(url, final_url, status, headers, fetched_at, sha256, content_type, size, run_id,"
+                " portal_id, listing_title) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (url, final_url or url, status, _json(hdrs), _timestamp(fetched_at), sha,
-                 content_type or hdrs.get("content-type"), len(body), run_id, portal_id),
+                 content_type or hdrs.get("content-type"), len(body), run_id, portal_id, listing_title or None),
             )
             self._bump(run_id, requests=1, bytes=len(body))
         return int(cur.lastrowid)
@@ -366,22 +368,27 @@ class Archive:
         return self._one("select * from fetches where url = ? and (? is null or status = ?)"
                          " order by fetched_at desc, id desc limit 1", (url, status, status))
 
-    def validators(self, url: str) -> dict[str, str]:
-        """Headers for a conditional GET, from the last 200 response for this URL (empty if none).
+    def validating_fetch(self, url: str) -> dict | None:
+        """The response a conditional GET for this URL is validated against: the last good 200.
 
         Only responses of runs that ended normally count: a crawl killed mid-run stored bodies it never
         ingested, and a 304 answered to their validators would lose those reports for good. For the same
         reason a 200 that was refused (a login or busy page, the crawler's error header) or whose parse
-        failed (an open parse error) never gives validators: the next run asks for it in full.
+        failed (an open parse error) never validates: the next run asks for it in full. A 304 means this
+        body is unchanged, so it is also the body to read again after one.
         """
-        row = self._one(
-            "select f.headers from fetches f left join crawl_runs r on r.id = f.run_id"
+        return self._one(
+            "select f.* from fetches f left join crawl_runs r on r.id = f.run_id"
             " where f.url = ? and f.status = 200"
             " and (f.run_id is null or r.status in ('ok', 'partial', 'failed', 'blocked'))"
             " and coalesce(f.headers, '') not like '%\"x-nianbao-error\"%'"
             " and not exists (select 1 from parse_errors p where p.fetch_id = f.id and p.resolved = 0)"
             " order by f.fetched_at desc, f.id desc limit 1", (url,)
         )
+
+    def validators(self, url: str) -> dict[str, str]:
+        """Headers for a conditional GET, from `validating_fetch` (empty if there is none)."""
+        row = self.validating_fetch(url)
         headers = json.loads(row["headers"]) if row and row["headers"] else {}
         out = {}
         if headers.get("etag"):
@@ -644,16 +651,19 @@ class Archive:
         return len(gone)
 
     # ------------------------------------------------------------------ incremental re-crawls
-    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None) -> int | None:
-        """A 304, or a 200 whose body is the one last stored for `url`: move that stored response's
-        `last_seen` on instead of adding a `fetches` row. Its id, or None when there is nothing to confirm
-        (then the response must be recorded with `record_fetch`)."""
-        row = self._one("select id, status, sha256 from fetches where url = ? and status = 200"
-                        " order by fetched_at desc, id desc limit 1", (url,))
+    def confirm_fetch(self, url: str, *, status: int, body: bytes | None = b"", run_id: int | None = None,
+                      listing_title: str | None = None) -> int | None:
+        """A 304 (for the response it was validated against), or a 200 whose body is the one last stored for
+        `url`: move that stored response's `last_seen` (and listing title) on instead of adding a `fetches`
+        row. Its id, or None when there is nothing to confirm (then it is recorded with `record_fetch`)."""
+        row = (self.validating_fetch(url) if status == 304 else None) or self._one(
+            "select id, status, sha256 from fetches where url = ? and status = 200"
+            " order by fetched_at desc, id desc limit 1", (url,))
         if row is None or (status != 304 and (status != 200 or hashlib.sha256(body or b"").hexdigest() != row["sha256"])):
             return None
         with self.db.atomic():
-            self.conn.execute("update fetches set last_seen = ? where id = ?", (now(), row["id"]))
+            self.conn.execute("update fetches set last_seen = ?, listing_title = coalesce(?, listing_title)"
+                              " where id = ?", (now(), listing_title or None, row["id"]))
             self._bump(run_id, requests=1)
         return int(row["id"])
 

@@ -20,7 +20,8 @@ give the prediction for a bigger machine: with C cores the run is bound by all c
 workers' CPU per page), or by the one writer process (the reactor and the writer thread share one GIL),
 1 / (writer CPU per page), whichever is lower; the replica, redis and start-up are left out (in
 production the servers are elsewhere).
-All processes share this machine's cores: the replica, redis, the workers, their parse pools and the writer.
+All processes share this machine's cores: the replica, redis, the workers, their parse pools and the writer;
+the bench also reads the replica's and redis's CPU (/proc) and the load average, to say what bounds it here.
 """
 from __future__ import annotations
 
@@ -76,6 +77,12 @@ def portal_file(path: Path, sites: list[dict]) -> list[str]:
     return ids
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Run:
     workers: int
@@ -84,14 +91,17 @@ class Run:
     wall: float      # s: the whole `nianbao crawl`
     writer_cpu: float
     worker_cpu: float
+    servers_cpu: float = 0.0  # the bench's replica and redis-server during the run
+    load: float = 0.0         # the machine's 1-minute load average when the run ended
 
     @property
     def rate(self) -> float:
         return self.pages / self.wall
 
 
-def run(tmp: Path, portals: Path, ids: list[str], redis_url: str, workers: int) -> Run:
+def run(tmp: Path, portals: Path, ids: list[str], redis_url: str, workers: int, servers: list[int]) -> Run:
     db = Path(tempfile.mkdtemp(dir=tmp)) / "bench.db"  # a fresh archive: no 304s
+    served = sum(cpu_of(pid) for pid in servers)
     t0 = time.perf_counter()
     proc = subprocess.run(NIANBAO + ["crawl", *ids, "--db", str(db), "--portals", str(portals), "--redis", redis_url,
                                      "--workers", str(workers), "--no-progress", *LOOPBACK],
@@ -106,7 +116,8 @@ def run(tmp: Path, portals: Path, ids: list[str], redis_url: str, workers: int) 
     cpu = [float(c) for c in re.findall(r"worker pid \d+: ([\d.]+) s CPU", proc.stderr)]
     if len(cpu) != workers:
         sys.exit(f"expected {workers} worker CPU lines, found {len(cpu)}")
-    return Run(workers, pages, fetching, wall, writer, sum(cpu))
+    served = sum(cpu_of(pid) for pid in servers) - served
+    return Run(workers, pages, fetching, wall, writer, sum(cpu), served, os.getloadavg()[0])
 
 
 def main() -> None:
@@ -129,18 +140,20 @@ def main() -> None:
             print(f"replica: {len(ids)} sites, {sum(s['reports'] for s in sites if s['id'] in ids)} reports; "
                   f"{os.cpu_count()} CPUs")
             url = f"redis://127.0.0.1:{rport}/0"
-            run(tmp, tmp / "portals.toml", ids, url, 1)  # warm-up: the replica renders and caches every body once
+            servers = [p.pid for p in procs]
+            run(tmp, tmp / "portals.toml", ids, url, 1, servers)  # warm-up: the replica renders and caches every body once
             for round_ in range(1, args.repeat + 1):
                 these = []
                 # odd rounds in the order given, even rounds reversed: a load that grows or falls during the
                 # bench (the machine is shared) favours neither worker count
                 for workers in args.workers if round_ % 2 else args.workers[::-1]:
-                    r = run(tmp, tmp / "portals.toml", ids, url, workers)
+                    r = run(tmp, tmp / "portals.toml", ids, url, workers, servers)
                     these.append(r)
                     print(f"round {round_} workers={workers}: {r.pages} pages; fetch {r.fetching:.1f} s = "
                           f"{r.pages / r.fetching:.0f} pages/s; end-to-end {r.wall:.1f} s = {r.rate:.1f} pages/s; "
                           f"CPU a page: writer {1000 * r.writer_cpu / r.pages:.1f} ms, "
-                          f"workers (fetch + parse) {1000 * r.worker_cpu / r.pages:.1f} ms")
+                          f"workers (fetch + parse) {1000 * r.worker_cpu / r.pages:.1f} ms, the bench's replica and "
+                          f"redis {1000 * r.servers_cpu / r.pages:.1f} ms; load average {r.load:.1f}")
                 these.sort(key=lambda r: r.workers)
                 base = these[0]
                 print(f"round {round_}: end-to-end vs workers={base.workers}: " + ", ".join(
@@ -154,6 +167,12 @@ def main() -> None:
     worker = sum(r.worker_cpu for r in runs) / sum(r.pages for r in runs)
     print(f"mean CPU a page: writer {1000 * writer:.1f} ms (bound: one writer process writes at most "
           f"{1 / writer:.0f} pages/s), workers {1000 * worker:.1f} ms")
+    servers = sum(r.servers_cpu for r in runs) / sum(r.pages for r in runs)
+    here = os.cpu_count() / (writer + worker + servers)
+    best = max(r.rate for r in runs)
+    print(f"this machine: the bench's replica and redis take {1000 * servers:.1f} ms a page more; with every process "
+          f"here, {os.cpu_count()} idle cores would give at most {here:.0f} pages/s; measured at best {best:.1f} "
+          f"({best / here:.0%} of it; the rest is start-up, idle waits and other processes' load)")
     for cores in (2, 8, 16):
         busy = cores / (writer + worker)
         print(f"predicted on {cores} cores (server latency and politeness aside): "

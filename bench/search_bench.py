@@ -122,7 +122,7 @@ def build(path: Path, n: int, processes: int, extend_from: Path | None = None) -
 
 
 def migrate(path: Path) -> None:
-    """Give a build of an older checkout the gram index the way a real archive gets it (schema migration 9,
+    """Give a build of an older checkout the gram index the way a real archive gets it (schema migration 10,
     from the stored texts), and time it."""
     conn = sqlite3.connect(path)
     has_grams = conn.execute("select 1 from sqlite_master where name = 'search_grams'").fetchone()

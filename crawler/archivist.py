@@ -33,7 +33,7 @@ from archive.store import Archive, now
 from archive.writer import archive_writer, open_archive
 from crawler.assembly import Decision, Ingest, Parsed, ReportAssembler, Retry, Seen
 from crawler.items import Fetched
-from parsers.pool import WORKER_NICE, parse_job, pool
+from parsers.pool import WORKER_NICE, Hints, listing_hints, parse_job, pool
 from parsers.sniff import html_instead_of_file
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ class Archivist:
         fetch_id = await self.write(
             record, item.url, raw=True, final_url=item.final_url or item.url, status=item.status,
             headers=headers, body=item.body, fetched_at=now(), run_id=self.run_id,
-            portal_id=spider.portal.id, content_type=item.content_type)
+            portal_id=spider.portal.id, content_type=item.content_type, listing_title=item.title or None)
         self.last_response = time.monotonic()
         if item.error and item.role in ("report", "attachment") and not item.blocked:
             self.miss(item.report_url or item.url, item.error if item.role == "report" else f"{item.url}: {item.error}")
@@ -145,22 +145,24 @@ class Archivist:
             logger.error("archiving %s failed: %r (the raw response is stored)", url, task.exception(),
                          exc_info=task.exception())
 
-    async def parse(self, body: bytes, url: str, content_type: str | None) -> tuple[Any, str | None]:
+    async def parse(self, body: bytes, url: str, content_type: str | None, hints: Hints = None) -> tuple[Any, str | None]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool(self.workers, self.nice), parse_job, body, url, content_type)
+        return await loop.run_in_executor(pool(self.workers, self.nice), parse_job, body, url, content_type, None, hints)
 
     async def parsed(self, item: Fetched) -> tuple[Any, str | None]:
-        """The item's body parsed: by a distributed run's worker if it did (the writer then only writes)."""
+        """The item's body parsed (with the title it was listed under): by a distributed run's worker if it
+        did (the writer then only writes)."""
         if item.worker_parsed and item.parsed is not None:
             return item.parsed
-        return await self.parse(item.body, item.url, item.content_type)
+        return await self.parse(item.body, item.url, item.content_type, listing_hints(item.title))
 
     async def stored_page(self, url: str) -> Parsed | None:
-        """The page's last archived body, parsed: after a 304 its report still completes its attachment's."""
-        page = self.archive.latest_fetch(url, status=200)
+        """The page body the 304 vouched for, parsed: its report still completes its attachment's."""
+        page = self.archive.validating_fetch(url)
         if page is None:
             return None
-        return (page["id"], *await self.parse(self.archive.body(page["sha256"]), url, page["content_type"]))
+        return (page["id"], *await self.parse(self.archive.body(page["sha256"]), url, page["content_type"],
+                                              listing_hints(page["listing_title"])))
 
     def decided(self, url: str) -> asyncio.Event:
         """Set once the page at `url` is parsed: its attachments wait for it (they may not need parsing)."""
@@ -324,7 +326,8 @@ def _record(archive: Archive, url: str, *, status: int, body: bytes, run_id: int
     """Keep a response: a 304, or the same body as last time, only moves the stored response's `last_seen`
     (no new `fetches` row); anything else is a new row. Failures are always recorded."""
     if ERROR_HEADER not in kwargs.get("headers", {}):
-        confirmed = archive.confirm_fetch(url, status=status, body=body, run_id=run_id)
+        confirmed = archive.confirm_fetch(url, status=status, body=body, run_id=run_id,
+                                          listing_title=kwargs.get("listing_title"))
         if confirmed is not None:
             return confirmed
     return archive.record_fetch(url, status=status, body=body, run_id=run_id, **kwargs)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 import sys
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
-from crawler.portals import Portal, PortalError, load_portals, portals_from_sites
+from crawler.portals import DEFAULT_FILE, Portal, PortalError, load_portals, portals_from_sites
 
 _DB = click.option("--db", default="nianbao.db", show_default=True, type=click.Path(dir_okay=False),
                    help="The archive (SQLite) to write to; created if missing.")
@@ -72,6 +73,8 @@ def crawl_cmd(portal_ids: tuple[str, ...], db: str, portals_file: str | None, pr
     if any("=" not in o for o in overrides):
         raise click.UsageError("-s expects NAME=VALUE")
     settings = dict(o.split("=", 1) for o in overrides)
+    if not replica_url:  # a declared backend's budget counts every portal of the file on it (crawler.backends)
+        settings.setdefault("PORTALS_FILE", str(Path(portals_file or DEFAULT_FILE).resolve()))
     if full:
         settings["NIANBAO_FULL"] = True
     if redis_url:

@@ -180,14 +180,14 @@ class ParseAndPush:
                 item.stored = await archivist.stored_page(url) if item.attachments else None
                 carried = not item.attachments
             else:
-                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+                item.parsed = await archivist.parsed(item)
                 carried = carries_report(item.parsed[0], item.attachments)
             self.server.hset(self.keys.carried, url, "1" if carried else "0")
             item.worker_parsed = True
         elif (item.role == "attachment" and item.status == 200 and not item.error and item.body
               and not html_instead_of_file(item.body)):
             if not await self.page_carried(url):
-                item.parsed = await archivist.parse(item.body, item.url, item.content_type)
+                item.parsed = await archivist.parsed(item)
             item.worker_parsed = True
 
     async def page_carried(self, url: str) -> bool:
@@ -232,6 +232,7 @@ def worker_settings(redis_url: str, keys: RunKeys) -> dict[str, Any]:
         "ARCHIVE_READ_ONLY": True,          # validators only: opening a writable Archive migrates the schema,
                                             # which would make every worker a writer racing the one real writer
         "NIANBAO_RUN_KEYS": keys.prefix,
+        "BACKEND_REDIS_URL": redis_url,     # one politeness budget per backend for every process (crawler.backends)
         "PARSE_NICE": 0,                    # parsing is a worker's share of the run, not a backlog that can wait:
                                             # its pipeline holds its downloads back while it parses
     }
@@ -364,6 +365,7 @@ def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, 
         crawlers = []
         for pid in portal_ids:
             cls = writer_class(portals[pid].family)
+            cls.custom_settings = {"BACKEND_REDIS_URL": redis_url}  # its re-reads share the workers' budgets
             crawler = process.create_crawler(cls)
             crawlers.append(crawler)
             process.crawl(crawler, portal=portals[pid], workers=procs, redis_url=redis_url, keys=keys[pid])

@@ -92,6 +92,10 @@ def _portal(entry: dict[str, Any], where: str) -> Portal:
     family = entry.get("family", "auto")
     if family not in families():
         raise PortalError(f"{where} ({pid}): family {family!r} is not one of {', '.join(families())}")
+    slots = entry.get("backend_slots")
+    if slots is not None and (isinstance(slots, bool) or not isinstance(slots, int) or slots < 1):
+        raise PortalError(f"{where} ({pid}): backend_slots must be a whole number >= 1 (its platform's requests "
+                          f"in flight at once), not {slots!r}")
     schedule = entry.get("schedule", "season")
     if schedule not in SCHEDULE_PRESETS and len(schedule.split()) not in (5, 6):
         raise PortalError(f"{where} ({pid}): schedule {schedule!r} is neither a preset "

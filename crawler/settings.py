@@ -12,11 +12,21 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao)"
 ROBOTSTXT_OBEY = True
 
-# One request at a time per backend (hosts on one address or one declared platform share it, see
-# crawler.backends), at least 2 s apart, slower when the server slows down.
+# Politeness per backend (hosts on one address or one declared platform share it, see crawler.backends):
+# a backend serving N portals/hosts gets min(BACKEND_MAX_SLOTS, ceil(N / BACKEND_HOSTS_PER_SLOT)) slots
+# (1 for up to 40), each holding one request and starting the next at least DOWNLOAD_DELAY after its
+# previous answer; slower when the server slows down (AutoThrottle), 1 slot at a doubled delay for
+# BACKEND_COOLDOWN s after a 429/503/timeout. A portals.toml entry may set `backend_slots` for its platform.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2
+BACKEND_MAX_SLOTS = 4
+BACKEND_HOSTS_PER_SLOT = 40
+BACKEND_COOLDOWN = 60
+BACKEND_REDIS_URL = ""  # set by a distributed run: the budgets live in Redis, shared by all its processes
+BACKEND_LOCK_DIR = ""  # otherwise in lock files shared by every process on the machine; "" = `<ARCHIVE_DB>.backends/`
+PORTALS_FILE = ""  # set by `nianbao crawl`: a declared backend's slots count every portal of it declaring it
+BACKEND_LEASE_SECONDS = 0  # a distributed run's Redis slot leases; 0 = DOWNLOAD_TIMEOUT + AUTOTHROTTLE_MAX_DELAY + 10
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2
 AUTOTHROTTLE_MAX_DELAY = 60
@@ -42,7 +52,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,  # process_response runs before RetryMiddleware (550)
     "crawler.middlewares.OffsiteRedirectMiddleware": 610,  # sees a 3xx before RedirectMiddleware (600)
     # Closest to the downloader: one budget per backend (resolved address, or the portal's `backend` key),
-    # shared by every portal crawled in the process (crawler.backends).
+    # shared by every process crawling into the archive, and by every worker of a distributed run (crawler.backends).
     "crawler.backends.BackendSlotMiddleware": 950,
 }
 ITEM_PIPELINES = {

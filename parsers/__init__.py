@@ -42,7 +42,7 @@ from parsers.tables import TableResult, interpret
 from parsers.text import read_text
 from parsers.versions import reader_versions
 
-PARSER_VERSION = "1.7.0"
+PARSER_VERSION = "1.8.0"
 
 __all__ = ["PARSER_VERSION", "ParseError", "decode_html", "find_attachments", "parse_bytes", "parse_document",
            "parse_file", "read_any"]

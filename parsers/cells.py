@@ -18,15 +18,16 @@ GAP = "gap"      # a row label followed at once by another label, in a table pri
 
 # A printed number: 1,234 / -15 / 24252.311082 / 75394432.52元 / 22（其中修订16件）.
 _NUM = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
-_NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*(?:万元|元|件|条|个|项|次|起|人次|家|篇)?\s*(?:\([^()]{0,40}\))?$")
-# a cell token in a space-separated row: a number or a printed blank mark (`0 / / 0`, `行政强制 —`)
-_TOKEN = r"(?:" + _NUM + r"|[/—–―-])"
+_UNIT = r"(?:万元|元|件|条|个|项|次|起|人次|家|篇)"
+_NUMBER_CELL = re.compile(r"^(" + _NUM + r")\s*" + _UNIT + r"?\s*(?:\([^()]{0,40}\))?$")
+# a cell token in a space-separated row: a number (with a unit or a short note glued on, as a delimited cell may
+# print it: `3件`, `0(无)`) or a printed blank mark (`0 / / 0`, `行政强制 —`)
+_TOKEN = r"(?:(?:" + _NUM + r")" + _UNIT + r"?(?:\([^()\s]{1,10}\))?|[/—–―-])"
 _TRAILING_NUMBERS = re.compile(r"^(.*?[^\d\s,.+\-/—–―])\s+((?:" + _TOKEN + r"\s+)*" + _TOKEN + r")$")
 _ALL_NUMBERS = re.compile(r"^(?:" + _TOKEN + r"\s+)+" + _TOKEN + r"$")
 # a label ending in a CJK character (or a closing quote/bracket) with digits glued on (`规章000`, `稳定”0000000`)
 _GLUED = re.compile(r"^(.*[\u4e00-\u9fff”’」』)）》])(\d{1,16})$")
 _ZERO_LED = re.compile(r"^0\d{1,15}$")
-_IS_NUMBER = re.compile(r"^(?:" + _NUM + r")$")
 _BLANK_MARKS = {"/", "\\", "-", "--", "—", "——", "–", "―", "─", "无", "空", "×", "x", "X", "*", "…", "...", "——/"}
 _CELL_SEPARATOR = re.compile(r"\t|\|")
 _SPACE_RUN = re.compile(r"(?<=\S) {2,}(?=\S)")
@@ -94,7 +95,11 @@ def classify(cell: str) -> list[Token]:
 
 def _tokens(s: str) -> list[Token]:
     """Space-separated numbers and blank marks as cells."""
-    return [Token(VALUE, p, to_number(p)) if _IS_NUMBER.match(p) else Token(BLANK, p) for p in s.split()]
+    out = []
+    for p in s.split():
+        m = _NUMBER_CELL.match(p)
+        out.append(Token(VALUE, p, to_number(m.group(1))) if m else Token(BLANK, p))
+    return out
 
 
 def _split_line(line: str, borders: tuple[bool, bool]) -> list[str]:
@@ -219,7 +224,7 @@ def _opens_label(lines: list[str], i: int) -> bool:
     for line in lines[i + 1:i + 6]:  # a label wrapped over lines (`三、本年` / `度办理结果 |`) ends at its separator
         if line.strip(" \t\r"):
             cell = line.strip(" \t\r|")
-            if not cell or classify(cell)[0].kind != LABEL:
+            if not cell or classify(nfkc(cell))[0].kind != LABEL:
                 return False
             if "|" in line:
                 return True

@@ -26,7 +26,7 @@ import signal
 import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from parsers.model import ParseError, Report
 
@@ -170,12 +170,12 @@ def human_bytes_approx(n: int) -> str:
 
 
 def parse_limited(data: bytes, source: str, content_type: str | None = None,
-                  limits: Limits | None = None) -> Report:
+                  limits: Limits | None = None, hints: Mapping[str, str] | None = None) -> Report:
     """`parsers.parse_bytes` under the limits; only ParseError escapes."""
     limits = limits or current()
     if len(data) > limits.document_bytes:
         raise _too_big(source, len(data), limits)
-    return run_limited(_parse, data, source, content_type, source=source, limits=limits)
+    return run_limited(_parse, data, source, content_type, hints, source=source, limits=limits)
 
 
 def parse_file_limited(path: str | Path, limits: Limits | None = None) -> Report:
@@ -185,10 +185,10 @@ def parse_file_limited(path: str | Path, limits: Limits | None = None) -> Report
     return parse_limited(read_document(path, limits), str(path), _content_type_for(Path(path)), limits)
 
 
-def _parse(data: bytes, source: str, content_type: str | None) -> Report:
+def _parse(data: bytes, source: str, content_type: str | None, hints: Mapping[str, str] | None = None) -> Report:
     from parsers import parse_bytes
 
-    return parse_bytes(data, source, content_type)
+    return parse_bytes(data, source, content_type, hints)
 
 
 def run_limited(fn: Callable[..., T], *args: Any, source: str, limits: Limits | None = None) -> T:

@@ -11,32 +11,40 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from parsers.model import Report
 
 _POOL: ProcessPoolExecutor | None = None
-Page = tuple[bytes, str, str | None]  # a document as parse_job takes it: data, source, content type
+Hints = Mapping[str, str] | None  # titles from outside the document: {"listing_title": …} (parsers.parse_bytes)
+Page = tuple[bytes, str, str | None, Hints]  # a report page as parse_job takes it: data, source, content type, hints
+
+
+def listing_hints(listing_title: str | None) -> Hints:
+    """The hints of a document listed under `listing_title` (None when it was not listed with a title)."""
+    return {"listing_title": listing_title} if listing_title and listing_title.strip() else None
 
 
 def parse_job(data: bytes, source: str, content_type: str | None,
-              page: Page | None = None) -> tuple[Report | None, str | None]:
+              page: Page | None = None, hints: Hints = None) -> tuple[Report | None, str | None]:
     """(report, None) or (None, reason). Never raises: a parser bug must not lose the crawl.
 
     Each document is parsed inside the limits in force (`parsers.limits.parse_limited`: a child process
     with a wall clock and an address-space cap), so a hostile one costs seconds and leaves this worker,
     and the pool, alive.
 
-    `page`: for an attachment, the report page it hangs off (data, source, content type); its meta
-    completes the attachment's report (`Report.take_page`), as the crawl does."""
+    `page`: for an attachment, the report page it hangs off (data, source, content type, hints); its meta
+    completes the attachment's report (`Report.take_page`), as the crawl does. `hints`: what the crawl
+    knows of the document from outside it (the title it was listed under)."""
     from parsers.limits import parse_limited  # imported in the worker
 
     try:
-        report = parse_limited(data, source, content_type)
+        report = parse_limited(data, source, content_type, hints=hints)
     except Exception as e:  # noqa: BLE001 - any parser failure is recorded with the body, not raised
         return None, f"{type(e).__name__}: {e}"
     if page is not None:
-        page_report, _ = parse_job(*page)
+        page_data, page_source, page_type, page_hints = page
+        page_report, _ = parse_job(page_data, page_source, page_type, hints=page_hints)
         if page_report is not None:
             report.take_page(page_report)
     return report, None

@@ -24,7 +24,8 @@ from parsers.model import Check
 from parsers.tables import TableResult, interpret, names_row
 
 _TABLES = ("t2", "t3", "t4")
-_EMPTY_LINE_MODES = ("empty", "lines")  # conventions whose blank mark (an empty line) never opens a row
+_EMPTY_LINE_MODES = ("empty", "lines")
+_MARK_MODES = ("sep", "lines", "delim")  # conventions that read a lone separator as a blank cell  # conventions whose blank mark (an empty line) never opens a row
 # the marks that make each convention worth reading: a lone separator line; empty lines
 _LONE_SEPARATOR = re.compile(r"(?m)^[ \t]*\|[ \t\r]*$")
 _SIGNS = {
@@ -38,7 +39,8 @@ _SIGNS = {
 
 def _read(text: str, mode: str, fallback_format: str | None, check_rows=None) -> TableResult:
     rows = text_rows(text, mode)
-    result = interpret(check_rows(rows) if check_rows else rows, fallback_format, openers=mode == "open")
+    result = interpret(check_rows(rows) if check_rows else rows, fallback_format, openers=mode == "open",
+                       marks=mode in _MARK_MODES)
     place_loose_numbers(result)
     return result
 
@@ -59,7 +61,7 @@ def read_text_tables(text: str, fallback_format: str | None = None,
     weights = [_weight(r, m) for r, m in zip(readings, modes)] if len(readings) > 1 else [()]
     best = max(weights)
     top = [r for r, w in zip(readings, weights) if w == best]
-    if weights[0] == best or all(r.metrics == top[0].metrics for r in top):
+    if all(r.metrics == top[0].metrics for r in top):
         result, notes = (base if weights[0] == best else top[0]), []
     else:
         result, notes = _merge(top)

@@ -116,6 +116,8 @@ class Run:
     used: bool = False
     inline: bool = False  # started after a label on the same row (`行政复议\t\t\t`: a header's padding)
     row: str | None = None  # the row it was read as (`t2.rules`, `t3.granted`, `t4`), once placed
+    before: list[str] = field(default_factory=list)  # every label since the previous run (`labels`: the last few)
+    tail: list[str] = field(default_factory=list)  # the document's last run: the labels printed after it
 
     @property
     def has_value(self) -> bool:
@@ -153,14 +155,14 @@ def build_runs(rows: list[Row], window: int = 16) -> list[Run]:
                 pending.append(tok.text)
                 continue
             if current is None:
-                current = Run(labels=pending[-window:], cells=[], inline=labelled and row.multi)
+                current = Run(labels=pending[-window:], cells=[], inline=labelled and row.multi, before=pending)
                 runs.append(current)
                 pending = []
             current.cells.append(tok)
         if row.multi:
             current = None
-    if runs and not pending:
-        runs[-1].at_end = True
+    if runs:
+        runs[-1].at_end, runs[-1].tail = not pending, pending
     return runs
 
 
@@ -353,7 +355,8 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
     labels = run.labels[-4:]
     candidates: list[tuple[str, float]] = []
     for k, label in enumerate(reversed(labels)):
-        candidates.append((label, 1.0 - 0.12 * k))
+        if not _column_header(run.labels, len(run.labels) - 1 - k):
+            candidates.append((label, 1.0 - 0.12 * k))
     if len(labels) >= 2:
         candidates.append((labels[-2] + labels[-1], 0.98))
     if len(labels) >= 3:
@@ -368,6 +371,18 @@ def _window_scores(run: Run, templates: tuple[RowTemplate, ...]) -> list[float]:
             if s * weight > best[j]:
                 best[j] = s * weight
     return best
+
+
+_COLUMN_WORDS = ("其他", "总计")  # table 3's last column headers, printed like the row labels 3.其他 and (七)总计
+_COLUMN_HEAD_ENDS = ("机构", "组织", "企业", "自然人")  # the column headers before them end so; no row label does
+
+
+def _column_header(labels: list[str], i: int) -> bool:
+    """labels[i] is table 3's column header 其他 or 总计 (right after 法律服务机构 or 法人或其他组织, whole or wrapped),
+    not a row's label. Why: after a header repeated at a page break, a row printed without its label would
+    otherwise be read as 3.其他 (html/pingtan_2019 in cell_lines: its (六)其他处理 row came out as other_other)."""
+    before = squeeze("".join(labels[max(0, i - 4):i]))  # a wrapped header: `法 人 或` / `其 他 组` / `织`
+    return i > 0 and squeeze(labels[i]) in _COLUMN_WORDS and before.endswith(_COLUMN_HEAD_ENDS)
 
 
 def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None:
@@ -399,10 +414,26 @@ def _is_t4_header(run: Run) -> bool:
     return len(_T4_HEADER_CHARS.intersection(text)) >= 6 or ("复议" in text and "诉讼" in text)
 
 
+def under_t4_header(runs: list[Run]) -> set[int]:
+    """ids of the runs under table 4's header: the run whose window holds it, and the unlabelled runs after
+    it (table 4 printed in groups or blocks: its later rows have no label of their own).
+
+    Why: a row without a label continues the table of the row before it; it cannot start table 3's rows
+    after table 4's header (real/r034 cut off in groups: the last group row was read as (七)总计)."""
+    out: set[int] = set()
+    inside = False
+    for r in runs:
+        inside = _is_t4_header(r) or (inside and not r.labels)
+        if inside:
+            out.add(id(r))
+    return out
+
+
 def t3_candidates(runs: list[Run]) -> tuple[list[Run], list[list[Token] | None]]:
     """The runs that may be table-3 rows, and each one's cells as 7 columns (None: it cannot be a row).
     Runs under table 4's header belong to table 4, however their nearest label (总计) reads."""
-    cand = [r for r in runs if not r.used and (r.printed or r.labels) and not _is_t4_header(r)]
+    t4 = under_t4_header(runs)
+    cand = [r for r in runs if not r.used and (r.printed or r.labels) and id(r) not in t4]
     return cand, [fit(r, 7, summed=True) for r in cand]
 
 
@@ -472,7 +503,8 @@ def _split_rows(run: Run, openers: bool = False) -> list[Run]:
         cells = _drop_openers(cells, starts) if openers else _without_openers(cells, rows * n, starts, _t3_sums)
         if not cells or len(cells) % n:
             return [run]
-    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline)
+    parts = [Run(labels=run.labels if i == 0 else [], cells=cells[i:i + n], inline=run.inline,
+                 before=run.before if i == 0 else [])
              for i in range(0, len(cells), n)]
     parts[-1].at_end = run.at_end
     return parts
@@ -501,20 +533,72 @@ def read_t3(runs: list[Run], result: TableResult, prefer: str | None) -> list[Ru
     # a table is only a table if some of its rows are named: gap fills alone prove nothing
     if not any(_window_scores(r, (t,))[0] >= _MATCH for r, t, _ in matches):
         return []
+    columns = t3_columns(runs, [r for r, _, _ in matches])
+    if columns is None:
+        result.unsure.append("t3: its 法人或其他组织 column headers are printed in an order that cannot be told "
+                             "for every column; its cells are left out")
+        return []
     result.t3_format = fmt if decided else None  # only the (六)其他处理 rows tell the formats apart
     result.found.add("t3")
     for run, tmpl, cells in matches:
         run.used, run.row = True, f"t3.{tmpl.key}"
-        _put(result.metrics, f"t3.{tmpl.key}", T3_COLUMNS, cells, result.inferred)
+        _put(result.metrics, f"t3.{tmpl.key}", columns, cells, result.inferred)
     return [r for r, _, _ in matches]
+
+
+def _dropped_one(name: str) -> re.Pattern[str]:
+    """`name`, or `name` with one character dropped (`业企业`, `社会益组织`)."""
+    return re.compile("|".join([re.escape(name)] + [re.escape(name[:i] + name[i + 1:]) for i in range(len(name))]))
+
+
+# table 3's five 法人或其他组织 column headers as printed, a character dropped at most (其他: not the one of
+# 法人或其他组织)
+_T3_SUBHEADS = (("commercial", _dropped_one("商业企业")), ("research", _dropped_one("科研机构")),
+                ("social", _dropped_one("社会公益组织")), ("legal", _dropped_one("法律服务机构")),
+                ("other", re.compile("其他(?!组织)")))
+
+
+def t3_columns(runs: list[Run], matches: list[Run]) -> tuple[str, ...] | None:
+    """Table 3's columns in printed order, read from its header; None when the header prints the five
+    法人或其他组织 columns in another order that cannot be told for every column.
+
+    Why: the cells of a row are only as right as the column order; a report that prints 科研机构 before 商业企业
+    (and its cells so) must not be read in the template's order. The header is the text from the table
+    before it (table 2's last row) to table 3's last row. Its order is taken from the five names printed one
+    right after the other (the header row itself); where no such row is printed, the names found (a PDF's
+    extraction may interleave wrapped header cells, `社会法律 / 公益服务其他`) must not contradict the template's
+    order, else the cells are left out."""
+    first, last = runs.index(matches[0]), runs.index(matches[-1])
+    start = max((i + 1 for i, r in enumerate(runs[:first]) if r.used), default=0)
+    text = squeeze("".join(label for r in runs[start:last + 1] for label in r.before))
+    found = sorted((m.start(), m.end(), key) for key, name in _T3_SUBHEADS for m in name.finditer(text))
+    for at, end, key in found:
+        order = [key]
+        while len(order) < 5:
+            nxt = next((k for a, _, k in found if a == end and k not in order), None)
+            if nxt is None:
+                break
+            order.append(nxt)
+            end = next(e for a, e, k in found if a == end and k == nxt)
+        if len(order) == 5:
+            return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
+    firsts: dict[str, int] = {}
+    for at, _, key in found:
+        if key != "other":  # 其他 is printed in row labels too (2.其他法律…, 3.其他)
+            firsts.setdefault(key, at)
+    order = sorted(firsts, key=firsts.get)
+    return T3_COLUMNS if order == [k for k in T3_COLUMNS if k in firsts] else None
 
 
 # ------------------------------------------------------------------------------ table 4
 
-def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False) -> None:
-    """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order."""
+def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bool = False,
+            marks: bool = False) -> None:
+    """Table 4: the 15 cells after its header (行政复议 … 结果维持 …), in template order. `marks`: the stream
+    reads lone separators as blank cells, so a mark that opens a row may stand among them."""
     start = runs.index(after) + 1 if after is not None else 0
     region: list[Run] = []
+    padding: list[Run] = []  # blank marks among its header lines (_header_padding): not cells
     closed = False  # the next section's heading follows the table: it is not cut off
     for run in runs[start:]:
         if run.used:
@@ -529,25 +613,33 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
         if any(m in window for m in _SECTION_END) or (len(window) > 60 and not _is_t4_header(run)):
             closed = True
             break  # prose ends the table; the table header repeated after a page break does not
+        if _header_padding(region, window):
+            padding += region
+            region = []
+        elif not _whole_groups_before(region, window, openers):
+            result.unsure.append("t4: its column headers repeat after cells that are not whole groups of 5; "
+                                 "its cells are left out")
+            return
         region.append(run)
         if sum(len(r.cells) for r in region) >= 15:
             break
     if not region:
         return
     cells = [c for r in region for c in r.cells]
-    closed = closed or not region[-1].at_end  # labels follow it: the document goes on after the table
-    labels = [label for r in region for label in r.labels]
+    cut = region[-1].at_end or (region[-1] is runs[-1] and _t4_header_only(region[-1].tail))
+    closed = closed or not cut  # labels follow it: the document goes on after the table
+    labels = [label for r in padding + region for label in r.labels]
     printed_blank = (closed and not any(p in label for label in labels for p in "。；;")  # no prose in it
                      and all(w in squeeze("".join(labels)) for w in ("维持", "纠正", "审结")))  # its header, then more
     if printed_blank and all(c.kind == GAP for c in cells):  # no number, not even a blank mark
-        for r in region:
+        for r in padding + region:
             r.used, r.row = True, "t4"
         result.found.add("t4")
         for key in _T4_KEYS:
             result.metrics[key] = None
         return
     if openers:  # one row of 15 opened once, or three rows of 5 opened each
-        at_end = region[-1].at_end
+        at_end = cut
         shapes = [_opened(c, 15, at_end) for c in (_drop_openers(cells, (0,)), _drop_openers(cells, _T4_ROW_STARTS))]
         readings = {tuple((c.kind, c.value) for c in f): f for f in shapes if f}
         if len(readings) > 1:
@@ -561,7 +653,11 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
                                  "tell apart; its cells are left out")
             return
         if fitted is None:
-            fitted = fit(Run(labels=[], cells=cells, at_end=region[-1].at_end), 15, overflow=True)
+            fitted = fit(Run(labels=[], cells=cells, at_end=cut), 15, overflow=True)
+        if fitted and cut and marks and _opened_otherwise(cells, fitted):
+            result.unsure.append("t4: cut off after blank marks where its rows open, which may be cells or the "
+                                 "marks opening rows; its cells are left out")
+            return
     if fitted is None or not (printed_blank or any(c.kind == VALUE for c in fitted)):
         return
     result.found.add("t4")
@@ -571,6 +667,42 @@ def read_t4(runs: list[Run], result: TableResult, after: Run | None, openers: bo
         result.metrics[key] = tok.value if tok.kind == VALUE else None
         if tok.inferred:
             result.inferred.add(key)
+
+
+_T4_HEAD_WORDS = ("维持", "纠正", "其他结果", "审结", "总计", "复议", "诉讼", "起诉")
+
+
+def _header_padding(region: list[Run], window: str) -> bool:
+    """The region so far is blank marks among table 4's header lines (`|` / `行政复议 |` / `|` / `未经复议…`):
+    fewer blanks than a group row holds, no number, and more header words follow. Why: the cells of table 4
+    come after its column headers; a mark that opens a header row is not a cell (real2/n105 cut off after its
+    first number: four openers read as cells moved that 0 into 总计)."""
+    cells = [c for r in region for c in r.cells]
+    return (len(cells) < len(T4_COLUMNS) and all(c.kind in (BLANK, GAP) for c in cells)
+            and any(w in window for w in _T4_HEAD_WORDS))
+
+
+_T4_COLUMN_WORDS = ("维持", "纠正", "审结")
+
+
+def _t4_header_only(labels: list[str]) -> bool:
+    """The labels that end the document are table 4's header words only (the next group's name or columns, cut
+    off: `行政诉讼 复议后起`): the document ends inside table 4, which is cut off, not closed by what follows."""
+    text = squeeze("".join(labels))
+    return bool(text) and len(text) <= 40 and any(w in text for w in _T4_HEAD_WORDS) and \
+        not any(m in text for m in _SECTION_END)
+
+
+def _whole_groups_before(region: list[Run], window: str, openers: bool) -> bool:
+    """Cells before table 4's column headers printed again (a group per block, or a page break) are whole
+    groups of 5: one blank more per group where the layout opens rows with a mark. Why: a reading that
+    takes a row-opening mark for a cell shifts every later cell (html/pingtan_2024 in blocks, a lone `|`
+    read as an empty cell: the review group came out one column to the right)."""
+    if not all(w in window for w in _T4_COLUMN_WORDS):
+        return True
+    n = sum(len(r.cells) for r in region)
+    groups, extra = divmod(n, len(T4_COLUMNS))
+    return extra == 0 or (openers and extra <= groups)
 
 
 _T4_KEYS = tuple(f"t4.{g}.{c}" for g in T4_GROUPS for c in T4_COLUMNS)
@@ -584,6 +716,19 @@ def _t4_sums(cells: list[Token]) -> bool:
         if any(c.kind != VALUE for c in group) or sum(c.value for c in group[:4]) != group[4].value:
             return False
     return True
+
+
+def _opened_otherwise(cells: list[Token], fitted: list[Token]) -> bool:
+    """A cut-off table 4 whose stream holds a blank at each row start it reaches reads otherwise with those
+    blanks taken as the marks that open its rows. Why: a whole table's cell count tells how many marks open
+    rows; a cut one's does not (html/shuyang_fgj_2023 cut in bar_open: three row openers, one of them read
+    as the mark of a one-row table, moved a 0 into 尚未审结)."""
+    opened = _drop_openers(cells, _T4_ROW_STARTS)
+    if not opened:
+        return False
+    shown = lambda toks: [(c.kind, c.value) for c in toks[:15]]  # noqa: E731
+    trim = lambda toks: toks[:max((i + 1 for i, c in enumerate(toks) if c.kind == VALUE or c.text), default=0)]  # noqa: E731
+    return shown(trim(opened)) != shown(trim(fitted))
 
 
 def _without_openers(cells: list[Token], n: int, starts: tuple[int, ...], sums) -> list[Token] | None:
@@ -701,16 +846,19 @@ def drop_legacy_tables(rows: list[Row]) -> list[Row]:
     return out
 
 
-def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False) -> TableResult:
+def interpret(rows: list[Row], fallback_format: str | None = None, openers: bool = False,
+              marks: bool = False) -> TableResult:
     """Read tables 2, 3 and 4 from a row stream (old-style 统计表 rows left out).
 
     `openers`: the stream opens every grid row with a blank mark (a lone `|` line before each row,
-    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows."""
+    parsers.cells `open` mode); one is dropped at each row start of an unlabelled run of rows. `marks`: the
+    stream reads lone separators as blank cells (`sep`, `lines`, `delim` modes), so such a blank may be a mark
+    opening a row: a cut-off table 4 that reads otherwise with them so taken is left out."""
     result = TableResult()
     runs = build_runs(drop_legacy_tables(rows))
     read_t2(runs, result, fallback_format)
     runs = [part for run in runs for part in _split_rows(run, openers)]
     t3_runs = read_t3(runs, result, result.t2_format or fallback_format)
-    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers)
+    read_t4(runs, result, t3_runs[-1] if t3_runs else None, openers, marks)
     result.runs = runs
     return result

@@ -62,11 +62,11 @@ def get_json(url: str):
 
 
 @contextmanager
-def served(db: Path, *extra: str) -> Iterator[str]:
+def served(db: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`nianbao serve --db DB` in a subprocess on a free 127.0.0.1 port; yields the base URL."""
     port = free_port()
     proc = subprocess.Popen([str(NIANBAO), "serve", "--db", str(db), "--port", str(port), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 30

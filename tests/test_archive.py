@@ -189,6 +189,20 @@ def test_validators_come_from_the_last_200(archive):
     assert archive.validators(url) == {"If-None-Match": '"v1"', "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}
 
 
+def test_a_refused_200_neither_validates_nor_is_read_after_a_304(archive):
+    """A later 200 that was refused (a soft 404 whose parse failed) is not the body a 304 vouches for: the
+    validators and the body read again after a 304 both come from the last good response."""
+    url = "http://x/page"
+    good = archive.record_fetch(url, status=200, headers={"ETag": '"v1"'}, body=b"report",
+                                fetched_at="2024-01-01T00:00:00+00:00")
+    refused = archive.record_fetch(url, status=200, headers={"ETag": '"404"'}, body=b"not found",
+                                   fetched_at="2024-02-01T00:00:00+00:00")
+    archive.ingest(refused, None, error="ParseError: http://x/page: not a report: a 404 page", url=url)
+    assert archive.latest_fetch(url, status=200)["id"] == refused
+    assert archive.validating_fetch(url)["id"] == good
+    assert archive.validators(url) == {"If-None-Match": '"v1"'}
+
+
 def test_a_page_that_now_reads_as_another_year_replaces_its_old_report(archive):
     """One URL carries one report: a corrected title (2022 -> 2023) leaves the old reading `replaced` (kept,
     out of current metrics, diffs, search queries and mark_seen), and reading it the old way again restores it."""

@@ -121,3 +121,22 @@ def test_parallel_parsing_gives_the_serial_results_in_order(corpus):
     parallel = [(r.source, r.metrics, r.meta) if r else e for r, e in parse_in_order(iter(jobs), 2)]
     assert parallel == serial
     assert [s[0] for s in serial[:-1]] == [str(p) for p in paths] and "empty document" in serial[-1]
+
+
+def test_reparse_reads_a_body_with_the_title_it_was_listed_under(tmp_path):
+    """A title-less page is named by the listing it was crawled from; a re-parse must read it the same way,
+    from the listing title stored with the fetch (else the organ would be lost on every `reparse`)."""
+    from test_meta_variants import BODY, CHROME
+
+    body = (CHROME.format(pub=2024) + "根据《中华人民共和国政府信息公开条例》编制本报告。\n" + BODY.format(year=2023)).encode()
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        for url, title in (("http://x.test/listed", "某县水利局2023年政府信息公开工作年度报告"), ("http://x.test/bare", None)):
+            fid = archive.record_fetch(url, status=200, headers={"content-type": "text/plain"}, body=body,
+                                       fetched_at=None, listing_title=title)
+            archive.ingest(fid, None, error="ParseError: old parser", url=url)
+    run("reparse", "--quiet", "--db", str(db))
+    with Archive(db) as archive:
+        organs = dict(archive.conn.execute("select url, organ from reports"))
+    assert organs.get("http://x.test/listed") == "某县水利局"
+    assert organs.get("http://x.test/bare") != "某县水利局"

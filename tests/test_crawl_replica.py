@@ -67,6 +67,17 @@ def test_every_served_report_is_archived_with_its_metrics(crawled):
     assert min(years) <= 2013 and max(years) >= 2025
 
 
+def test_each_report_keeps_the_title_it_was_listed_under(crawled):
+    """The listing title is the parser's first hint; it is stored with the fetch so `reparse` reads alike."""
+    db, runs, truths, sites = crawled
+    listed = {t["detail_url"]: t["title"] for t in truths[0] if t["site"] not in HOSTILE}
+    with sqlite3.connect(db) as conn:
+        stored = dict(conn.execute("select r.url, f.listing_title from reports r join fetches f on f.id = r.fetch_id"))
+    checked = [url for url in stored if url in listed]
+    assert len(checked) >= 400
+    assert [u for u in checked if not stored[u] or stored[u].strip() != listed[u].strip()] == []
+
+
 def test_gkmlpt_reports_are_archived(crawled):
     """gkmlpt pages carry the report only JSON-escaped in `_CONFIG.DETAIL`: archived, metrics up to the parser."""
     db, runs, truths, sites = crawled

@@ -195,7 +195,8 @@ def test_cut_off(layout: str) -> None:
 
 
 HTML_QUIRKS = {"plain": vd.Opts(), "vertical_t4": vd.Opts(vertical_t4="chars"), "split": vd.Opts(split_labels=True),
-               "blanks": vd.Opts(blank="")}
+               "blanks": vd.Opts(blank=""),
+               "numbers": vd.Opts(fullwidth=True, thousands=True, comma="，", units=True)}  # `１，２９５件`, `０（无）`
 
 
 @pytest.mark.parametrize("quirk", HTML_QUIRKS)
@@ -206,6 +207,8 @@ def test_html_markup(markup: str, quirk: str) -> None:
         s = seed(name, markup, quirk)
         if quirk == "blanks":
             truth = with_nulls(truth, random.Random(s))
+        elif quirk == "numbers":  # large enough to print separators
+            truth = scaled(truth, random.Random(s))
         opts = HTML_QUIRKS[quirk]
         doc = vd.build_doc(name, truth, opts, s)
         bad = mismatches(vd.render_html(doc, markup, opts, s), doc.truth, "v.html")

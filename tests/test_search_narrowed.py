@@ -111,13 +111,14 @@ def test_any_unicode(per_candidate, texts, query):
 
 
 def test_migration_builds_the_gram_index_and_ingest_keeps_it(tmp_path, monkeypatch):
-    """An archive of schema 8 gets search_grams from its stored texts on opening; a new version of a report
+    """An archive from before the gram index gets it from its stored texts on opening; a new version of a report
     replaces its grams (the contentless delete needs the old text)."""
     monkeypatch.setattr(search_sql, "PHRASE_REPORTS_PER_CANDIDATE", 0)  # always confirm the candidates
     import copy
 
     from archive_helpers import ingest_reports, sample_set
 
+    from archive import schema
     from archive.store import Archive
 
     path = tmp_path / "nianbao.db"
@@ -125,7 +126,7 @@ def test_migration_builds_the_gram_index_and_ingest_keeps_it(tmp_path, monkeypat
     with Archive(path) as archive:
         results = ingest_reports(archive, reports)
         archive.conn.execute("drop table search_grams")
-        archive.conn.execute("pragma user_version = 8")
+        archive.conn.execute(f"pragma user_version = {schema.MIGRATIONS.index(schema._m10_search_grams)}")
         archive.conn.commit()
     with Archive(path) as archive:
         conn = archive.conn

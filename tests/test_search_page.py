@@ -26,7 +26,7 @@ QUERIES = ["啊", "啊啊", "啊啊啊啊", "啊啊啊啊啊啊啊", "aba", "aba
 
 
 def archive_of(texts: list[str], grams: bool = True) -> sqlite3.Connection:
-    """The search table, its n-gram index and (unless not `grams`, as before migration 9) its gram index as the
+    """The search table, its n-gram index and (unless not `grams`, as before migration 10) its gram index as the
     archive builds them, ids 1…n."""
     import sqlite_utils
 

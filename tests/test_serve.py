@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import urllib.parse
@@ -91,6 +92,9 @@ def test_report_pages_link_to_the_diff(server):
     assert status == 200 and b"/-/diff?db=archive&amp;organ_id=" in html
     status, page = get(f"{base}/-/diff?organ={q('平潭综合实验区')}&from=2022&to=2023")
     assert status == 200 and page.count(b"<svg") == 8 and "平潭综合实验区".encode() in page
+    assert b"<header><nav>" in page and b'<footer class="ft">' in page  # inside Datasette's page, like the others
+    status, page = get(f"{base}/-/diff?organ={q('没有这个机关')}")
+    assert status == 404 and b"<header><nav>" in page
 
 
 def test_writes_are_refused(server):
@@ -188,3 +192,14 @@ def test_plugin_pages_escape_portal_text_and_answer_errors(server):
     assert get(f"{base}/-/search?q={q('字' * 1001)}")[0] == 400
     status, body = get(f"{base}/-/report/{report_id}/original?fetch=1")
     assert status == 404  # a fetch of another report is not served under this one
+
+
+def test_a_stopped_server_leaves_no_temporary_files(tmp_path_factory, corpus, tmp_path):
+    """`nianbao serve` writes its metadata to a temporary folder; SIGTERM (how services are stopped) removes it."""
+    db = served_archive_db(tmp_path_factory, corpus)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    with served(db, env={**os.environ, "TMPDIR": str(tmpdir)}) as base:
+        assert get(base + "/-/versions.json")[0] == 200
+        assert [p.name[:14] for p in tmpdir.iterdir()] == ["nianbao-serve-"]
+    assert list(tmpdir.iterdir()) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from tests.conftest import CORPUS
 
@@ -114,6 +114,10 @@ class Opts:
     page_breaks: bool = False  # PDF page footers (`- 3 -`, `第 3 页 共 5 页`) and repeated header rows mid-table
     t4_shape: str = "row"      # 'row' (15 cells) | 'groups' (3 rows of 5) | 'blocks' (header + 5 per group)
     typos: bool = False
+    # (not in repr: the older variant tests seed their randomness with repr(opts), and keep their documents)
+    comma: str = field(default=",", repr=False)  # thousands separator: `,` or the full-width `，` (1，295)
+    units: bool = field(default=False, repr=False)  # some value cells carry a unit or a note: `3件`, `0（无）`
+    t3_order: tuple[int, ...] = field(default=(), repr=False)  # table 3's 法人 columns in this order (head and cells)
 
 
 def load_truths() -> list[tuple[str, dict]]:
@@ -161,8 +165,9 @@ def _t2(truth: dict, rnd: random.Random) -> Table | None:
     return Table(rows, 0, "t2") if rows else None
 
 
-def _t3(truth: dict) -> Table | None:
-    """Table 3 as printed: 三、本年度办理结果 spans (一)…(七); (三)…(六) span their numbered rows."""
+def _t3(truth: dict, order: tuple[int, ...] = ()) -> Table | None:
+    """Table 3 as printed: 三、本年度办理结果 spans (一)…(七); (三)…(六) span their numbered rows.
+    `order` permutes the five 法人或其他组织 columns (header and cells alike)."""
     m = truth["metrics"]
     groups = _T3_HEAD + _T3_OTHER[_fmt(truth, "t3")] + _T3_TAIL
     present = [(g, k, l) for g, members in groups for k, l in members if any(f"t3.{k}.{c}" in m for c in T3_COLS)]
@@ -181,15 +186,26 @@ def _t3(truth: dict) -> Table | None:
             seen.add(sub)
             row.append(TCell(sub, rowspan=sum(1 for g, _, _ in present if g == sub)))
         row.append(TCell(label, colspan=3 if key in outside else (1 if sub else 2)))
-        row += [_v(m, f"t3.{key}.{c}") for c in T3_COLS if f"t3.{key}.{c}" in m]
+        printed = [f"t3.{key}.{c}" for c in _t3_columns(order)]
+        if order and not all(k in m for k in printed):  # a row cut off: the cells printed before the cut
+            printed = printed[:next(i for i, k in enumerate(printed) if k not in m)]
+        row += [_v(m, k) for k in printed if k in m]
         rows.append(row)
     head = [
         [TCell("本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和", "head", rowspan=3, colspan=3),
          TCell("申请人情况", "head", colspan=7)],
         [TCell("自然人", "head", rowspan=2), TCell("法人或其他组织", "head", colspan=5), TCell("总计", "head", rowspan=2)],
-        [TCell(h, "head") for h in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")],
+        [TCell(T3_SUBHEADS[i], "head") for i in (order or range(5))],
     ]
     return Table(head + rows, 3, "t3")
+
+
+T3_SUBHEADS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+
+
+def _t3_columns(order: tuple[int, ...]) -> tuple[str, ...]:
+    """Table 3's columns in printed order: 自然人, the five 法人 columns in `order`, 总计."""
+    return (T3_COLS[0],) + tuple(T3_COLS[1 + i] for i in (order or range(5))) + (T3_COLS[-1],)
 
 
 def _t4(truth: dict, shape: str) -> Table | None:
@@ -235,7 +251,7 @@ def build_doc(name: str, truth: dict, opts: Opts, seed: int) -> Doc:
     meta = truth["meta"]
     year = meta.get("year") or 2023
     organ = meta.get("organ") or "本机关"
-    t2, t3, t4 = _t2(truth, rnd), _t3(truth), _t4(truth, opts.t4_shape)
+    t2, t3, t4 = _t2(truth, rnd), _t3(truth, opts.t3_order), _t4(truth, opts.t4_shape)
     if t3 is not None and opts.lost_labels:
         _lose_labels(t3, rnd)
     intro = f"本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
@@ -261,7 +277,20 @@ def _number(v: int | float, opts: Opts) -> str:
         s = f"{v:,}" if opts.thousands else str(v)
     if opts.fullwidth:
         s = s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789,."})
-    return s
+    return s.replace(",", opts.comma)
+
+
+# what real tables print after a number in a cell (a unit, a note on a zero); amounts in 万元 carry their unit
+UNITS = ("件", "件", "个", "项")
+ZERO_NOTES = ("（无）", "(无)", "（空）")
+
+
+def _with_unit(text: str, c: TCell, rnd: random.Random) -> str:
+    if c.key and c.key.endswith(".amount"):
+        return text + "万元"
+    if c.value == 0 and rnd.random() < 0.5:
+        return text + rnd.choice(ZERO_NOTES)
+    return text + rnd.choice(UNITS) if rnd.random() < 0.6 else text
 
 
 def _label(text: str, opts: Opts, rnd: random.Random) -> str:
@@ -282,7 +311,9 @@ def _label(text: str, opts: Opts, rnd: random.Random) -> str:
 
 def cell_text(c: TCell, opts: Opts, rnd: random.Random) -> str:
     if c.role == "value":
-        return opts.blank if c.value is None else _number(c.value, opts)
+        if c.value is None:
+            return opts.blank
+        return _with_unit(_number(c.value, opts), c, rnd) if opts.units else _number(c.value, opts)
     return _label(c.text, opts, rnd)
 
 
@@ -494,7 +525,8 @@ def cut(segs: list[Seg], i: int, rnd: random.Random, line_mode: bool) -> tuple[s
 
 # ------------------------------------------------------------------------------ HTML markups
 
-MARKUPS = ("editor", "word", "compact", "one_table", "th_heads", "page_split")
+MARKUPS = ("editor", "word", "compact", "one_table", "th_heads", "page_split", "unmerged")
+# unmerged: Word's vertically merged cells saved as an empty cell in every row they cover (no rowspan)
 
 
 def _html_cell_text(c: TCell, markup: str, opts: Opts, rnd: random.Random) -> str:
@@ -519,9 +551,36 @@ def _html_cell_text(c: TCell, markup: str, opts: Opts, rnd: random.Random) -> st
     return "<br>".join(parts)
 
 
+def _unmerge(rows: list[list[TCell]]) -> list[list[TCell]]:
+    """Rows with each rowspan replaced by an empty cell (of the same colspan) in every row it covered."""
+    covered: dict[int, tuple[int, int]] = {}  # column -> (rows still covered, colspan)
+    out = []
+    for row in rows:
+        cells, new, col = list(row), [], 0
+        while cells or any(c >= col for c in covered):
+            if col in covered:
+                left, span = covered.pop(col)
+                new.append(TCell("", "head", colspan=span))
+                if left > 1:
+                    covered[col] = (left - 1, span)
+                col += span
+                continue
+            if not cells:
+                col += 1
+                continue
+            c = cells.pop(0)
+            if c.rowspan > 1:
+                covered[col] = (c.rowspan - 1, c.colspan)
+            new.append(replace(c, rowspan=1))
+            col += c.colspan
+        out.append(new)
+    return out
+
+
 def _html_rows(table: Table, markup: str, opts: Opts, rnd: random.Random) -> str:
     out = []
-    for row in table.rows:  # DOM order: header rows keep their spans
+    rows = _unmerge(table.rows) if markup == "unmerged" else table.rows
+    for row in rows:  # DOM order: header rows keep their spans
         tds = []
         for c in row:
             tag = "th" if markup == "th_heads" and c.role == "head" else "td"
@@ -580,3 +639,60 @@ def render_html(doc: Doc, markup: str, opts: Opts, seed: int) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"ArticleTitle\" content=\"{title}\">"
             f"<title>{title}</title></head><body><div class=\"article_content\"><div class=TRS_Editor>\n{page}\n"
             f"</div></div></body></html>")
+
+
+# ------------------------------------------------------------------------------ pre-2019 reports
+
+LEGACY_LAYOUTS = ("prose", "tab", "pipe", "spaces", "cell_lines")
+# the old 统计表's rows (指标名称 | 计量单位 | 本年度 | 历年累计): (label, unit, truth key of this year's figure or None)
+_LEGACY_TABLE = (
+    ("一、主动公开情况", "", None),
+    ("（一）主动公开政府信息数", "条", "t2.normative.issued"),
+    ("其中：主动公开规范性文件数", "件", "t2.normative.in_force"),
+    ("二、依申请公开情况", "", None),
+    ("（一）收到申请数", "件", "t3.new.total"),
+    ("1.当面申请数", "件", "t3.new.natural"),
+    ("（二）申请办理结果", "", None),
+    ("1.按时办结数", "件", "t3.handled_total.total"),
+    ("2.同意公开答复数", "件", "t3.granted.total"),
+    ("三、因政府信息公开申请行政复议、提起行政诉讼情况", "", None),
+    ("（一）维持具体行政行为数", "件", "t4.review.upheld"),
+    ("（二）被依法纠错数", "件", "t4.review.corrected"),
+    ("（三）其他情形数", "件", "t4.review.other"),
+    ("四、政府信息公开收费情况", "", None),
+    ("（一）依申请提供信息收费", "万元", "t2.fees.amount"),
+)
+
+
+def build_legacy_text(truth: dict, layout: str, seed: int) -> str:
+    """A pre-2019 report (the 2008 条例's headings, figures in prose, in `layout` also an old 统计表) holding the
+    truth's numbers: none of them belongs in a template cell."""
+    rnd = random.Random(seed)
+    m = {k: v for k, v in truth["metrics"].items() if v is not None}
+    num = lambda key: m.get(key, rnd.randint(0, 40))  # noqa: E731
+    year = rnd.randint(2012, 2018)
+    organ = truth["meta"].get("organ") or "县人民政府办公室"
+    lines = [f"{organ}{year}年政府信息公开工作年度报告",
+             "本报告根据《中华人民共和国政府信息公开条例》要求编制。全文包括概述，主动公开政府信息情况，依申请公开政府信息"
+             "情况，政府信息公开的收费及减免情况，因政府信息公开申请提起行政复议、行政诉讼的情况，存在的主要问题及改进措施。",
+             "一、概述", f"{year}年，我单位认真贯彻落实《条例》，召开专题会议{rnd.randint(2, 6)}次。",
+             "二、主动公开政府信息情况",
+             f"全年主动公开政府信息{num('t2.normative.issued')}条，其中规范性文件{num('t2.normative.in_force')}件。",
+             "三、依申请公开政府信息情况",
+             f"全年共受理政府信息公开申请{num('t3.new.total')}件，其中予以公开{num('t3.granted.total')}件，"
+             f"部分公开{num('t3.partial.total')}件，不予公开{num('t3.denied_secret.total')}件。",
+             "四、政府信息公开的收费及减免情况", "本年度未收取信息检索、复制费用。",
+             "五、因政府信息公开申请提起行政复议、行政诉讼的情况",
+             f"本年度发生政府信息公开行政复议{num('t4.review.total')}件，行政诉讼{num('t4.suit_direct.total')}件。"]
+    if layout != "prose":
+        head = ["指标名称", "计量单位", "本年度", "历年累计"]
+        rows = [head] + [[label, unit, str(num(key)) if key else "", str(num(key) + rnd.randint(0, 90)) if key else ""]
+                         for label, unit, key in _LEGACY_TABLE]
+        lines.append(f"{organ}{year}年政府信息公开情况统计表")
+        for row in rows:
+            if layout == "cell_lines":
+                lines += [c for c in row if c]
+            else:
+                lines.append(_join_row(row, layout, rnd))
+    lines += ["六、存在的主要问题及改进措施", "一是公开内容不够全面。", organ, f"{year + 1}年3月1日"]
+    return "\n".join(lines) + "\n"

@@ -135,7 +135,3 @@ def looks_like_error_page(text: str) -> bool:
         return False
     body = re.sub(r"<[^>]+>", " ", text)
     return bool(ERROR_PAGE.search(body)) and not REPORT_TITLE.search("".join(body.split()))
-
-
-def same_host(url: str, other: str) -> bool:
-    return urlsplit(url).netloc == urlsplit(other).netloc

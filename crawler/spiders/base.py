@@ -346,7 +346,7 @@ class PortalSpider(scrapy.Spider):
             # changed on its own: ask for it again, conditionally.
             files = self.attachments_of_stored_page(response)
             yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
-            yield from self.attachment_requests(files, response.url, report_url)
+            yield from self.attachment_requests(files, response.url, report_url, title)
             return
         page = self.page(response)
         reason = body_problem(page, response)
@@ -357,7 +357,7 @@ class PortalSpider(scrapy.Spider):
             return
         files = self.attachment_urls(page.text, response.url)
         yield self.fetched(response, "report", report_url=report_url, title=title, attachments=files)
-        yield from self.attachment_requests(files, response.url, report_url)
+        yield from self.attachment_requests(files, response.url, report_url, title)
 
     def attachment_urls(self, text: str, url: str) -> list[str]:
         return list(dict.fromkeys(a["url"] for a in find_attachments(text, url) if self.portal.allows(a["url"])))
@@ -368,16 +368,18 @@ class PortalSpider(scrapy.Spider):
         source = response.meta.get("archived_source")
         return [source] if source and source != response.url and self.portal.allows(source) else []
 
-    def attachment_requests(self, files: list[str], page_url: str, report_url: str) -> Iterator[scrapy.Request]:
+    def attachment_requests(self, files: list[str], page_url: str, report_url: str,
+                            title: str) -> Iterator[scrapy.Request]:
         for url in files:
             # Boda's download.jsp answers an HTML error page unless the article page is the Referer.
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, dont_filter=True,
                                  headers={"Referer": page_url},
-                                 meta={"role": "attachment", "report_url": report_url, "conditional": True,
+                                 meta={"role": "attachment", "report_url": report_url, "title": title, "conditional": True,
                                        "handle_httpstatus_list": [304]})
 
     def parse_attachment(self, response: Response) -> Iterator[Fetched]:
-        yield self.fetched(response, "attachment", report_url=response.meta["report_url"])
+        yield self.fetched(response, "attachment", report_url=response.meta["report_url"],
+                           title=response.meta.get("title", ""))
 
     def failed(self, failure: Failure) -> Iterator[Fetched]:
         """Any request that did not produce a usable response: recorded with its reason, never as 'no reports'."""
