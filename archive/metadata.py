@@ -130,6 +130,7 @@ def build(database: str) -> dict:
                         "kind": "the file the report was read from: html | pdf | docx | doc | text"},
         },
         "search_fts": {"hidden": True},
+        "search_grams": {"hidden": True},
         "reports": {
             "title": "年度报告",
             "description": "One row per organ × year; points at its current version. status gone = no longer listed "

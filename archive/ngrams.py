@@ -16,6 +16,12 @@ derived token stream and translates each query into an FTS5 expression over the 
 A query word becomes one phrase of consecutive tokens; whitespace-separated words are ANDed (Datasette's
 semantics). The result is exactly the set of texts containing every normalised word as a substring.
 The FTS table must use ``TOKENIZE`` so that unicode61 splits the derived stream only at spaces.
+
+A second, doc-level index (``gram_text``: each text's distinct GRAM-character substrings, FTS5
+detail=none) narrows words of GRAM characters or more: a phrase whose trigrams are all common (every
+report has 信息公开 and 、依申请) but that is itself rare makes the trigram phrase read every report's
+positions, while the AND of its 4-grams (息公开、 is rare) reads a few short doclists. Its candidates are
+confirmed against the normalised text (archive.search_sql.narrowed), so the answer stays exact.
 """
 from __future__ import annotations
 
@@ -74,16 +80,42 @@ def index_text(text: str) -> str:
     return " ".join(tokens(text))
 
 
+GRAM = 4  # characters per unit of the doc-level index
+MAX_QUERY_GRAMS = 32  # a long word is narrowed by this many of its grams, spread over it
+_GRAM_SPACE = "\u2420"  # "␠" stands for the space inside a gram (a real ␠ only widens the candidates)
+
+
+def _grams(normalized: str) -> list[str]:
+    """The distinct GRAM-character substrings of a normalised string, in order of first occurrence."""
+    return list(dict.fromkeys(normalized[i : i + GRAM].replace(" ", _GRAM_SPACE)
+                              for i in range(len(normalized) - GRAM + 1)))
+
+
+def gram_text(text: str) -> str:
+    """The derived column value of the doc-level gram index (one token per distinct gram of the text)."""
+    return " ".join(_grams(normalize(text)))
+
+
+def grams_query(query: str) -> str | None:
+    """An FTS5 expression over the gram index matching a superset of the texts that contain every word
+    of at least GRAM characters (the AND of their grams); None when no word is that long."""
+    grams: list[str] = []
+    for word in normalized_words(query):
+        found = _grams(word)
+        if len(found) > MAX_QUERY_GRAMS:  # the first, the last and evenly spaced ones between
+            step = (len(found) - 1) / (MAX_QUERY_GRAMS - 1)
+            found = [found[round(i * step)] for i in range(MAX_QUERY_GRAMS)]
+        grams.extend(g for g in found if g not in grams)
+    return " AND ".join(_quote([g]) for g in grams) if grams else None
+
+
 def _quote(token_list: list[str]) -> str:
     return '"' + " ".join(token_list).replace('"', '""') + '"'
 
 
-def word_query(word: str) -> str | None:
-    """One FTS5 phrase matching exactly the texts that contain `word` (already a single word)."""
-    normalized = normalize(word)
-    if not normalized.strip():
-        return None
-    segments = _segments(normalized)
+def _word_tokens(word: str) -> tuple[list[str], bool]:
+    """The consecutive tokens a text containing `word` has, and whether the last one is a prefix."""
+    segments = _segments(normalize(word))
     phrase: list[str] = []
     prefix = False
     for i, (kind, chars) in enumerate(segments):
@@ -100,9 +132,31 @@ def word_query(word: str) -> str | None:
             prefix = True  # the text's run may go on: "xy" starts a trigram "xy?" or is the final bigram
         else:
             phrase.extend(chars[i : i + 3] for i in range(len(chars) - 2))
+    return phrase, prefix
+
+
+def word_query(word: str) -> str | None:
+    """One FTS5 phrase matching exactly the texts that contain `word` (already a single word)."""
+    if not normalize(word).strip():
+        return None
+    phrase, prefix = _word_tokens(word)
     if not phrase:
         return None
     return _quote(phrase) + (" *" if prefix else "")
+
+
+def tokens_query(query: str) -> str:
+    """The AND of every token of every word, each on its own: the reports that hold them all anywhere, a
+    superset of the matches that FTS5 reads without positions (what a phrase query must also read)."""
+    terms: list[str] = []
+    for word in query_words(query):
+        if normalize(word).strip():
+            phrase, prefix = _word_tokens(word)
+            for i, token in enumerate(phrase):
+                term = _quote([token]) + (" *" if prefix and i == len(phrase) - 1 else "")
+                if term not in terms:
+                    terms.append(term)
+    return " AND ".join(terms) if terms else fts_query("")
 
 
 def query_words(query: str) -> list[str]:

@@ -136,6 +136,22 @@ def create_search_fts(db: sqlite_utils.Database) -> None:
     )
 
 
+def create_search_grams(db: sqlite_utils.Database) -> None:
+    """The doc-level gram index of `search.text` (archive.ngrams.gram_text); rowid = report id.
+
+    detail=none keeps only which reports hold each gram: it narrows a rare phrase of common trigrams to a
+    few candidates for archive.search_sql.narrowed to confirm, and costs a fraction of the trigram index.
+    """
+    db.execute("create virtual table search_grams using fts5(grams, content='', detail=none, tokenize=\"{}\")"
+               .format(ngrams.TOKENIZE))
+
+
+def fill_search_grams(db: sqlite_utils.Database) -> None:
+    """Index every stored text in search_grams (a new or rebuilt index; the texts are not generated again)."""
+    db.conn.create_function("nianbao_gram_text", 1, ngrams.gram_text, deterministic=True)
+    db.execute("insert into search_grams(rowid, grams) select id, nianbao_gram_text(text) from search")
+
+
 def _indexes(db: sqlite_utils.Database) -> None:
     for table, cols, unique in [
         ("fetches", ["url", "fetched_at"], False),
@@ -311,8 +327,16 @@ def _m9_listing_title(db: sqlite_utils.Database) -> None:
     db["fetches"].add_column("listing_title", TEXT)
 
 
+def _m10_search_grams(db: sqlite_utils.Database) -> None:
+    """search_grams: the doc-level gram index that keeps rare phrases of common n-grams cheap, built from
+    the stored texts."""
+    create_search_grams(db)
+    fill_search_grams(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1, _m2_readers, _m3_walk, _m4_inferred, _m5_numeric, _m6_places,
-                                                          _m7_kind, _m8_run_missed, _m9_listing_title]
+                                                          _m7_kind, _m8_run_missed, _m9_listing_title,
+                                                          _m10_search_grams]
 
 
 @contextlib.contextmanager

@@ -68,13 +68,15 @@ def search(conn: sqlite3.Connection, query: str, filters: Filters | None = None,
     where, params = _where(filters or Filters())
     params["nianbao_match"] = ngrams.fts_query(query)
     cap = search_sql.COUNT_CAP
-    head = conn.execute(search_sql.newest_sql("s.id, s.year, s.province, s.format, s.kind", where),
+    ids = search_sql.narrowed(conn, query)  # a rare phrase of common n-grams: its few matches, by id
+    head = conn.execute(search_sql.newest_sql("s.id, s.year, s.province, s.format, s.kind", where, ids=ids),
                         {**params, "nianbao_limit": cap + 1}).fetchall()
     capped = len(head) > cap
     below = [r[0] for r in head if before is None or r[0] < before]
     if capped and len(below) <= limit:  # the page runs past the read that counted
         more = {**params, "nianbao_limit": limit + 1, **({"nianbao_before": before} if before is not None else {})}
-        below = [r[0] for r in conn.execute(search_sql.newest_sql("s.id", where, before=before is not None), more)]
+        below = [r[0] for r in conn.execute(search_sql.newest_sql("s.id", where, before=before is not None, ids=ids),
+                                             more)]
     page = below[:limit]
     rows = []
     if page:

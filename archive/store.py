@@ -33,7 +33,7 @@ import sqlite_utils
 
 from archive import kinds, ngrams, organs, places, queries
 from archive.runlocks import RunLocks
-from archive.schema import create_search_fts, migrate, write_transaction
+from archive.schema import create_search_fts, create_search_grams, fill_search_grams, migrate, write_transaction
 from parsers.model import Check, Report
 from parsers.schema import metric_labels
 
@@ -596,13 +596,16 @@ class Archive:
         return version_id
 
     def _index(self, report_id: int, fields: dict, report: Report) -> None:
-        """Replace the report's search row and its n-gram postings (contentless FTS: delete needs the old text)."""
+        """Replace the report's search row and its n-gram and gram postings (contentless FTS: delete needs the
+        old text)."""
         old = self._one("select text from search where id = ?", (report_id,))
         if old is not None:
             self.conn.execute(
                 "insert into search_fts(search_fts, rowid, text) values ('delete', ?, ?)",
                 (report_id, ngrams.index_text(old["text"] or "")),
             )
+            self.conn.execute("insert into search_grams(search_grams, rowid, grams) values ('delete', ?, ?)",
+                              (report_id, ngrams.gram_text(old["text"] or "")))
         text = report.text or "\n".join(report.sections.values())
         title = fields["title"] or ""
         if title and title not in text:  # a report is found by its own title too (prose extraction may drop it)
@@ -614,6 +617,7 @@ class Archive:
              fields["kind"], fields["check_status"], "current", fields["title"], text),
         )
         self.conn.execute("insert into search_fts(rowid, text) values (?, ?)", (report_id, ngrams.index_text(text)))
+        self.conn.execute("insert into search_grams(rowid, grams) values (?, ?)", (report_id, ngrams.gram_text(text)))
 
     def mark_seen(self, url: str, run_id: int | None = None) -> int:
         """A 304 or an unchanged body: the reports at this URL are still there (a gone one comes back)."""
@@ -697,12 +701,15 @@ class Archive:
             self.rebuild_search()
 
     def rebuild_search(self) -> None:
-        """Re-create the n-gram index from `search.text` (after the token stream's VERSION changed)."""
+        """Re-create the n-gram and gram indexes from `search.text` (after the token stream's VERSION changed)."""
         self.conn.create_function("nianbao_index_text", 1, ngrams.index_text, deterministic=True)
         with self.db.atomic():
             self.conn.execute("drop table if exists search_fts")
             create_search_fts(self.db)
             self.conn.execute("insert into search_fts(rowid, text) select id, nianbao_index_text(text) from search")
+            self.conn.execute("drop table if exists search_grams")
+            create_search_grams(self.db)
+            fill_search_grams(self.db)
             self.conn.execute(
                 "insert or replace into archive_meta(key, value) values ('ngrams_version', ?)", (str(ngrams.VERSION),)
             )
@@ -711,6 +718,7 @@ class Archive:
         """Merge the FTS segments into one (faster queries after a bulk load)."""
         with self.db.atomic():
             self.conn.execute("insert into search_fts(search_fts) values ('optimize')")
+            self.conn.execute("insert into search_grams(search_grams) values ('optimize')")
 
 
 def close_dead_runs(path: str | Path) -> None:

@@ -11,16 +11,20 @@ in process: no interpreter start-up). Prints p50/p95 per kind and way, and check
 shows and its first page of ids (both orders) against Python substring truth over every text.
 
     .venv/bin/python bench/search_bench.py                        # 100,000 reports
-    .venv/bin/python bench/search_bench.py --reports 500000       # ~15 GB under /tmp (3 GB per 100,000)
+    .venv/bin/python bench/search_bench.py --reports 500000       # ~17 GB under /tmp (3.4 GB per 100,000)
+    .venv/bin/python bench/search_bench.py --reports 500000 --extend-from /tmp/nianbao-bench/search-100000.db
+    .venv/bin/python bench/search_bench.py --ingest-cost          # ms per report to write the search postings
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import multiprocessing
 import os
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -46,8 +50,8 @@ def _phrases() -> list[str]:
     return sample.corpus_phrases(CORPUS) + sample.PROSE if CORPUS.is_dir() else sample.PROSE
 
 
-def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, str]]:
-    """Rows [start, stop) with their n-gram index text: (id, organ, year, title, text, index_text).
+def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, str, str]]:
+    """Rows [start, stop) with their index texts: (id, organ, year, title, text, index_text, gram_text).
 
     Seeded per chunk, so a build is the same whatever the number of processes."""
     start, stop, n = args
@@ -62,7 +66,7 @@ def _chunk(args: tuple[int, int, int]) -> list[tuple[int, str, int, str, str, st
             body.append(rng.choice(phrases).format(n=rng.randint(1, 999), m=rng.randint(0, 50), k=rng.randint(0, 9)))
             size += len(body[-1]) + 1
         text = "\n".join(body)
-        rows.append((i + 1, organ, year, title, text, ngrams.index_text(text)))
+        rows.append((i + 1, organ, year, title, text, ngrams.index_text(text), ngrams.gram_text(text)))
     return rows
 
 
@@ -71,35 +75,88 @@ def _init(n: int) -> None:
     _PHRASES, _ORGANS = _phrases(), sample.organ_names(max(1, n // 10))
 
 
-def generated(n: int, processes: int):
-    """Chunks of generated rows, tokenised in `processes` worker processes."""
-    chunks = [(s, min(n, s + 2_000), n) for s in range(0, n, 2_000)]
+def generated(n: int, processes: int, start: int = 0):
+    """Chunks of generated rows from id `start` + 1, tokenised in `processes` worker processes, at most two
+    chunks per process ahead of the writer (Pool.imap would hold every chunk the writer has not taken yet)."""
+    chunks = [(s, min(n, s + 2_000), n) for s in range(start, n, 2_000)]
     with multiprocessing.Pool(processes, initializer=_init, initargs=(n,)) as pool:
-        yield from pool.imap(_chunk, chunks)
+        ahead = collections.deque(pool.apply_async(_chunk, (c,)) for c in chunks[:2 * processes])
+        for c in chunks[2 * processes:] + [None] * len(ahead):
+            rows = ahead.popleft().get()
+            if c is not None:
+                ahead.append(pool.apply_async(_chunk, (c,)))
+            yield rows
 
 
-def build(path: Path, n: int, processes: int) -> None:
+def build(path: Path, n: int, processes: int, extend_from: Path | None = None) -> None:
+    """Generate and index n reports; or copy a smaller build (rows are seeded per chunk and organ names grow
+    as a prefix, so its rows are this build's first ones), give it the gram index, and append the rest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         p.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    chars = 0
+    if extend_from:
+        shutil.copyfile(extend_from, path)
+        migrate(path)
     with Archive(path) as archive:  # the real schema; bulk rows go straight into search + search_fts
         conn = archive.conn
         conn.execute("pragma foreign_keys = off")  # search rows without report rows: only search is measured
         conn.execute("pragma synchronous = off")
         conn.execute("pragma cache_size = -1000000")
+        start = conn.execute("select coalesce(max(id), 0) from search").fetchone()[0]
+        if start % 2_000 or start > n:
+            raise SystemExit(f"{extend_from}: {start:,} rows, not a build of fewer reports than {n:,}")
+        chars = conn.execute("select coalesce(sum(length(text)), 0) from search").fetchone()[0]
         with archive.db.atomic():
-            for rows in generated(n, processes):
+            for rows in generated(n, processes, start):
                 conn.executemany("insert into search(id, organ, year, format, kind, status, title, text)"
                                  " values (?, ?, ?, '2021', 'html', 'current', ?, ?)", [r[:5] for r in rows])
                 conn.executemany("insert into search_fts(rowid, text) values (?, ?)", [(r[0], r[5]) for r in rows])
+                conn.executemany("insert into search_grams(rowid, grams) values (?, ?)", [(r[0], r[6]) for r in rows])
                 chars += sum(len(r[4]) for r in rows)
         t1 = time.perf_counter()
         archive.optimize_search()
     t2 = time.perf_counter()
     print(f"built {n:,} reports (mean {chars / n:,.0f} characters) in {t2 - t0:.0f} s (generate+index {t1 - t0:.0f} s,"
           f" optimize {t2 - t1:.0f} s); db {path.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+def migrate(path: Path) -> None:
+    """Give a build of an older checkout the gram index the way a real archive gets it (schema migration 10,
+    from the stored texts), and time it."""
+    conn = sqlite3.connect(path)
+    has_grams = conn.execute("select 1 from sqlite_master where name = 'search_grams'").fetchone()
+    conn.close()
+    if has_grams:
+        return
+    size, t = path.stat().st_size, time.perf_counter()
+    with Archive(path) as archive:
+        t1 = time.perf_counter()
+        archive.conn.execute("insert into search_grams(search_grams) values ('optimize')")
+        archive.conn.commit()
+    print(f"migrated: search_grams from the stored texts in {t1 - t:.0f} s, optimize {time.perf_counter() - t1:.0f} s;"
+          f" db {size / 1e9:.2f} -> {path.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+def ingest_cost(n: int = 1_000) -> None:
+    """ms per report to write a report's search postings, without and with the gram index (in one transaction)."""
+    _init(n)
+    rows = _chunk((0, n, n))
+    import tempfile
+    for grams in (False, True):
+        with tempfile.TemporaryDirectory() as tmp, Archive(Path(tmp) / "ingest.db") as archive:
+            conn = archive.conn
+            conn.execute("pragma foreign_keys = off")
+            t = time.perf_counter()
+            with archive.db.atomic():
+                for r in rows:
+                    conn.execute("insert into search(id, text) values (?, ?)", (r[0], r[4]))
+                    conn.execute("insert into search_fts(rowid, text) values (?, ?)", (r[0], ngrams.index_text(r[4])))
+                    if grams:
+                        conn.execute("insert into search_grams(rowid, grams) values (?, ?)", (r[0], ngrams.gram_text(r[4])))
+            ms = (time.perf_counter() - t) * 1000 / n
+        print(f"ingest: {ms:.2f} ms per report of search row + n-gram postings" + (" + gram postings" if grams else ""),
+              flush=True)
 
 
 # Query kinds, as a user types them in the search box of /db/search.
@@ -265,15 +322,22 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2, help="tokenising processes for the build")
     ap.add_argument("--db", type=Path, default=None, help="default /tmp/nianbao-bench/search-N.db")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--extend-from", type=Path, default=None,
+                    help="build by appending to a copy of a smaller build (e.g. /tmp/nianbao-bench/search-100000.db)")
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--rare", type=int, default=10, help="rare words to time")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--ingest-cost", action="store_true", help="only time writing 1,000 reports' search postings")
     args = ap.parse_args()
+    if args.ingest_cost:
+        ingest_cost()
+        return
     path = args.db or Path(f"/tmp/nianbao-bench/search-{args.n}.db")
     if args.rebuild or not path.exists():
-        build(path, args.n, args.processes)
+        build(path, args.n, args.processes, args.extend_from)
     else:
         print(f"using cached {path} ({path.stat().st_size / 1e9:.2f} GB; --rebuild to rebuild)")
+        migrate(path)
     if not args.build_only:
         asyncio.run(run(path, args))
 

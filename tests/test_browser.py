@@ -76,7 +76,8 @@ def page_urls(db: Path, name: str) -> dict[str, str]:
             "search table": f"/{name}/search?_search={urllib.parse.quote('复议')}",
             "search": "/-/search?" + urllib.parse.urlencode({"q": "复议 信息处理费", "province": "广东"})}
     for (table,) in conn.execute("select name from sqlite_master where type in ('table', 'view')"
-                                 " and name not like 'search_fts%' and name not like 'sqlite_%'"):
+                                 " and name not like 'search_fts%' and name not like 'search_grams%'"
+                                 " and name not like 'sqlite_%'"):
         urls[f"table {table}"] = f"/{name}/{table}"
     params = {"q": "复议", "organ": "城关镇", "region": "", "key": "", "year": "", "province": ""}
     for query, spec in QUERIES.items():

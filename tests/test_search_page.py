@@ -25,14 +25,25 @@ QUERIES = ["啊", "啊啊", "啊啊啊啊", "啊啊啊啊啊啊啊", "aba", "aba
            "“公开”", "——", "公开公开", "公 开", "政府信息公开工作年度报告", "工作年度报", "年度报告书", "鑫", "费用 公开"]
 
 
-def archive_of(texts: list[str]) -> sqlite3.Connection:
-    """The search table and its n-gram index as the archive builds them, ids 1…n."""
+def archive_of(texts: list[str], grams: bool = True) -> sqlite3.Connection:
+    """The search table, its n-gram index and (unless not `grams`, as before migration 10) its gram index as the
+    archive builds them, ids 1…n."""
+    import sqlite_utils
+
+    from archive.schema import create_search_fts, create_search_grams
+
     conn = sqlite3.connect(":memory:")
-    conn.execute("create table search (id integer primary key, year int, organ text, title text, text text)")
-    conn.execute(f"create virtual table search_fts using fts5(text, content='', prefix='1 2', tokenize=\"{ngrams.TOKENIZE}\")")
+    db = sqlite_utils.Database(conn)
+    conn.execute("create table search (id integer primary key, organ_id int, year int, organ text, province text, format text,"
+                 " kind text, status text default 'current', title text, text text)")
+    create_search_fts(db)
+    if grams:
+        create_search_grams(db)
     for i, text in enumerate(texts, 1):
-        conn.execute("insert into search values (?, 2023, 'o', 't', ?)", (i, text))
+        conn.execute("insert into search(id, year, organ, title, text) values (?, 2023, 'o', 't', ?)", (i, text))
         conn.execute("insert into search_fts(rowid, text) values (?, ?)", (i, ngrams.index_text(text)))
+        if grams:
+            conn.execute("insert into search_grams(rowid, grams) values (?, ?)", (i, ngrams.gram_text(text)))
     return conn
 
 
