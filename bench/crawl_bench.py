@@ -96,9 +96,12 @@ def run_pipeline(control_url: str, db: str, log: str) -> None:
     from crawler.cli import replica_portals
     from crawler.run import crawl
 
+    from crawler import settings as project
+
     portals = replica_portals(control_url)
+    extensions = {**project.EXTENSIONS, "__main__.RequestLog": 0}  # the project's (the archivist) and the log
     summaries = crawl([p for p in portals.values() if p.enabled], db, fast=True,
-                      overrides={"EXTENSIONS": {"__main__.RequestLog": 0}, "BENCH_REQUEST_LOG": log})
+                      overrides={"EXTENSIONS": extensions, "BENCH_REQUEST_LOG": log})
     for s in summaries:
         print(json.dumps(s, ensure_ascii=False, default=str))
     print(json.dumps({"cpu": thread_cpu()}))
