@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from itertools import pairwise
 from types import SimpleNamespace
 
 import pytest
@@ -76,6 +77,28 @@ def in_flight_peak(log: list) -> int:
         now += step
         peak = max(peak, now)
     return peak
+
+
+def check_two_slots_shared(instances: list, delay: float = 0.05, latency: float = 0.02) -> None:
+    """40 requests through two gate instances (as two processes have) on one backend of 2 slots: never more
+    than 2 in flight, and each slot's next request starts at least the delay after its previous answer."""
+    log: list = []
+
+    async def fetch(gates) -> None:
+        slot = await gates.acquire("backend:shared-2", 2, delay)
+        start = time.monotonic()
+        await asyncio.sleep(latency)
+        log.append((slot, start, time.monotonic(), 200))
+        gates.release("backend:shared-2", slot, delay)
+
+    async def crawl() -> None:
+        await asyncio.gather(*(fetch(instances[i % 2]) for i in range(40)))
+
+    asyncio.run(crawl())
+    assert in_flight_peak(log) == 2
+    for slot in (0, 1):
+        runs = sorted((s, e) for k, s, e, _ in log if k == slot)
+        assert min(s2 - e1 for (_, e1), (s2, _) in pairwise(runs)) >= delay * 0.9, slot
 
 
 def test_never_more_in_flight_than_slots_and_each_slot_waits_the_delay(tmp_path):

@@ -22,32 +22,14 @@ from crawler.backends import BUDGETS, BackendSlotMiddleware
 from crawler.file_gates import POLL, FileGates, lock_dir
 from crawler.portals import load_portals
 from replica import Replica
-from test_backend_slots import county_portals, fetch, in_flight_peak, middleware
+from test_backend_slots import check_two_slots_shared, county_portals, fetch, in_flight_peak, middleware
 from test_crawl_replica import REPO
 from test_schedule_service import NIANBAO
 
 
 def test_two_processes_share_the_slots_and_the_delay(tmp_path):
     """Two FileGates on one directory (two open files per slot: as two processes have) on one backend of 2."""
-    delay, latency = 0.05, 0.02
-    procs = [FileGates(tmp_path), FileGates(tmp_path)]
-    log: list = []
-
-    async def fetch(gates: FileGates) -> None:
-        slot = await gates.acquire("backend:shared-2", 2, delay)
-        start = time.monotonic()
-        await asyncio.sleep(latency)
-        log.append((slot, start, time.monotonic(), 200))
-        gates.release("backend:shared-2", slot, delay)
-
-    async def crawl() -> None:
-        await asyncio.gather(*(fetch(procs[i % 2]) for i in range(40)))
-
-    asyncio.run(crawl())
-    assert in_flight_peak(log) == 2
-    for slot in (0, 1):
-        runs = sorted((s, e) for k, s, e, _ in log if k == slot)
-        assert min(s2 - e1 for (_, e1), (s2, _) in pairwise(runs)) >= delay * 0.9, slot
+    check_two_slots_shared([FileGates(tmp_path), FileGates(tmp_path)])
 
 
 def test_strain_seen_by_one_process_holds_the_others(tmp_path):

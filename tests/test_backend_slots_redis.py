@@ -8,37 +8,17 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from itertools import pairwise
 
 from crawler.redis_gates import RedisGates
 from replica import Replica
-from test_backend_slots import in_flight_peak
+from test_backend_slots import check_two_slots_shared, in_flight_peak
 from test_crawl_replica import REPO
 from test_distributed import NIANBAO, redis_url  # noqa: F401  (the module's redis-server fixture)
 
 
 def test_two_processes_share_the_slots_and_the_delay(redis_url):
     """Two RedisGates (as two worker processes have) on one backend of 2 slots."""
-    delay, latency = 0.05, 0.02
-    workers = [RedisGates(redis_url, lease=10), RedisGates(redis_url, lease=10)]
-    log: list = []
-
-    async def fetch(gates: RedisGates) -> None:
-        slot = await gates.acquire("backend:shared-2", 2, delay)
-        start = time.monotonic()
-        await asyncio.sleep(latency)
-        log.append((slot, start, time.monotonic(), 200))
-        gates.release("backend:shared-2", slot, delay)
-
-    async def crawl() -> None:
-        await asyncio.gather(*(fetch(workers[i % 2]) for i in range(40)))
-
-    asyncio.run(crawl())
-    assert in_flight_peak(log) == 2
-    for slot in (0, 1):
-        runs = sorted((s, e) for k, s, e, _ in log if k == slot)
-        assert min(s2 - e1 for (_, e1), (s2, _) in pairwise(runs)) >= delay * 0.9, slot
+    check_two_slots_shared([RedisGates(redis_url, lease=10), RedisGates(redis_url, lease=10)])
 
 
 def test_strain_seen_by_one_process_holds_the_others(redis_url):
