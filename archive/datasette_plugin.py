@@ -153,7 +153,7 @@ def _int(value: str | None, name: str) -> int | None:
 async def diff_view(datasette, request):
     """/-/diff?organ=NAME or ?organ_id=N [&from=YEAR&to=YEAR][&db=NAME]: the HTML diff page."""
     try:
-        db = datasette.get_database(request.args.get("db") or None)
+        db = _database(datasette, request)
     except KeyError:
         return Response.html("<p>unknown database</p>", status=404)
     try:
