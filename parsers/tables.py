@@ -381,8 +381,10 @@ def _column_header(labels: list[str], i: int) -> bool:
     """labels[i] is table 3's column header 其他 or 总计 (right after 法律服务机构 or 法人或其他组织, whole or wrapped),
     not a row's label. Why: after a header repeated at a page break, a row printed without its label would
     otherwise be read as 3.其他 (html/pingtan_2019 in cell_lines: its (六)其他处理 row came out as other_other)."""
+    if i == 0 or squeeze(labels[i]) not in _COLUMN_WORDS:
+        return False
     before = squeeze("".join(labels[max(0, i - 4):i]))  # a wrapped header: `法 人 或` / `其 他 组` / `织`
-    return i > 0 and squeeze(labels[i]) in _COLUMN_WORDS and before.endswith(_COLUMN_HEAD_ENDS)
+    return before.endswith(_COLUMN_HEAD_ENDS)
 
 
 def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None:
