@@ -574,14 +574,14 @@ def t3_columns(runs: list[Run], matches: list[Run]) -> tuple[str, ...] | None:
     start = max((i + 1 for i, r in enumerate(runs[:first]) if r.used), default=0)
     text = squeeze("".join(label for r in runs[start:last + 1] for label in r.before))
     found = sorted((m.start(), m.end(), key) for key, name in _T3_SUBHEADS for m in name.finditer(text))
-    for at, end, key in found:
+    for _, end, key in found:
         order = [key]
         while len(order) < 5:
-            nxt = next((k for a, _, k in found if a == end and k not in order), None)
+            nxt = next(((k, e) for a, e, k in found if a == end and k not in order), None)
             if nxt is None:
                 break
-            order.append(nxt)
-            end = next(e for a, e, k in found if a == end and k == nxt)
+            key, end = nxt
+            order.append(key)
         if len(order) == 5:
             return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
     firsts: dict[str, int] = {}
