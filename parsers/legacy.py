@@ -9,7 +9,8 @@ figure (累计, 历年) is not this year's and is skipped. Only the first senten
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from parsers.cells import nfkc
 
 LEGACY_KEYS: dict[str, str] = {
     "legacy.proactive.items": "主动公开政府信息（条）",
@@ -58,7 +59,7 @@ def figures(text: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for raw in _SENTENCE.findall(text or ""):
         quoted = raw.strip()  # as printed, for the evidence
-        sentence = unicodedata.normalize("NFKC", quoted)
+        sentence = nfkc(quoted)
         if not sentence or len(sentence) > 400:
             continue
         for key, (numbers, nones) in _RULES.items():

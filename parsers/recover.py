@@ -24,8 +24,8 @@ from parsers.model import Check
 from parsers.tables import TableResult, interpret, names_row
 
 _TABLES = ("t2", "t3", "t4")
-_EMPTY_LINE_MODES = ("empty", "lines")
-_MARK_MODES = ("sep", "lines", "delim")  # conventions that read a lone separator as a blank cell  # conventions whose blank mark (an empty line) never opens a row
+_EMPTY_LINE_MODES = ("empty", "lines")  # conventions whose blank mark (an empty line) never opens a row
+_MARK_MODES = ("sep", "lines", "delim")  # conventions that read a lone separator as a blank cell
 # the marks that make each convention worth reading: a lone separator line; empty lines
 _LONE_SEPARATOR = re.compile(r"(?m)^[ \t]*\|[ \t\r]*$")
 _SIGNS = {

@@ -381,8 +381,10 @@ def _column_header(labels: list[str], i: int) -> bool:
     """labels[i] is table 3's column header 其他 or 总计 (right after 法律服务机构 or 法人或其他组织, whole or wrapped),
     not a row's label. Why: after a header repeated at a page break, a row printed without its label would
     otherwise be read as 3.其他 (html/pingtan_2019 in cell_lines: its (六)其他处理 row came out as other_other)."""
+    if i == 0 or squeeze(labels[i]) not in _COLUMN_WORDS:
+        return False
     before = squeeze("".join(labels[max(0, i - 4):i]))  # a wrapped header: `法 人 或` / `其 他 组` / `织`
-    return i > 0 and squeeze(labels[i]) in _COLUMN_WORDS and before.endswith(_COLUMN_HEAD_ENDS)
+    return before.endswith(_COLUMN_HEAD_ENDS)
 
 
 def _named_rows(run: Run, templates: tuple[RowTemplate, ...]) -> set[int] | None:
@@ -572,14 +574,14 @@ def t3_columns(runs: list[Run], matches: list[Run]) -> tuple[str, ...] | None:
     start = max((i + 1 for i, r in enumerate(runs[:first]) if r.used), default=0)
     text = squeeze("".join(label for r in runs[start:last + 1] for label in r.before))
     found = sorted((m.start(), m.end(), key) for key, name in _T3_SUBHEADS for m in name.finditer(text))
-    for at, end, key in found:
+    for _, end, key in found:
         order = [key]
         while len(order) < 5:
-            nxt = next((k for a, _, k in found if a == end and k not in order), None)
+            nxt = next(((k, e) for a, e, k in found if a == end and k not in order), None)
             if nxt is None:
                 break
-            order.append(nxt)
-            end = next(e for a, e, k in found if a == end and k == nxt)
+            key, end = nxt
+            order.append(key)
         if len(order) == 5:
             return (T3_COLUMNS[0],) + tuple(order) + (T3_COLUMNS[-1],)
     firsts: dict[str, int] = {}
