@@ -359,12 +359,12 @@ def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     cpu = time.process_time()
     try:
-        process = CrawlerProcess(settings_for(db, fast=fast, overrides=overrides), install_root_handler=True)
+        # BACKEND_REDIS_URL: the writer's re-reads share the workers' budgets
+        settings = settings_for(db, fast=fast, overrides={**(overrides or {}), "BACKEND_REDIS_URL": redis_url})
+        process = CrawlerProcess(settings, install_root_handler=True)
         crawlers = []
         for pid in portal_ids:
-            cls = writer_class(portals[pid].family)
-            cls.custom_settings = {"BACKEND_REDIS_URL": redis_url}  # its re-reads share the workers' budgets
-            crawler = process.create_crawler(cls)
+            crawler = process.create_crawler(writer_class(portals[pid].family))
             crawlers.append(crawler)
             process.crawl(crawler, portal=portals[pid], workers=procs, redis_url=redis_url, keys=keys[pid])
         process.start(install_signal_handlers=False)
