@@ -302,13 +302,21 @@ def run_error(spider: Spider, reason: str, status: str, missed: dict[str, str] |
     return error
 
 
+def not_a_file(body: bytes) -> str | None:
+    """Why an attachment's 200 body is no file (a web page: error, login, missing Referer; or nothing), else None."""
+    if not body:
+        return "an empty 200 response where a file was expected"
+    if html_instead_of_file(body):
+        return "a web page came back where a file was expected (error page, login or missing Referer)"
+    return None
+
+
 def _refuse_non_file(item: Fetched) -> Fetched:
     """An attachment that answered 200 with a web page (error, login, missing Referer) or nothing: kept
     as a fetch with its reason, never parsed as a report."""
-    if item.body and not html_instead_of_file(item.body):
+    reason = not_a_file(item.body)
+    if reason is None:
         return item
-    reason = ("a web page came back where a file was expected (error page, login or missing Referer)"
-              if item.body else "an empty 200 response where a file was expected")
     logger.warning("attachment %s: %s; not archived as a report", item.url, reason)
     return replace(item, error=reason)
 

@@ -169,13 +169,10 @@ class Gates(Protocol):
     def strain(self, key: str, wait: float, cooldown: float) -> None: ...
 
 
-def strain_wait(response: Response | None, delay: float) -> float:
+def strain_wait(response: Response, delay: float) -> float:
     """How long a backend that showed strain is left alone: its Retry-After, else twice the delay."""
-    if response is not None:
-        wait = retry_after(response.headers.get("Retry-After", b"").decode("latin-1"))
-        if wait is not None:
-            return wait
-    return 2 * delay
+    wait = retry_after(response.headers.get("Retry-After", b"").decode("latin-1"))
+    return 2 * delay if wait is None else wait
 
 
 class BackendSlotMiddleware:

@@ -56,7 +56,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
-from crawler.archivist import Archivist
+from crawler.archivist import Archivist, not_a_file
 from crawler.assembly import carries_report
 from crawler.items import Fetched
 from crawler.pages import Follow
@@ -65,7 +65,6 @@ from crawler import settings as project
 from crawler.run import settings_for, summary
 from crawler.spiders.base import PortalSpider, spider_for
 from parsers.pool import close_pool
-from parsers.sniff import html_instead_of_file
 
 log = logging.getLogger("nianbao.distributed")
 
@@ -184,8 +183,7 @@ class ParseAndPush:
                 carried = carries_report(item.parsed[0], item.attachments)
             self.server.hset(self.keys.carried, url, "1" if carried else "0")
             item.worker_parsed = True
-        elif (item.role == "attachment" and item.status == 200 and not item.error and item.body
-              and not html_instead_of_file(item.body)):
+        elif item.role == "attachment" and item.status == 200 and not item.error and not_a_file(item.body) is None:
             if not await self.page_carried(url):
                 item.parsed = await archivist.parsed(item)
             item.worker_parsed = True
@@ -361,12 +359,12 @@ def crawl_distributed(portal_ids: list[str], portals_file: str | None, db: str, 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     cpu = time.process_time()
     try:
-        process = CrawlerProcess(settings_for(db, fast=fast, overrides=overrides), install_root_handler=True)
+        # BACKEND_REDIS_URL: the writer's re-reads share the workers' budgets
+        settings = settings_for(db, fast=fast, overrides={**(overrides or {}), "BACKEND_REDIS_URL": redis_url})
+        process = CrawlerProcess(settings, install_root_handler=True)
         crawlers = []
         for pid in portal_ids:
-            cls = writer_class(portals[pid].family)
-            cls.custom_settings = {"BACKEND_REDIS_URL": redis_url}  # its re-reads share the workers' budgets
-            crawler = process.create_crawler(cls)
+            crawler = process.create_crawler(writer_class(portals[pid].family))
             crawlers.append(crawler)
             process.crawl(crawler, portal=portals[pid], workers=procs, redis_url=redis_url, keys=keys[pid])
         process.start(install_signal_handlers=False)
